@@ -1,0 +1,73 @@
+// huntline: the command-line entry point. Parses arguments and hands over to engine/.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/replay.h"
+#include "metrics/engine_metrics.h"
+
+namespace {
+
+using huntline::Timestamp;
+
+int RunReplay(const huntline::engine::ReplayOptions& options) {
+  auto summary = huntline::engine::Replay(options);
+  if (!summary.ok()) {
+    std::cerr << "huntline replay: " << summary.status().message() << "\n";
+    return 1;
+  }
+  const auto& s = *summary;
+  std::fprintf(stderr, "huntline replay: %lld lines in %.2f s", static_cast<long long>(s.lines),
+               s.seconds);
+  for (size_t r = 0; r < s.by_result.size(); ++r) {
+    std::fprintf(stderr, ", %lld %s", static_cast<long long>(s.by_result[r]),
+                 std::string(huntline::metrics::kEventResultNames[r]).c_str());
+  }
+  if (s.after_as_of) {
+    std::fprintf(stderr, ", %lld after --as-of", static_cast<long long>(s.after_as_of));
+  }
+  std::fprintf(stderr, "; engine time %s\n",
+               s.engine_time == huntline::kNoTime ? "none"
+                                                  : huntline::FormatRfc3339(s.engine_time).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Huntline: the prospecting culture of a sales organisation, live in Prometheus"};
+  app.require_subcommand(1);
+
+  huntline::engine::ReplayOptions replay;
+  std::string as_of;
+  auto* replay_cmd = app.add_subcommand(
+      "replay", "Run the engine over a JSON-lines file of events and write the final metrics");
+  replay_cmd->add_option("--input", replay.input, "JSON-lines file of CloudEvents ('-': stdin)")
+      ->required();
+  replay_cmd->add_option("--as-of", as_of, "Ignore events after this RFC 3339 time; end there");
+  replay_cmd->add_option("--metrics-out", replay.metrics_out,
+                         "Prometheus text file to write ('-': stdout)")
+      ->required();
+  replay_cmd->add_option("--dead-letters", replay.dead_letters,
+                         "JSON-lines file for refused lines, with their reasons");
+  replay_cmd->add_flag("--include-zero", replay.include_zero, "Also write series whose value is 0");
+  replay_cmd->add_flag("--engine-metrics", replay.include_engine_metrics,
+                       "Also write the engine's own metrics");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*replay_cmd) {
+    if (!as_of.empty()) {
+      auto t = huntline::ParseRfc3339(as_of);
+      if (!t) {
+        std::cerr << "huntline replay: --as-of: \"" << as_of
+                  << "\" is not an RFC 3339 time (e.g. 2026-09-30T23:59:59Z)\n";
+        return 2;
+      }
+      replay.as_of = *t;
+    }
+    return RunReplay(replay);
+  }
+  return 0;
+}

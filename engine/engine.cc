@@ -1,0 +1,167 @@
+#include "engine/engine.h"
+
+#include <array>
+#include <chrono>
+#include <stdexcept>
+
+namespace huntline::engine {
+namespace {
+
+constexpr size_t TypeIndex(ingest::EventType type) { return static_cast<size_t>(type); }
+
+}  // namespace
+
+Engine::Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,
+               storage::KvStore& store, ingest::DeadLetterSink& dead_letters,
+               metrics::EngineMetrics& engine_metrics, metrics::PublishedMetrics& published,
+               Options options)
+    : registry_(registry),
+      catalog_(catalog),
+      store_(store),
+      dead_letters_(dead_letters),
+      engine_metrics_(engine_metrics),
+      published_(published),
+      options_(std::move(options)),
+      global_shard_(catalog) {
+  for (auto kind : {ingest::TopicKind::kOrg, ingest::TopicKind::kCrm, ingest::TopicKind::kPeople}) {
+    counters_[static_cast<size_t>(kind)] = &engine_metrics_.ForTopic(options_.topics.Of(kind));
+  }
+}
+
+metrics::EngineMetrics::TopicCounters& Engine::CountersFor(ingest::TopicKind kind) {
+  return *counters_[static_cast<size_t>(kind)];
+}
+
+Result<std::optional<int64_t>> Engine::Assign(ingest::TopicKind kind, int32_t partition) {
+  auto key = std::make_pair(kind, partition);
+  auto it = tasks_.find(key);
+  if (it == tasks_.end()) {
+    auto task = std::make_unique<Task>(options_.topics.Of(kind), partition, kind,
+                                       registry_.Create(kind), catalog_);
+    if (Status s = task->Restore(store_); !s.ok()) {
+      return Status::Error("restoring " + task->prefix() + ": " + s.message());
+    }
+    it = tasks_.emplace(key, std::move(task)).first;
+    engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
+  }
+  return it->second->next_offset();
+}
+
+Status Engine::Revoke(ingest::TopicKind kind, int32_t partition) {
+  if (Status s = Commit(); !s.ok()) return s;
+  tasks_.erase({kind, partition});
+  engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
+  PublishSnapshot();
+  return Status::Ok();
+}
+
+Task* Engine::TaskFor(ingest::TopicKind kind, int32_t partition) {
+  auto it = tasks_.find({kind, partition});
+  return it == tasks_.end() ? nullptr : it->second.get();
+}
+
+metrics::EventResult Engine::Reject(const ingest::RawMessage& message,
+                                    const ingest::Rejection& why,
+                                    metrics::EngineMetrics::TopicCounters& counters,
+                                    size_t type_index) {
+  const Timestamp wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  if (Status s = dead_letters_.Send(message, why, wall); !s.ok() && sink_error_.ok()) {
+    sink_error_ = std::move(s);  // surfaced by the next Commit(), before offsets move past it
+  }
+  engine_metrics_.DeadLetters(ingest::kRejectReasonNames[static_cast<size_t>(why.reason)])
+      .Increment();
+  counters.Get(type_index, metrics::EventResult::kRejected).Increment();
+  return metrics::EventResult::kRejected;
+}
+
+metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition) {
+  metrics::EventResult result;
+  if (kind == ingest::TopicKind::kOrg) {
+    std::string key = event_.source;
+    key.push_back('\x1f');
+    key.append(event_.id);
+    if (!org_seen_.insert(std::move(key)).second) {
+      result = metrics::EventResult::kDuplicate;
+    } else {
+      result = org_.Apply(event_) == processors::ApplyOutcome::kStale
+                   ? metrics::EventResult::kStale
+                   : metrics::EventResult::kAccepted;
+    }
+  } else {
+    Task* task = TaskFor(kind, partition);
+    if (!task) {
+      auto assigned = Assign(kind, partition);
+      if (!assigned.ok()) throw std::runtime_error(assigned.status().message());
+      task = TaskFor(kind, partition);
+    }
+    result = task->Handle(event_, org_, options_.settings, now_);
+  }
+  CountersFor(kind).Get(TypeIndex(event_.type), result).Increment();
+  return result;
+}
+
+metrics::EventResult Engine::HandleMessage(ingest::TopicKind kind,
+                                           const ingest::RawMessage& message) {
+  ingest::Rejection why;
+  if (!decoder_.Decode(message, &event_, &why)) {
+    return Reject(message, why, CountersFor(kind), metrics::kUnknownTypeIndex);
+  }
+  if (ingest::TopicOf(event_.type) != kind) {
+    why.reason = ingest::RejectReason::kInvalidValue;
+    why.detail = "type: " + std::string(ingest::kEventTypeNames[TypeIndex(event_.type)]) +
+                 " does not belong on " + options_.topics.Of(kind) + " (its topic is " +
+                 options_.topics.Of(ingest::TopicOf(event_.type)) + ")";
+    return Reject(message, why, CountersFor(kind), TypeIndex(event_.type));
+  }
+  return Apply(kind, message.partition);
+}
+
+std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMessage& message,
+                                                             std::optional<Timestamp> as_of) {
+  ingest::Rejection why;
+  if (!decoder_.Decode(message, &event_, &why)) {
+    return Reject(message, why, CountersFor(ingest::TopicKind::kCrm), metrics::kUnknownTypeIndex);
+  }
+  if (as_of && event_.time > *as_of) return std::nullopt;
+  if (event_.time > now_) AdvanceTime(event_.time);
+  return Apply(ingest::TopicOf(event_.type), 0);
+}
+
+void Engine::AdvanceTime(Timestamp now) {
+  if (now <= now_) return;
+  now_ = now;
+  engine_metrics_.engine_time().Set(static_cast<double>(now_) / 1000.0);
+  for (auto& [key, task] : tasks_) task->OnTime(org_, options_.settings, now_);
+}
+
+Status Engine::Commit() {
+  if (!sink_error_.ok()) return sink_error_;
+  if (Status s = dead_letters_.Flush(); !s.ok()) return s;
+  storage::WriteBatch batch;
+  for (auto& [key, task] : tasks_) task->Flush(batch);
+  if (!batch.empty()) {
+    const auto start = std::chrono::steady_clock::now();
+    if (Status s = store_.Write(batch); !s.ok()) return s;
+    engine_metrics_.commit_duration().Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    engine_metrics_.batches().Increment();
+  }
+  for (const auto& [key, task] : tasks_) {
+    if (task->watermark() != kNoTime) {
+      engine_metrics_.Watermark(task->topic(), task->partition())
+          .Set(static_cast<double>(task->watermark()) / 1000.0);
+    }
+  }
+  PublishSnapshot();
+  return Status::Ok();
+}
+
+void Engine::PublishSnapshot() {
+  std::vector<const metrics::Shard*> shards = {&global_shard_};
+  for (const auto& [key, task] : tasks_) shards.push_back(&task->shard());
+  published_.Publish(metrics::MergeShards(catalog_, shards));
+}
+
+}  // namespace huntline::engine

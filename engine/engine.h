@@ -1,0 +1,105 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "common/status.h"
+#include "engine/task.h"
+#include "ingest/dead_letter.h"
+#include "ingest/decoder.h"
+#include "metrics/engine_metrics.h"
+#include "metrics/published.h"
+#include "processors/org_tables.h"
+#include "processors/processor.h"
+#include "processors/settings.h"
+#include "storage/kv_store.h"
+
+namespace huntline::engine {
+
+/// The names of the three input topics.
+struct Topics {
+  std::string org = "huntline.org";
+  std::string crm = "huntline.crm";
+  std::string people = "huntline.people";
+  const std::string& Of(ingest::TopicKind kind) const {
+    return kind == ingest::TopicKind::kOrg ? org : kind == ingest::TopicKind::kCrm ? crm : people;
+  }
+};
+
+/// The heart of Huntline, shared by `run`, `replay` and `demo`: decodes each message, validates
+/// it, sends refusals to the dead-letter sink, keeps the global org tables, hands the rest to the
+/// task of its partition, and at each Commit() writes every task's changes with its next input
+/// offset in one batch, then publishes the metric snapshot scrapes read.
+/// Single-threaded: all calls come from one processing thread.
+class Engine {
+ public:
+  struct Options {
+    processors::Settings settings;
+    Topics topics;
+  };
+
+  Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,
+         storage::KvStore& store, ingest::DeadLetterSink& dead_letters,
+         metrics::EngineMetrics& engine_metrics, metrics::PublishedMetrics& published,
+         Options options);
+
+  /// Takes ownership of a partition of the crm or people topic, restoring its state. Returns the
+  /// next offset to read as stored with the state (nullopt when the store has none).
+  Result<std::optional<int64_t>> Assign(ingest::TopicKind kind, int32_t partition);
+  /// Commits and drops a partition's task.
+  Status Revoke(ingest::TopicKind kind, int32_t partition);
+
+  /// A message from a known partition: a task's (crm, people) or the global org topic's.
+  /// `kind` says which topic it came from; an event of another topic's type is refused.
+  metrics::EventResult HandleMessage(ingest::TopicKind kind, const ingest::RawMessage& message);
+  /// A message of a replay file: routed by its decoded type to partition 0 of its topic.
+  /// `as_of` (when set) ignores events after it; returns nullopt for such an event.
+  std::optional<metrics::EventResult> HandleReplayLine(const ingest::RawMessage& message,
+                                                       std::optional<Timestamp> as_of);
+
+  /// Moves engine time forward to `now` (never back) and lets time-driven processors react.
+  void AdvanceTime(Timestamp now);
+  Timestamp now() const { return now_; }
+
+  /// Makes everything handled so far durable (dead letters first, then state and offsets in one
+  /// RocksDB batch) and publishes the metric snapshot.
+  Status Commit();
+
+  /// Tasks currently owned, by (topic kind, partition).
+  const std::map<std::pair<ingest::TopicKind, int32_t>, std::unique_ptr<Task>>& tasks() const {
+    return tasks_;
+  }
+  const processors::OrgTables& org() const { return org_; }
+  metrics::Shard& global_shard() { return global_shard_; }
+
+ private:
+  Task* TaskFor(ingest::TopicKind kind, int32_t partition);
+  metrics::EventResult Reject(const ingest::RawMessage& message, const ingest::Rejection& why,
+                              metrics::EngineMetrics::TopicCounters& counters, size_t type_index);
+  metrics::EventResult Apply(ingest::TopicKind kind, int32_t partition);
+  metrics::EngineMetrics::TopicCounters& CountersFor(ingest::TopicKind kind);
+  void PublishSnapshot();
+
+  const processors::ProcessorRegistry& registry_;
+  const metrics::Catalog& catalog_;
+  storage::KvStore& store_;
+  ingest::DeadLetterSink& dead_letters_;
+  metrics::EngineMetrics& engine_metrics_;
+  metrics::PublishedMetrics& published_;
+  Options options_;
+
+  ingest::Decoder decoder_;
+  ingest::Event event_;  // reused between messages
+  processors::OrgTables org_;
+  StringSet org_seen_;  // (source, id) of org events: the topic is re-read in full at start
+  metrics::Shard global_shard_;
+  std::map<std::pair<ingest::TopicKind, int32_t>, std::unique_ptr<Task>> tasks_;
+  std::array<metrics::EngineMetrics::TopicCounters*, 3> counters_{};
+  Timestamp now_ = kNoTime;
+  Status sink_error_ = Status::Ok();
+};
+
+}  // namespace huntline::engine

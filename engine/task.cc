@@ -1,0 +1,121 @@
+#include "engine/task.h"
+
+#include "storage/codec.h"
+
+namespace huntline::engine {
+
+Task::Task(std::string topic, int32_t partition, ingest::TopicKind kind,
+           std::vector<std::unique_ptr<processors::Processor>> processors,
+           const metrics::Catalog& catalog)
+    : topic_(std::move(topic)),
+      partition_(partition),
+      kind_(kind),
+      prefix_(PrefixOf(topic_, partition)),
+      catalog_(catalog),
+      processors_(std::move(processors)),
+      shard_(catalog) {}
+
+std::string Task::PrefixOf(std::string_view topic, int32_t partition) {
+  return "t/" + std::string(topic) + "/" + std::to_string(partition) + "/";
+}
+
+processors::ProcessorContext Task::Context(const processors::OrgTables& org,
+                                           const processors::Settings& settings, Timestamp now) {
+  return processors::ProcessorContext{now, seq_, org, crm_, shard_, settings};
+}
+
+Status Task::Restore(storage::KvStore& store) {
+  Status status = Status::Ok();
+  auto fail = [&](Status s) {
+    if (status.ok() && !s.ok()) status = std::move(s);
+  };
+  Status scan = store.Scan(prefix_, [&](std::string_view full_key, std::string_view value) {
+    const std::string_view key = full_key.substr(prefix_.size());
+    if (key == "offset") {
+      storage::Decoder r(value);
+      next_offset_ = r.I64();
+    } else if (key == "meta") {
+      storage::Decoder r(value);
+      seq_ = r.U64();
+      watermark_ = r.I64();
+    } else if (key.starts_with("crm/")) {
+      fail(crm_.Restore(key.substr(4), value));
+    } else if (key.starts_with("seen/")) {
+      seen_.emplace(key.substr(5));
+    } else if (key.starts_with("m/")) {
+      const std::string_view rest = key.substr(2);
+      const size_t slash = rest.find('/');
+      auto family = catalog_.Find(rest.substr(0, slash));
+      if (!family || slash == std::string_view::npos) return;  // a family no longer declared
+      storage::Decoder r(value);
+      shard_.Restore(*family, std::string(rest.substr(slash + 1)), r.F64());
+    } else if (key.starts_with("p/")) {
+      const std::string_view rest = key.substr(2);
+      const size_t slash = rest.find('/');
+      for (auto& p : processors_) {
+        if (p->name() == rest.substr(0, slash)) fail(p->Restore(rest.substr(slash + 1), value));
+      }
+    }
+  });
+  fail(std::move(scan));
+  return status;
+}
+
+metrics::EventResult Task::Handle(const ingest::Event& event, const processors::OrgTables& org,
+                                  const processors::Settings& settings, Timestamp now) {
+  seen_key_.assign(event.source).push_back('\x1f');
+  seen_key_.append(event.id);
+  if (seen_.contains(seen_key_)) return metrics::EventResult::kDuplicate;
+
+  ++seq_;
+  meta_dirty_ = true;
+  processors::ApplyOutcome outcome = processors::ApplyOutcome::kApplied;
+  if (event.type == ingest::EventType::kLeadUpserted) {
+    outcome = crm_.ApplyLead(event.As<ingest::LeadUpserted>(), event.time, seq_);
+  } else if (event.type == ingest::EventType::kOpportunityUpserted) {
+    outcome = crm_.ApplyOpportunity(event.As<ingest::OpportunityUpserted>(), event.time, seq_);
+  }
+  seen_.insert(seen_key_);
+  seen_dirty_.push_back(seen_key_);
+  if (outcome == processors::ApplyOutcome::kStale) return metrics::EventResult::kStale;
+
+  if (event.time > watermark_) watermark_ = event.time;
+  auto context = Context(org, settings, now);
+  for (auto& p : processors_) p->Process(event, context);
+  return metrics::EventResult::kAccepted;
+}
+
+void Task::OnTime(const processors::OrgTables& org, const processors::Settings& settings,
+                  Timestamp now) {
+  auto context = Context(org, settings, now);
+  for (auto& p : processors_) p->OnTime(context);
+}
+
+void Task::Flush(storage::WriteBatch& batch) {
+  if (offset_dirty_ && next_offset_) {
+    batch.Put(prefix_ + "offset", storage::Encoder().I64(*next_offset_).str());
+    offset_dirty_ = false;
+  }
+  if (meta_dirty_) {
+    batch.Put(prefix_ + "meta", storage::Encoder().U64(seq_).I64(watermark_).str());
+    meta_dirty_ = false;
+  }
+  for (const auto& key : seen_dirty_) batch.Put(prefix_ + "seen/" + key, "");
+  seen_dirty_.clear();
+  crm_.FlushDirty([&](const std::string& key, const std::string& value) {
+    batch.Put(prefix_ + "crm/" + key, value);
+  });
+  shard_.ForEachDirty([&](metrics::FamilyId family, const std::string& key, double value) {
+    batch.Put(prefix_ + "m/" + catalog_.spec(family).name + "/" + key,
+              storage::Encoder().F64(value).str());
+  });
+  shard_.ClearDirty();
+  for (auto& p : processors_) {
+    const std::string base = prefix_ + "p/" + std::string(p->name()) + "/";
+    p->Flush([&](std::string_view key, std::string_view value) {
+      batch.Put(base + std::string(key), value);
+    });
+  }
+}
+
+}  // namespace huntline::engine

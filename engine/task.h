@@ -1,0 +1,86 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/string_map.h"
+#include "ingest/event.h"
+#include "metrics/catalog.h"
+#include "metrics/engine_metrics.h"
+#include "metrics/shard.h"
+#include "processors/crm_store.h"
+#include "processors/processor.h"
+#include "storage/kv_store.h"
+
+namespace huntline::engine {
+
+/// One input partition's share of the work: its processors, its CRM store, its share of every
+/// metric series, the events it has seen (for de-duplication), and the next input offset.
+/// Created by the Engine when the partition is assigned and destroyed when it is revoked; used on
+/// the processing thread only. Everything it holds is persisted under `prefix()`:
+///
+///   <prefix>offset          next input offset        <prefix>meta        seq, watermark
+///   <prefix>crm/<record>    CRM store records         <prefix>seen/<src>\x1f<id>  de-duplication
+///   <prefix>m/<family>/<series key>  metric shard    <prefix>p/<processor>/<key>  processor state
+class Task {
+ public:
+  Task(std::string topic, int32_t partition, ingest::TopicKind kind,
+       std::vector<std::unique_ptr<processors::Processor>> processors,
+       const metrics::Catalog& catalog);
+
+  static std::string PrefixOf(std::string_view topic, int32_t partition);
+  const std::string& prefix() const { return prefix_; }
+  const std::string& topic() const { return topic_; }
+  int32_t partition() const { return partition_; }
+  ingest::TopicKind kind() const { return kind_; }
+
+  /// Loads the task's persisted state. Called once, before any event.
+  Status Restore(storage::KvStore& store);
+
+  /// Applies one decoded event: de-duplication, the CRM store's stale rule, then processors.
+  metrics::EventResult Handle(const ingest::Event& event, const processors::OrgTables& org,
+                              const processors::Settings& settings, Timestamp now);
+  /// Lets time-driven processors react to engine time moving to `now`.
+  void OnTime(const processors::OrgTables& org, const processors::Settings& settings,
+              Timestamp now);
+
+  /// Records that everything before `offset` has been handled (Kafka's next offset).
+  void set_next_offset(int64_t offset) {
+    next_offset_ = offset;
+    offset_dirty_ = true;
+  }
+  std::optional<int64_t> next_offset() const { return next_offset_; }
+  Timestamp watermark() const { return watermark_; }
+
+  /// Adds everything changed since the last flush to `batch`.
+  void Flush(storage::WriteBatch& batch);
+
+  const metrics::Shard& shard() const { return shard_; }
+  metrics::Shard& shard() { return shard_; }
+
+ private:
+  processors::ProcessorContext Context(const processors::OrgTables& org,
+                                       const processors::Settings& settings, Timestamp now);
+
+  std::string topic_;
+  int32_t partition_;
+  ingest::TopicKind kind_;
+  std::string prefix_;
+  const metrics::Catalog& catalog_;
+  std::vector<std::unique_ptr<processors::Processor>> processors_;
+  processors::CrmStore crm_;
+  metrics::Shard shard_;
+  StringSet seen_;
+  std::vector<std::string> seen_dirty_;
+  std::string seen_key_;  // scratch
+  std::optional<int64_t> next_offset_;
+  bool offset_dirty_ = false;
+  uint64_t seq_ = 0;
+  Timestamp watermark_ = kNoTime;
+  bool meta_dirty_ = false;
+};
+
+}  // namespace huntline::engine

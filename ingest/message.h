@@ -1,0 +1,28 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace huntline::ingest {
+
+struct Header {
+  std::string key;
+  std::string value;
+};
+using Headers = std::vector<Header>;
+
+/// One input message as it arrived, before decoding: a Kafka record, or a line of a replay file
+/// (topic "file:<path>", partition 0, offset = line number). Views point into the source's buffer
+/// and are valid only during the call that receives the message.
+struct RawMessage {
+  std::string_view topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string_view key;
+  std::string_view value;
+  const Headers* headers = nullptr;  // null when the source has none
+};
+
+}  // namespace huntline::ingest

@@ -1,0 +1,100 @@
+#include "metrics/engine_metrics.h"
+
+namespace huntline::metrics {
+
+EngineMetrics::EngineMetrics(const std::string& version)
+    : registry_(std::make_shared<prometheus::Registry>()) {
+  using prometheus::BuildCounter;
+  using prometheus::BuildGauge;
+  using prometheus::BuildHistogram;
+  events_family_ = &BuildCounter()
+                        .Name("huntline_events_total")
+                        .Help("Input events consumed, by topic, event type and result "
+                              "(accepted, duplicate, stale, late, rejected)")
+                        .Register(*registry_);
+  dead_letters_family_ = &BuildCounter()
+                              .Name("huntline_dead_letters_total")
+                              .Help("Messages sent to the dead-letter destination, by reason")
+                              .Register(*registry_);
+  lag_family_ = &BuildGauge()
+                     .Name("huntline_consumer_lag_messages")
+                     .Help("Messages between the consumer position and the end of the partition")
+                     .Register(*registry_);
+  watermark_family_ = &BuildGauge()
+                           .Name("huntline_watermark_seconds")
+                           .Help("Latest event time processed on the partition (Unix seconds)")
+                           .Register(*registry_);
+  const std::vector<double> lag_buckets = {1, 5, 15, 60, 300, 900, 3600, 21600, 86400, 604800};
+  event_time_lag_ = &BuildHistogram()
+                         .Name("huntline_event_time_lag_seconds")
+                         .Help("Wall clock minus event time when an event is processed")
+                         .Register(*registry_)
+                         .Add({}, prometheus::Histogram::BucketBoundaries(lag_buckets));
+  const std::vector<double> latency_buckets = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                               0.25,  0.5,   1,    2.5,   5,    10};
+  processing_latency_ =
+      &BuildHistogram()
+           .Name("huntline_processing_latency_seconds")
+           .Help("From a message being consumed to its effect being visible at /metrics")
+           .Register(*registry_)
+           .Add({}, prometheus::Histogram::BucketBoundaries(latency_buckets));
+  commit_duration_ = &BuildHistogram()
+                          .Name("huntline_commit_duration_seconds")
+                          .Help("Time to write one batch's state and offsets to RocksDB")
+                          .Register(*registry_)
+                          .Add({}, prometheus::Histogram::BucketBoundaries(latency_buckets));
+  state_size_ = &BuildGauge()
+                     .Name("huntline_state_size_bytes")
+                     .Help("Approximate size of the state store")
+                     .Register(*registry_)
+                     .Add({});
+  engine_time_ = &BuildGauge()
+                      .Name("huntline_engine_time_seconds")
+                      .Help("Engine time T (Unix seconds): wall clock live, latest event in replay")
+                      .Register(*registry_)
+                      .Add({});
+  batches_ = &BuildCounter()
+                  .Name("huntline_batches_total")
+                  .Help("Batches of events committed to the state store")
+                  .Register(*registry_)
+                  .Add({});
+  assigned_partitions_ = &BuildGauge()
+                              .Name("huntline_assigned_partitions")
+                              .Help("Input partitions this instance currently owns")
+                              .Register(*registry_)
+                              .Add({});
+  BuildGauge()
+      .Name("huntline_build_info")
+      .Help("Build of the running engine")
+      .Register(*registry_)
+      .Add({{"version", version}})
+      .Set(1);
+}
+
+EngineMetrics::TopicCounters& EngineMetrics::ForTopic(const std::string& topic) {
+  auto [it, inserted] = topics_.try_emplace(topic);
+  if (inserted) {
+    for (size_t t = 0; t < kEventTypeLabels.size(); ++t) {
+      for (size_t r = 0; r < kEventResultNames.size(); ++r) {
+        it->second.events[t][r] = &events_family_->Add({{"topic", topic},
+                                                        {"type", std::string(kEventTypeLabels[t])},
+                                                        {"result", std::string(kEventResultNames[r])}});
+      }
+    }
+  }
+  return it->second;
+}
+
+prometheus::Counter& EngineMetrics::DeadLetters(std::string_view reason) {
+  return dead_letters_family_->Add({{"reason", std::string(reason)}});
+}
+
+prometheus::Gauge& EngineMetrics::ConsumerLag(const std::string& topic, int32_t partition) {
+  return lag_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
+prometheus::Gauge& EngineMetrics::Watermark(const std::string& topic, int32_t partition) {
+  return watermark_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
+}  // namespace huntline::metrics

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace huntline::metrics {
+
+/// What happened to one consumed event (metrics.md, "The engine itself").
+enum class EventResult : uint8_t { kAccepted, kDuplicate, kStale, kLate, kRejected };
+inline constexpr std::array<std::string_view, 5> kEventResultNames = {
+    "accepted", "duplicate", "stale", "late", "rejected"};
+
+/// Type label for events whose type could not be read.
+inline constexpr size_t kUnknownTypeIndex = 9;
+inline constexpr std::array<std::string_view, 10> kEventTypeLabels = {
+    "org.user.upserted",       "crm.account.upserted",     "crm.contact.upserted",
+    "crm.lead.upserted",       "crm.opportunity.upserted", "crm.activity.logged",
+    "calendar.event.upserted", "calendar.event.cancelled", "crm.task.assigned",
+    "unknown"};
+
+/// The engine's own health figures. These describe this process and reset when it restarts, as
+/// Prometheus expects of process metrics; the domain counters are the persisted ones.
+/// Thread-safe (prometheus-cpp metrics are atomic); handles are looked up once and kept.
+class EngineMetrics {
+ public:
+  /// Counter handles for one input topic: [type][result].
+  struct TopicCounters {
+    std::array<std::array<prometheus::Counter*, 5>, 10> events{};
+    prometheus::Counter& Get(size_t type, EventResult result) const {
+      return *events[type][static_cast<size_t>(result)];
+    }
+  };
+
+  explicit EngineMetrics(const std::string& version);
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+  TopicCounters& ForTopic(const std::string& topic);
+
+  prometheus::Counter& DeadLetters(std::string_view reason);
+  prometheus::Gauge& ConsumerLag(const std::string& topic, int32_t partition);
+  prometheus::Gauge& Watermark(const std::string& topic, int32_t partition);
+  prometheus::Histogram& event_time_lag() { return *event_time_lag_; }
+  prometheus::Histogram& processing_latency() { return *processing_latency_; }
+  prometheus::Histogram& commit_duration() { return *commit_duration_; }
+  prometheus::Gauge& state_size() { return *state_size_; }
+  prometheus::Gauge& engine_time() { return *engine_time_; }
+  prometheus::Counter& batches() { return *batches_; }
+  prometheus::Gauge& assigned_partitions() { return *assigned_partitions_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* events_family_;
+  prometheus::Family<prometheus::Counter>* dead_letters_family_;
+  prometheus::Family<prometheus::Gauge>* lag_family_;
+  prometheus::Family<prometheus::Gauge>* watermark_family_;
+  std::map<std::string, TopicCounters> topics_;
+  prometheus::Histogram* event_time_lag_;
+  prometheus::Histogram* processing_latency_;
+  prometheus::Histogram* commit_duration_;
+  prometheus::Gauge* state_size_;
+  prometheus::Gauge* engine_time_;
+  prometheus::Counter* batches_;
+  prometheus::Gauge* assigned_partitions_;
+};
+
+}  // namespace huntline::metrics

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/collectable.h>
+
+#include "common/status.h"
+
+class CivetServer;
+
+namespace huntline::metrics {
+
+/// Serves `/metrics` (Prometheus text format) and `/health` (200 when the engine is consuming,
+/// 503 with the reason otherwise). Runs on civetweb's threads; collectables must be thread-safe.
+class HttpServer {
+ public:
+  /// `listen` is `host:port`; the default configuration binds to 127.0.0.1 only.
+  static Result<std::unique_ptr<HttpServer>> Start(
+      const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables);
+  ~HttpServer();
+
+  /// Health as reported at /health; an empty reason means healthy. Thread-safe.
+  void SetHealth(bool healthy, std::string reason);
+
+  class Handlers;
+
+ private:
+  HttpServer() = default;
+  std::unique_ptr<Handlers> handlers_;
+  std::unique_ptr<CivetServer> server_;
+};
+
+}  // namespace huntline::metrics

@@ -1,0 +1,100 @@
+#include "metrics/published.h"
+
+#include <algorithm>
+
+#include <prometheus/text_serializer.h>
+
+namespace huntline::metrics {
+namespace {
+
+std::vector<std::string_view> SplitKey(std::string_view key, size_t n) {
+  std::vector<std::string_view> parts;
+  parts.reserve(n);
+  size_t start = 0;
+  for (size_t i = 0; i + 1 < n; ++i) {
+    const size_t sep = key.find(kLabelSeparator, start);
+    parts.push_back(key.substr(start, sep - start));
+    start = sep == std::string_view::npos ? key.size() : sep + 1;
+  }
+  if (n > 0) parts.push_back(key.substr(start));
+  return parts;
+}
+
+}  // namespace
+
+Snapshot MergeShards(const Catalog& catalog, std::span<const Shard* const> shards) {
+  Snapshot out;
+  out.families.resize(catalog.size());
+  for (const Shard* shard : shards) {
+    for (FamilyId f = 0; f < catalog.size() && f < shard->family_count(); ++f) {
+      auto& merged = out.families[f];
+      const bool max = catalog.spec(f).merge == Merge::kMax;
+      for (const auto& [key, cell] : shard->series(f)) {
+        auto [it, inserted] = merged.emplace(key, cell.value);
+        if (!inserted) it->second = max ? std::max(it->second, cell.value) : it->second + cell.value;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<prometheus::MetricFamily> ToFamilies(const Catalog& catalog, const Snapshot& snapshot,
+                                                 const ExpositionOptions& options) {
+  std::vector<prometheus::MetricFamily> out;
+  for (FamilyId f = 0; f < catalog.size() && f < snapshot.families.size(); ++f) {
+    const FamilySpec& spec = catalog.spec(f);
+    prometheus::MetricFamily family;
+    family.name = spec.name;
+    family.help = spec.help;
+    family.type = spec.kind == Kind::kCounter ? prometheus::MetricType::Counter
+                                              : prometheus::MetricType::Gauge;
+    // Rewriting may merge series (pseudonyms never collide, but be safe): sum them.
+    std::map<std::vector<std::pair<std::string, std::string>>, double> series;
+    for (const auto& [key, value] : snapshot.families[f]) {
+      std::vector<std::pair<std::string, std::string>> labels;
+      const auto parts = SplitKey(key, spec.labels.size());
+      for (size_t i = 0; i < spec.labels.size(); ++i) {
+        labels.emplace_back(spec.labels[i], options.rewrite ? options.rewrite(spec.labels[i], parts[i])
+                                                            : std::string(parts[i]));
+      }
+      std::sort(labels.begin(), labels.end());
+      series[std::move(labels)] += value;
+    }
+    for (auto& [labels, value] : series) {
+      if (options.omit_zero && value == 0) continue;
+      prometheus::ClientMetric metric;
+      for (auto& [name, v] : labels) metric.label.push_back({name, v});
+      if (spec.kind == Kind::kCounter) {
+        metric.counter.value = value;
+      } else {
+        metric.gauge.value = value;
+      }
+      family.metric.push_back(std::move(metric));
+    }
+    if (!family.metric.empty()) out.push_back(std::move(family));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+std::string ToText(const std::vector<prometheus::MetricFamily>& families) {
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+void PublishedMetrics::Publish(Snapshot snapshot) {
+  auto next = std::make_shared<const Snapshot>(std::move(snapshot));
+  std::lock_guard lock(mutex_);
+  current_ = std::move(next);
+}
+
+std::shared_ptr<const Snapshot> PublishedMetrics::Current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+std::vector<prometheus::MetricFamily> PublishedMetrics::Collect() const {
+  return ToFamilies(catalog_, *Current(), options_);
+}
+
+}  // namespace huntline::metrics

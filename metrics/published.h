@@ -1,0 +1,62 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include "metrics/catalog.h"
+#include "metrics/shard.h"
+
+namespace huntline::metrics {
+
+/// Merged values of every domain series: for each family, series key → value.
+struct Snapshot {
+  std::vector<std::map<std::string, double>> families;
+};
+
+/// Merges task shards into one snapshot, summing or taking the max as each family says.
+Snapshot MergeShards(const Catalog& catalog, std::span<const Shard* const> shards);
+
+/// Rewrites label values before exposure (pseudonyms for per-person labels). Identity when unset.
+using LabelRewriter = std::function<std::string(std::string_view label, std::string_view value)>;
+
+struct ExpositionOptions {
+  /// Leave out series whose value is 0 (a cell nobody is in, a counter never incremented).
+  bool omit_zero = false;
+  LabelRewriter rewrite;
+};
+
+/// Prometheus families for a snapshot, families sorted by name and label pairs by label name.
+std::vector<prometheus::MetricFamily> ToFamilies(const Catalog& catalog, const Snapshot& snapshot,
+                                                 const ExpositionOptions& options = {});
+
+/// Prometheus text exposition format (0.0.4).
+std::string ToText(const std::vector<prometheus::MetricFamily>& families);
+
+/// What scrapes read: the snapshot of the last commit, so figures never run ahead of the durable
+/// state. Publish() runs on the processing thread, Collect() on HTTP threads; `mutex_` guards the
+/// pointer swap only.
+class PublishedMetrics : public prometheus::Collectable {
+ public:
+  PublishedMetrics(const Catalog& catalog, ExpositionOptions options)
+      : catalog_(catalog), options_(std::move(options)), current_(std::make_shared<Snapshot>()) {}
+
+  void Publish(Snapshot snapshot);
+  std::shared_ptr<const Snapshot> Current() const;
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const Catalog& catalog_;
+  ExpositionOptions options_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Snapshot> current_;
+};
+
+}  // namespace huntline::metrics

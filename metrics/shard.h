@@ -1,0 +1,84 @@
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/string_map.h"
+#include "metrics/catalog.h"
+
+namespace huntline::metrics {
+
+/// One task's share of every domain series: what the keys it owns contribute. Counters only grow;
+/// gauges move both ways. Changed series are tracked so the engine persists just those with the
+/// batch that changed them.
+/// Owned by a task and used only on the processing thread.
+class Shard {
+ public:
+  struct Cell {
+    double value = 0;
+    bool dirty = false;
+  };
+  using Series = StringMap<Cell>;
+
+  explicit Shard(const Catalog& catalog) : families_(catalog.size()) {}
+
+  /// Adds `delta` to the series with these label values (in the family's label order).
+  void Add(FamilyId family, std::initializer_list<std::string_view> labels, double delta) {
+    auto& entry = Find(family, labels);
+    entry.second.value += delta;
+    MarkDirty(family, entry);
+  }
+  void Set(FamilyId family, std::initializer_list<std::string_view> labels, double value) {
+    auto& entry = Find(family, labels);
+    if (entry.second.value == value) return;
+    entry.second.value = value;
+    MarkDirty(family, entry);
+  }
+
+  const Series& series(FamilyId family) const { return families_[family]; }
+  size_t family_count() const { return families_.size(); }
+
+  /// Calls `visit(family, key, value)` for each series changed since the last ClearDirty().
+  template <typename Visit>
+  void ForEachDirty(Visit visit) const {
+    for (const auto& [family, entry] : dirty_) visit(family, entry->first, entry->second.value);
+  }
+  void ClearDirty() {
+    for (auto& [family, entry] : dirty_) entry->second.dirty = false;
+    dirty_.clear();
+  }
+  /// Loads a persisted value (no dirty mark).
+  void Restore(FamilyId family, std::string key, double value) {
+    families_[family][std::move(key)].value = value;
+  }
+
+ private:
+  Series::value_type& Find(FamilyId family, std::initializer_list<std::string_view> labels) {
+    scratch_.clear();
+    bool first = true;
+    for (std::string_view v : labels) {
+      if (!first) scratch_.push_back(kLabelSeparator);
+      scratch_.append(v);
+      first = false;
+    }
+    Series& series = families_[family];
+    auto it = series.find(std::string_view(scratch_));
+    if (it == series.end()) it = series.emplace(scratch_, Cell{}).first;
+    return *it;
+  }
+  void MarkDirty(FamilyId family, Series::value_type& entry) {
+    if (entry.second.dirty) return;
+    entry.second.dirty = true;
+    // Node-based map: the entry's address is stable until it is erased (entries never are).
+    dirty_.emplace_back(family, &entry);
+  }
+
+  std::vector<Series> families_;
+  std::vector<std::pair<FamilyId, Series::value_type*>> dirty_;
+  std::string scratch_;
+};
+
+}  // namespace huntline::metrics

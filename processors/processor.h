@@ -1,0 +1,82 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "ingest/event.h"
+#include "metrics/catalog.h"
+#include "metrics/shard.h"
+#include "processors/crm_store.h"
+#include "processors/org_tables.h"
+#include "processors/settings.h"
+
+namespace huntline::processors {
+
+/// What a processor may touch while handling an event of its task. Built by the engine for each
+/// task (and by tests directly); every reference outlives the processors that receive it.
+struct ProcessorContext {
+  /// Engine time T: the latest event time seen (replay) or the wall clock (live).
+  Timestamp now = 0;
+  /// Processing order of the current event within the task, for "ties go to the later" rules.
+  uint64_t seq = 0;
+  const OrgTables& org;
+  CrmStore& crm;
+  metrics::Shard& metrics;
+  const Settings& settings;
+};
+
+/// Turns decoded events into state changes and metric updates for one partition (a task).
+/// Created per task by the engine; every call happens on the task's processing thread. The
+/// engine, not the processor, owns the stores and commits them; a processor persists only
+/// what it keeps itself, through Flush() and Restore().
+class Processor {
+ public:
+  virtual ~Processor() = default;
+  virtual std::string_view name() const = 0;
+  /// Called for every accepted event of the task's topic, after shared stores were updated.
+  virtual void Process(const ingest::Event& event, ProcessorContext& context) = 0;
+  /// Called when engine time advances, before the event that advanced it is processed.
+  virtual void OnTime(ProcessorContext& /*context*/) {}
+  /// Writes the state changed since the last Flush() as (key, value) pairs under its own keys.
+  virtual void Flush(const std::function<void(std::string_view, std::string_view)>& /*put*/) {}
+  /// Loads one record written by Flush(), before any event.
+  virtual Status Restore(std::string_view /*key*/, std::string_view /*value*/) {
+    return Status::Ok();
+  }
+};
+
+/// The processors of each input topic, and the metric families they declared. Filled once at
+/// start-up through explicit entry points (RegisterActivityProcessors, …), never by static
+/// initialisers.
+class ProcessorRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<Processor>()>;
+
+  explicit ProcessorRegistry(metrics::Catalog& catalog) : catalog_(catalog) {}
+
+  metrics::Catalog& catalog() { return catalog_; }
+  void Add(ingest::TopicKind topic, Factory factory) {
+    factories_.push_back({topic, std::move(factory)});
+  }
+  std::vector<std::unique_ptr<Processor>> Create(ingest::TopicKind topic) const {
+    std::vector<std::unique_ptr<Processor>> out;
+    for (const auto& [t, factory] : factories_) {
+      if (t == topic) out.push_back(factory());
+    }
+    return out;
+  }
+
+ private:
+  metrics::Catalog& catalog_;
+  std::vector<std::pair<ingest::TopicKind, Factory>> factories_;
+};
+
+/// Every processor Huntline ships, registered in data-flow order.
+void RegisterAllProcessors(ProcessorRegistry& registry);
+
+}  // namespace huntline::processors

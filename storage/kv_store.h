@@ -1,0 +1,75 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace huntline::storage {
+
+/// Changes to apply atomically: every state change of a batch of events together with each
+/// partition's next input offset, so a crash leaves either all of them or none.
+class WriteBatch {
+ public:
+  void Put(std::string_view key, std::string_view value) {
+    ops_.emplace_back(std::string(key), std::string(value));
+  }
+  void Delete(std::string_view key) { ops_.emplace_back(std::string(key), std::nullopt); }
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+  void Clear() { ops_.clear(); }
+
+  /// (key, value) in the order written; no value means a delete.
+  const std::vector<std::pair<std::string, std::optional<std::string>>>& ops() const {
+    return ops_;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> ops_;
+};
+
+/// An ordered key-value store. Implementations: RocksDB (live runs) and memory (replay, tests).
+/// Not thread-safe for writes: one writer, the engine's processing thread.
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+  virtual Status Write(const WriteBatch& batch) = 0;
+  virtual std::optional<std::string> Get(std::string_view key) = 0;
+  /// Visits every key starting with `prefix`, in key order.
+  virtual Status Scan(std::string_view prefix,
+                      const std::function<void(std::string_view key, std::string_view value)>&
+                          visit) = 0;
+  /// Approximate bytes of live data, for the state-size metric.
+  virtual uint64_t ApproximateSize() = 0;
+};
+
+/// A std::map behind the KvStore interface.
+class MemoryKvStore : public KvStore {
+ public:
+  Status Write(const WriteBatch& batch) override;
+  std::optional<std::string> Get(std::string_view key) override;
+  Status Scan(std::string_view prefix,
+              const std::function<void(std::string_view, std::string_view)>& visit) override;
+  uint64_t ApproximateSize() override { return bytes_; }
+
+ private:
+  std::map<std::string, std::string, std::less<>> data_;
+  uint64_t bytes_ = 0;
+};
+
+struct RocksOptions {
+  /// fsync each batch. Off by default: a process crash loses nothing written without it (the
+  /// WAL is in the OS page cache); only a machine crash can.
+  bool sync = false;
+};
+
+/// Opens (creating if needed) a RocksDB database at `path`.
+Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& path, RocksOptions options = {});
+
+}  // namespace huntline::storage

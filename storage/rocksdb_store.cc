@@ -1,0 +1,81 @@
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "storage/kv_store.h"
+
+namespace huntline::storage {
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  return Status::Error(std::string(what) + ": " + s.ToString());
+}
+
+class RocksKvStore : public KvStore {
+ public:
+  RocksKvStore(std::unique_ptr<rocksdb::DB> db, RocksOptions options)
+      : db_(std::move(db)), options_(options) {}
+
+  Status Write(const WriteBatch& batch) override {
+    rocksdb::WriteBatch rb;
+    for (const auto& [key, value] : batch.ops()) {
+      if (value) {
+        rb.Put(key, *value);
+      } else {
+        rb.Delete(key);
+      }
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync;
+    return FromRocks(db_->Write(wo, &rb), "RocksDB write");
+  }
+
+  std::optional<std::string> Get(std::string_view key) override {
+    std::string value;
+    const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()),
+                                       &value);
+    if (!s.ok()) return std::nullopt;
+    return value;
+  }
+
+  Status Scan(std::string_view prefix,
+              const std::function<void(std::string_view, std::string_view)>& visit) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    const rocksdb::Slice p(prefix.data(), prefix.size());
+    for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+      visit(std::string_view(it->key().data(), it->key().size()),
+            std::string_view(it->value().data(), it->value().size()));
+    }
+    return FromRocks(it->status(), "RocksDB scan");
+  }
+
+  uint64_t ApproximateSize() override {
+    uint64_t live = 0;
+    db_->GetIntProperty("rocksdb.estimate-live-data-size", &live);
+    uint64_t mem = 0;
+    db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &mem);
+    return live + mem;
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  RocksOptions options_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& path, RocksOptions options) {
+  rocksdb::Options ro;
+  ro.create_if_missing = true;
+  ro.IncreaseParallelism(2);
+  ro.OptimizeLevelStyleCompaction();
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status s = rocksdb::DB::Open(ro, path, &raw);
+  if (!s.ok()) return Status::Error("cannot open state store at " + path + ": " + s.ToString());
+  return std::unique_ptr<KvStore>(
+      std::make_unique<RocksKvStore>(std::unique_ptr<rocksdb::DB>(raw), options));
+}
+
+}  // namespace huntline::storage

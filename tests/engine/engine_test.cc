@@ -1,0 +1,165 @@
+#include "engine/engine.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+namespace huntline::engine {
+namespace {
+
+using ingest::TopicKind;
+
+/// Collects dead letters in memory.
+class RecordingSink : public ingest::DeadLetterSink {
+ public:
+  Status Send(const ingest::RawMessage& m, const ingest::Rejection& why, Timestamp) override {
+    letters.push_back({std::string(m.value), why.detail});
+    return Status::Ok();
+  }
+  std::vector<std::pair<std::string, std::string>> letters;
+};
+
+/// An engine with everything it needs, over a given store.
+struct Harness {
+  explicit Harness(storage::KvStore& store)
+      : registry(catalog),
+        engine_metrics("test"),
+        published(catalog, {}),
+        engine((processors::RegisterAllProcessors(registry), registry), catalog, store, sink,
+               engine_metrics, published, Engine::Options{}) {}
+
+  metrics::EventResult Send(TopicKind kind, int32_t partition, int64_t offset,
+                            const std::string& value) {
+    ingest::RawMessage m;
+    m.topic = "t";
+    m.partition = partition;
+    m.offset = offset;
+    m.value = value;
+    return engine.HandleMessage(kind, m);
+  }
+  double Value(const std::string& family, const std::string& key) {
+    auto id = catalog.Find(family);
+    auto snapshot = published.Current();
+    if (!id || *id >= snapshot->families.size()) return 0;
+    auto it = snapshot->families[*id].find(key);
+    return it == snapshot->families[*id].end() ? 0 : it->second;
+  }
+
+  metrics::Catalog catalog;
+  processors::ProcessorRegistry registry;
+  RecordingSink sink;
+  metrics::EngineMetrics engine_metrics;
+  metrics::PublishedMetrics published;
+  Engine engine;
+};
+
+std::string UserEvent(const std::string& id, const std::string& team) {
+  return R"({"specversion":"1.0","id":"u-)" + id + R"(","source":"t","type":"org.user.upserted",)"
+         R"("time":"2026-07-01T08:00:00Z","data":{"user_id":")" + id + R"(","name":"n","email":"e",)"
+         R"("role":"rep","team":")" + team + R"(","timezone":"UTC","active":true}})";
+}
+
+std::string ActivityEvent(int n, const std::string& actor = "u1") {
+  return R"({"specversion":"1.0","id":"act-)" + std::to_string(n) +
+         R"(","source":"t","type":"crm.activity.logged","time":"2026-07-02T08:00:00Z",)"
+         R"("data":{"activity_id":"a)" + std::to_string(n) + R"(","actor_id":")" + actor +
+         R"(","account_id":"acct-)" + std::to_string(n % 7) +
+         R"(","channel":"call","direction":"outbound","outcome":"no_response","duration_s":60}})";
+}
+
+constexpr char kKey[] = "east\x1frep\x1f" "opportunistic_prospecting\x1fno_response";
+
+TEST(Engine, CountersAndOffsetsSurviveARestartWithoutDoubleCounting) {
+  const auto dir = std::filesystem::temp_directory_path() / "huntline_engine_restart";
+  std::filesystem::remove_all(dir);
+  {
+    auto store = storage::OpenRocksDb(dir.string());
+    ASSERT_TRUE(store.ok());
+    Harness h(**store);
+    h.Send(TopicKind::kOrg, 0, 0, UserEvent("u1", "east"));
+    ASSERT_TRUE(h.engine.Assign(TopicKind::kCrm, 0).ok());
+    for (int i = 0; i < 10; ++i) {
+      EXPECT_EQ(h.Send(TopicKind::kCrm, 0, i, ActivityEvent(i)), metrics::EventResult::kAccepted);
+      h.engine.tasks().at({TopicKind::kCrm, 0})->set_next_offset(i + 1);
+    }
+    ASSERT_TRUE(h.engine.Commit().ok());
+    // Handled but never committed: lost with the crash, and read again after it.
+    for (int i = 10; i < 15; ++i) h.Send(TopicKind::kCrm, 0, i, ActivityEvent(i));
+  }
+  auto store = storage::OpenRocksDb(dir.string());
+  ASSERT_TRUE(store.ok());
+  Harness h(**store);
+  h.Send(TopicKind::kOrg, 0, 0, UserEvent("u1", "east"));
+  auto next = h.engine.Assign(TopicKind::kCrm, 0);
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(*next, std::optional<int64_t>(10));
+  for (int i = 10; i < 15; ++i) {
+    h.Send(TopicKind::kCrm, 0, i, ActivityEvent(i));
+    h.engine.tasks().at({TopicKind::kCrm, 0})->set_next_offset(i + 1);
+  }
+  // A redelivery of an event committed before the restart is still a duplicate.
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 3, ActivityEvent(3)), metrics::EventResult::kDuplicate);
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.Value("huntline_activities_total", kKey), 15);
+  EXPECT_EQ(h.Value("huntline_activity_seconds_total",
+                    "east\x1frep\x1fopportunistic_prospecting"),
+            15 * 60);
+}
+
+TEST(Engine, MalformedMessagesBecomeDeadLettersAndChangeNothing) {
+  storage::MemoryKvStore store;
+  Harness h(store);
+  h.Send(TopicKind::kOrg, 0, 0, UserEvent("u1", "east"));
+  h.Send(TopicKind::kCrm, 0, 0, ActivityEvent(1));
+  const Timestamp before = h.engine.now();
+  std::string bad = ActivityEvent(2);
+  bad.replace(bad.find("\"outbound\""), 10, "\"sideways\"");
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, bad), metrics::EventResult::kRejected);
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 2, "not json"), metrics::EventResult::kRejected);
+  // An org event on the crm topic breaks the topic contract.
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 3, UserEvent("u2", "west")),
+            metrics::EventResult::kRejected);
+  ASSERT_TRUE(h.engine.Commit().ok());
+  ASSERT_EQ(h.sink.letters.size(), 3u);
+  EXPECT_EQ(h.sink.letters[0].first, bad);
+  EXPECT_EQ(h.sink.letters[0].second,
+            "data.direction: \"sideways\" is not one of outbound, inbound");
+  EXPECT_NE(h.sink.letters[2].second.find("does not belong on huntline.crm"), std::string::npos);
+  EXPECT_EQ(h.engine.now(), before);
+  EXPECT_EQ(h.engine.org().FindUser("u2"), nullptr);
+  EXPECT_EQ(h.Value("huntline_activities_total", kKey), 1);
+}
+
+TEST(Engine, DuplicatesAndStaleSnapshotsChangeNothing) {
+  storage::MemoryKvStore store;
+  Harness h(store);
+  EXPECT_EQ(h.Send(TopicKind::kOrg, 0, 0, UserEvent("u1", "east")),
+            metrics::EventResult::kAccepted);
+  EXPECT_EQ(h.Send(TopicKind::kOrg, 0, 1, UserEvent("u1", "east")),
+            metrics::EventResult::kDuplicate);
+  std::string older = UserEvent("u1", "west");
+  older.replace(older.find("\"id\":\"u-u1\""), 11, "\"id\":\"u-u1b\"");
+  older.replace(older.find("2026-07-01T08"), 13, "2026-06-01T08");
+  EXPECT_EQ(h.Send(TopicKind::kOrg, 0, 2, older), metrics::EventResult::kStale);
+  EXPECT_EQ(h.engine.org().TeamOf("u1"), "east");
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, ActivityEvent(1)), metrics::EventResult::kAccepted);
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, ActivityEvent(1)), metrics::EventResult::kDuplicate);
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.Value("huntline_activities_total", kKey), 1);
+}
+
+TEST(Engine, UnknownActorsCountUnderUnknownTeamAndRole) {
+  storage::MemoryKvStore store;
+  Harness h(store);
+  h.Send(TopicKind::kCrm, 0, 0, ActivityEvent(1, "u-ghost"));
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.Value("huntline_activities_total",
+                    "unknown\x1funknown\x1fopportunistic_prospecting\x1fno_response"),
+            1);
+  EXPECT_EQ(h.Value("huntline_rep_activities_total",
+                    "unknown\x1fu-ghost\x1fopportunistic_prospecting"),
+            1);
+}
+
+}  // namespace
+}  // namespace huntline::engine

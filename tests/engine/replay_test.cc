@@ -1,0 +1,134 @@
+// `huntline replay` end to end through the binary, as a user runs it.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Read(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// The value of one exact series line in an exposition, or nullopt.
+std::optional<std::string> Series(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) return line.substr(series.size() + 1);
+  }
+  return std::nullopt;
+}
+
+class ReplayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("huntline_replay_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  int Replay(const std::string& args) {
+    const std::string cmd = std::string(HUNTLINE_BINARY) + " replay " + args + " 2>" +
+                            (dir_ / "stderr.txt").string();
+    return std::system(cmd.c_str());
+  }
+  fs::path dir_;
+  const std::string examples_ = std::string(HUNTLINE_SHARED_DIR) + "/contract/examples/";
+};
+
+TEST_F(ReplayTest, SmallOrgGivesTheContractsActivityFigures) {
+  ASSERT_EQ(Replay("--input " + examples_ + "small-org.jsonl --metrics-out " +
+                   (dir_ / "m.prom").string()),
+            0);
+  const std::string text = Read(dir_ / "m.prom");
+  EXPECT_EQ(Series(text, R"(huntline_activities_total{behaviour="target_prospecting",outcome="connected",role="rep",team="east-hunters"})"),
+            "1");
+  EXPECT_EQ(Series(text, R"(huntline_activity_seconds_total{behaviour="target_prospecting",role="rep",team="east-hunters"})"),
+            "600");
+  EXPECT_EQ(Series(text, R"(huntline_rep_activities_total{behaviour="target_prospecting",rep="u-rep",team="east-hunters"})"),
+            "1");
+}
+
+TEST_F(ReplayTest, MediumOrgActivityFiguresMatchTheContractExactly) {
+  ASSERT_EQ(Replay("--input " + examples_ + "medium-org.jsonl --metrics-out " +
+                   (dir_ / "m.prom").string()),
+            0);
+  const std::string got = Read(dir_ / "m.prom");
+  std::istringstream expected(Read(examples_ + "medium-org.expected.prom"));
+  std::string line;
+  int checked = 0;
+  for (const char* family : {"huntline_activities_total{", "huntline_activity_seconds_total{",
+                             "huntline_rep_activities_total{"}) {
+    expected.clear();
+    expected.seekg(0);
+    int in_expected = 0;
+    while (std::getline(expected, line)) {
+      if (line.rfind(family, 0) != 0) continue;
+      ++in_expected;
+      const size_t space = line.rfind(' ');
+      EXPECT_EQ(Series(got, line.substr(0, space)), line.substr(space + 1)) << line;
+      ++checked;
+    }
+    // And nothing more than the contract lists.
+    std::istringstream in(got);
+    int in_got = 0;
+    while (std::getline(in, line)) in_got += line.rfind(family, 0) == 0;
+    EXPECT_EQ(in_got, in_expected) << family;
+  }
+  EXPECT_GT(checked, 300);
+}
+
+TEST_F(ReplayTest, MalformedLinesGoToTheDeadLetterFileWithTheirReason) {
+  const fs::path input = dir_ / "in.jsonl";
+  {
+    std::ofstream out(input);
+    out << Read(examples_ + "small-org.jsonl");
+    out << R"({"specversion":"1.0","id":"bad-1","source":"x","type":"crm.activity.logged","time":"2026-07-07T14:00:00Z","data":{"activity_id":"z","actor_id":"u-rep","account_id":"a-globex","channel":"pigeon","direction":"outbound","outcome":"connected"}})"
+        << "\n{not json\n";
+  }
+  ASSERT_EQ(Replay("--input " + input.string() + " --metrics-out " + (dir_ / "m.prom").string() +
+                   " --dead-letters " + (dir_ / "dlq.jsonl").string()),
+            0);
+  std::istringstream dlq(Read(dir_ / "dlq.jsonl"));
+  std::string line;
+  std::vector<nlohmann::json> letters;
+  while (std::getline(dlq, line)) letters.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(letters.size(), 2u);
+  EXPECT_EQ(letters[0]["reason"], "invalid_value");
+  EXPECT_NE(letters[0]["detail"].get<std::string>().find("data.channel: \"pigeon\""),
+            std::string::npos);
+  EXPECT_EQ(letters[0]["offset"], 13);
+  EXPECT_EQ(letters[1]["reason"], "invalid_json");
+  EXPECT_EQ(letters[1]["value"], "{not json");
+  // The bad activity changed nothing.
+  EXPECT_EQ(Series(Read(dir_ / "m.prom"), R"(huntline_activities_total{behaviour="target_prospecting",outcome="connected",role="rep",team="east-hunters"})"),
+            "1");
+  EXPECT_NE(Read(dir_ / "stderr.txt").find("2 rejected"), std::string::npos);
+}
+
+TEST_F(ReplayTest, AsOfIgnoresLaterEvents) {
+  ASSERT_EQ(Replay("--input " + examples_ + "small-org.jsonl --as-of 2026-07-07T13:59:59Z" +
+                   " --metrics-out " + (dir_ / "m.prom").string()),
+            0);
+  EXPECT_EQ(Read(dir_ / "m.prom").find("huntline_activities_total{"), std::string::npos);
+  EXPECT_NE(Read(dir_ / "stderr.txt").find("engine time 2026-07-07T13:59:59Z"), std::string::npos);
+}
+
+TEST_F(ReplayTest, BadArgumentsAreNamed) {
+  EXPECT_NE(Replay("--input /nonexistent.jsonl --metrics-out " + (dir_ / "m.prom").string()), 0);
+  EXPECT_NE(Read(dir_ / "stderr.txt").find("/nonexistent.jsonl"), std::string::npos);
+  EXPECT_NE(Replay("--input x --as-of yesterday --metrics-out y"), 0);
+  EXPECT_NE(Read(dir_ / "stderr.txt").find("--as-of"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,197 @@
+#include "ingest/decoder.h"
+
+#include <gtest/gtest.h>
+
+namespace huntline::ingest {
+namespace {
+
+constexpr std::string_view kActivity =
+    R"({"specversion":"1.0","id":"sf-1","source":"salesforce/acme","type":"crm.activity.logged",)"
+    R"("time":"2026-10-06T14:05:00Z","data":{"activity_id":"00T1","actor_id":"u-rep-7",)"
+    R"("account_id":"a-1042","channel":"call","direction":"outbound","outcome":"connected",)"
+    R"("duration_s":420}})";
+
+struct Decoded {
+  bool ok;
+  Event event;
+  Rejection why;
+};
+
+Decoded DecodeValue(std::string_view value, const Headers* headers = nullptr) {
+  Decoder decoder;
+  Decoded d;
+  RawMessage m;
+  m.value = value;
+  m.headers = headers;
+  d.ok = decoder.Decode(m, &d.event, &d.why);
+  return d;
+}
+
+std::string Replace(std::string_view text, std::string_view from, std::string_view to) {
+  std::string s(text);
+  const size_t pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  s.replace(pos, from.size(), to);
+  return s;
+}
+
+TEST(Decoder, StructuredMode) {
+  auto d = DecodeValue(kActivity);
+  ASSERT_TRUE(d.ok) << d.why.detail;
+  EXPECT_EQ(d.event.id, "sf-1");
+  EXPECT_EQ(d.event.source, "salesforce/acme");
+  EXPECT_EQ(d.event.type, EventType::kActivityLogged);
+  EXPECT_EQ(d.event.time, *ParseRfc3339("2026-10-06T14:05:00Z"));
+  const auto& a = d.event.As<ActivityLogged>();
+  EXPECT_EQ(a.actor_id, "u-rep-7");
+  EXPECT_EQ(a.account_id, "a-1042");
+  EXPECT_FALSE(a.lead_id.has_value());
+  EXPECT_EQ(a.channel, Channel::kCall);
+  EXPECT_EQ(a.direction, Direction::kOutbound);
+  EXPECT_EQ(a.outcome, ActivityOutcome::kConnected);
+  EXPECT_EQ(a.duration_s, 420);
+}
+
+TEST(Decoder, BinaryMode) {
+  Headers headers = {{"ce_specversion", "1.0"},
+                     {"ce_id", "sf-2"},
+                     {"ce_source", "salesforce/acme"},
+                     {"ce_type", "crm.opportunity.upserted"},
+                     {"ce_time", "2026-07-09T15:00:00Z"},
+                     {"content-type", "application/json"}};
+  auto d = DecodeValue(
+      R"({"opportunity_id":"o-1","account_id":"a-1","owner_id":"u-rep","type":"new_business",)"
+      R"("origin":"seller_sourced","stage":"discovery","amount":120000,"close_date":"2026-09-30",)"
+      R"("created_at":"2026-07-09T15:00:00Z","customer_priority":true})",
+      &headers);
+  ASSERT_TRUE(d.ok) << d.why.detail;
+  EXPECT_EQ(d.event.id, "sf-2");
+  EXPECT_EQ(d.event.type, EventType::kOpportunityUpserted);
+  const auto& o = d.event.As<OpportunityUpserted>();
+  EXPECT_EQ(o.amount, 120000);
+  EXPECT_EQ(o.close_date, *ParseDate("2026-09-30"));
+  EXPECT_EQ(o.customer_priority, true);
+  EXPECT_FALSE(o.loss_reason.has_value());
+}
+
+TEST(Decoder, BinaryModeNamesMissingHeader) {
+  Headers headers = {{"ce_specversion", "1.0"}, {"ce_id", "x"}, {"ce_type", "crm.task.assigned"}};
+  auto d = DecodeValue("{}", &headers);
+  ASSERT_FALSE(d.ok);
+  EXPECT_EQ(d.why.reason, RejectReason::kMissingField);
+  EXPECT_EQ(d.why.detail, "ce_source: required attribute is missing");
+}
+
+TEST(Decoder, HeadersWithoutCloudEventsAttributesMeanStructuredMode) {
+  Headers headers = {{"traceparent", "00-abc"}};
+  EXPECT_TRUE(DecodeValue(kActivity, &headers).ok);
+}
+
+TEST(Decoder, NotJson) {
+  auto d = DecodeValue("{\"specversion\":\"1.0\",");
+  EXPECT_FALSE(d.ok);
+  EXPECT_EQ(d.why.reason, RejectReason::kInvalidJson);
+  EXPECT_NE(d.why.detail.find("not valid JSON"), std::string::npos);
+  EXPECT_EQ(DecodeValue("[1,2]").why.reason, RejectReason::kInvalidJson);
+}
+
+TEST(Decoder, ValidationMessagesNameTheField) {
+  struct Case {
+    std::string value;
+    RejectReason reason;
+    std::string detail;
+  };
+  const std::vector<Case> cases = {
+      {Replace(kActivity, R"("specversion":"1.0")", R"("specversion":"0.3")"),
+       RejectReason::kInvalidValue, R"(specversion: must be "1.0", got "0.3")"},
+      {Replace(kActivity, R"("id":"sf-1",)", ""), RejectReason::kMissingField,
+       "id: required attribute is missing"},
+      {Replace(kActivity, R"("id":"sf-1")", R"("id":"")"), RejectReason::kInvalidValue,
+       "id: must not be empty"},
+      {Replace(kActivity, R"("id":"sf-1")", R"("id":7)"), RejectReason::kWrongType,
+       "id: must be a string, got number"},
+      {Replace(kActivity, "crm.activity.logged", "crm.call.logged"), RejectReason::kUnknownType,
+       R"(type: "crm.call.logged" is not an event type of the contract)"},
+      {Replace(kActivity, "2026-10-06T14:05:00Z", "2026-10-06 14:05"), RejectReason::kInvalidValue,
+       R"(time: "2026-10-06 14:05" is not an RFC 3339 date-time with offset)"},
+      {Replace(kActivity, R"("outcome":"connected")", R"("outcome":"maybe")"),
+       RejectReason::kInvalidValue,
+       R"(data.outcome: "maybe" is not one of no_response, connected, meeting_booked, )"
+       R"(not_interested, disqualified, referral)"},
+      {Replace(kActivity, R"("actor_id":"u-rep-7",)", ""), RejectReason::kMissingField,
+       "data.actor_id: required field is missing"},
+      {Replace(kActivity, R"("duration_s":420)", R"("duration_s":"420")"), RejectReason::kWrongType,
+       "data.duration_s: must be a number, got string"},
+      {Replace(kActivity, R"("duration_s":420)", R"("duration_s":-1)"),
+       RejectReason::kInvalidValue, "data.duration_s: must be >= 0"},
+      {Replace(kActivity, R"("account_id":"a-1042",)", ""), RejectReason::kMissingField,
+       "data.account_id: at least one of account_id and lead_id is required"},
+      {Replace(kActivity, R"("data":{)", R"("data":[],"x":{)"), RejectReason::kWrongType,
+       "data: must be an object, got array"},
+  };
+  for (const auto& c : cases) {
+    auto d = DecodeValue(c.value);
+    EXPECT_FALSE(d.ok) << c.value;
+    EXPECT_EQ(d.why.reason, c.reason) << c.value;
+    EXPECT_EQ(d.why.detail, c.detail) << c.value;
+  }
+}
+
+TEST(Decoder, IdLengthCountsCharactersNotBytes) {
+  std::string id;
+  for (int i = 0; i < 256; ++i) id += "é";  // 512 bytes, 256 characters
+  EXPECT_TRUE(DecodeValue(Replace(kActivity, R"("id":"sf-1")", "\"id\":\"" + id + "\"")).ok);
+  EXPECT_FALSE(DecodeValue(Replace(kActivity, R"("id":"sf-1")", "\"id\":\"" + id + "x\"")).ok);
+}
+
+TEST(Decoder, NestedArrayItemsAreValidated) {
+  const std::string calendar =
+      R"({"specversion":"1.0","id":"c1","source":"gcal","type":"calendar.event.upserted",)"
+      R"("time":"2026-07-01T09:00:00Z","data":{"calendar_id":"u-rep","event_id":"blk-1",)"
+      R"("organizer":"u-rep","attendees":[{"id_or_email":"u-rep","response":"accepted"},)"
+      R"({"id_or_email":"x@y.example","response":"perhaps"}],"start":"2026-07-07T13:00:00Z",)"
+      R"("end":"2026-07-07T15:00:00Z","show_as":"busy","protected":true,)"
+      R"("rrule":"FREQ=WEEKLY;BYDAY=TU","timezone":"America/New_York"}})";
+  auto d = DecodeValue(calendar);
+  ASSERT_FALSE(d.ok);
+  EXPECT_EQ(d.why.detail,
+            R"(data.attendees[1].response: "perhaps" is not one of accepted, tentative, )"
+            R"(declined, needs_action)");
+  auto ok = DecodeValue(Replace(calendar, "perhaps", "tentative"));
+  ASSERT_TRUE(ok.ok) << ok.why.detail;
+  const auto& c = ok.event.As<CalendarEventUpserted>();
+  EXPECT_EQ(c.attendees.size(), 2u);
+  EXPECT_TRUE(c.is_protected);
+  EXPECT_EQ(c.rrule, "FREQ=WEEKLY;BYDAY=TU");
+}
+
+TEST(Decoder, UnknownFieldsAndAttributesAreIgnored) {
+  auto d = DecodeValue(Replace(kActivity, R"("data":{)", R"("subject":"x","ext1":5,"data":{"extra":[1],)"));
+  EXPECT_TRUE(d.ok) << d.why.detail;
+}
+
+TEST(Decoder, EveryContractExampleLineDecodes) {
+  for (const char* name : {"small-org.jsonl", "medium-org.jsonl"}) {
+    FILE* f = std::fopen((std::string(HUNTLINE_SHARED_DIR) + "/contract/examples/" + name).c_str(), "r");
+    ASSERT_NE(f, nullptr) << name;
+    char* line = nullptr;
+    size_t cap = 0;
+    ssize_t n;
+    Decoder decoder;
+    int count = 0;
+    while ((n = getline(&line, &cap, f)) > 0) {
+      RawMessage m;
+      m.value = std::string_view(line, static_cast<size_t>(n));
+      Event e;
+      Rejection why;
+      EXPECT_TRUE(decoder.Decode(m, &e, &why)) << name << ": " << why.detail;
+      ++count;
+    }
+    free(line);
+    std::fclose(f);
+    EXPECT_GT(count, 10);
+  }
+}
+
+}  // namespace
+}  // namespace huntline::ingest

@@ -1,0 +1,67 @@
+#include "metrics/published.h"
+
+#include <gtest/gtest.h>
+
+namespace huntline::metrics {
+namespace {
+
+TEST(MergeShards, SumsCountersAndTakesTheMaxOfGlobalFigures) {
+  Catalog catalog;
+  const FamilyId sum = catalog.Declare({"huntline_x_total", "x", Kind::kCounter, {"team"}});
+  const FamilyId max =
+      catalog.Declare({"huntline_quota", "q", Kind::kGauge, {"team"}, Merge::kMax});
+  Shard a(catalog), b(catalog);
+  a.Add(sum, {"east"}, 2);
+  b.Add(sum, {"east"}, 3);
+  b.Add(sum, {"west"}, 1);
+  a.Set(max, {"east"}, 100);
+  b.Set(max, {"east"}, 100);
+  std::vector<const Shard*> shards = {&a, &b};
+  const Snapshot s = MergeShards(catalog, shards);
+  EXPECT_EQ(s.families[sum].at("east"), 5);
+  EXPECT_EQ(s.families[sum].at("west"), 1);
+  EXPECT_EQ(s.families[max].at("east"), 100);
+}
+
+TEST(ToText, SortsLabelsAndCanOmitZeros) {
+  Catalog catalog;
+  const FamilyId f = catalog.Declare(
+      {"huntline_activities_total", "Activities", Kind::kCounter, {"team", "behaviour"}});
+  Shard shard(catalog);
+  shard.Add(f, {"east", "deal_work"}, 2);
+  shard.Add(f, {"west", "other"}, 0);
+  std::vector<const Shard*> shards = {&shard};
+  const Snapshot s = MergeShards(catalog, shards);
+  const std::string all = ToText(ToFamilies(catalog, s));
+  EXPECT_NE(all.find("# TYPE huntline_activities_total counter"), std::string::npos);
+  EXPECT_NE(all.find("huntline_activities_total{behaviour=\"deal_work\",team=\"east\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(all.find("team=\"west\"} 0"), std::string::npos);
+  ExpositionOptions omit;
+  omit.omit_zero = true;
+  EXPECT_EQ(ToText(ToFamilies(catalog, s, omit)).find("west"), std::string::npos);
+}
+
+TEST(Shard, TracksChangedSeriesForPersistence) {
+  Catalog catalog;
+  const FamilyId f = catalog.Declare({"huntline_x_total", "x", Kind::kCounter, {"team"}});
+  Shard shard(catalog);
+  shard.Add(f, {"east"}, 1);
+  shard.Add(f, {"east"}, 1);
+  shard.Add(f, {"west"}, 1);
+  int dirty = 0;
+  shard.ForEachDirty([&](FamilyId, const std::string&, double) { ++dirty; });
+  EXPECT_EQ(dirty, 2);
+  shard.ClearDirty();
+  dirty = 0;
+  shard.ForEachDirty([&](FamilyId, const std::string&, double) { ++dirty; });
+  EXPECT_EQ(dirty, 0);
+  shard.Add(f, {"east"}, 1);
+  shard.ForEachDirty([&](FamilyId, const std::string& key, double value) {
+    EXPECT_EQ(key, "east");
+    EXPECT_EQ(value, 3);
+  });
+}
+
+}  // namespace
+}  // namespace huntline::metrics
