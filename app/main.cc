@@ -1,15 +1,45 @@
 // huntline: the command-line entry point. Parses arguments and hands over to engine/.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "engine/config.h"
+#include "engine/kafka_runner.h"
 #include "engine/replay.h"
 #include "metrics/engine_metrics.h"
 
 namespace {
 
 using huntline::Timestamp;
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
+
+int RunLive(const std::string& config_path) {
+  auto config = huntline::engine::LoadConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << "huntline run: " << config.status().message() << "\n";
+    return 2;
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::cerr << "huntline run: reading " << config->topics.org << ", " << config->topics.crm
+            << " and " << config->topics.people << " at " << config->kafka.brokers
+            << "; metrics at http://" << config->listen << "/metrics\n";
+  huntline::Status status = huntline::engine::RunOnKafka(*config, g_stop, [] {
+    std::cerr << "huntline run: org tables loaded, consuming\n";
+  });
+  if (!status.ok()) {
+    std::cerr << "huntline run: " << status.message() << "\n";
+    return 1;
+  }
+  std::cerr << "huntline run: stopped after a final commit\n";
+  return 0;
+}
 
 int RunReplay(const huntline::engine::ReplayOptions& options) {
   auto summary = huntline::engine::Replay(options);
@@ -55,7 +85,14 @@ int main(int argc, char** argv) {
   replay_cmd->add_flag("--engine-metrics", replay.include_engine_metrics,
                        "Also write the engine's own metrics");
 
+  std::string config_path;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Consume the input topics from Kafka and serve the metrics (until SIGTERM)");
+  run_cmd->add_option("--config", config_path, "Configuration file (JSON)")->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*run_cmd) return RunLive(config_path);
 
   if (*replay_cmd) {
     if (!as_of.empty()) {

@@ -9,6 +9,12 @@ namespace {
 
 constexpr size_t TypeIndex(ingest::EventType type) { return static_cast<size_t>(type); }
 
+Timestamp WallClock() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 Engine::Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,
@@ -64,10 +70,7 @@ metrics::EventResult Engine::Reject(const ingest::RawMessage& message,
                                     const ingest::Rejection& why,
                                     metrics::EngineMetrics::TopicCounters& counters,
                                     size_t type_index) {
-  const Timestamp wall = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  if (Status s = dead_letters_.Send(message, why, wall); !s.ok() && sink_error_.ok()) {
+  if (Status s = dead_letters_.Send(message, why, WallClock()); !s.ok() && sink_error_.ok()) {
     sink_error_ = std::move(s);  // surfaced by the next Commit(), before offsets move past it
   }
   engine_metrics_.DeadLetters(ingest::kRejectReasonNames[static_cast<size_t>(why.reason)])
@@ -104,6 +107,10 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition) {
 
 metrics::EventResult Engine::HandleMessage(ingest::TopicKind kind,
                                            const ingest::RawMessage& message) {
+  // Whatever becomes of it, the message is handled: the partition's next offset passes it.
+  if (kind != ingest::TopicKind::kOrg) {
+    if (Task* task = TaskFor(kind, message.partition)) task->set_next_offset(message.offset + 1);
+  }
   ingest::Rejection why;
   if (!decoder_.Decode(message, &event_, &why)) {
     return Reject(message, why, CountersFor(kind), metrics::kUnknownTypeIndex);
@@ -115,7 +122,11 @@ metrics::EventResult Engine::HandleMessage(ingest::TopicKind kind,
                  options_.topics.Of(ingest::TopicOf(event_.type)) + ")";
     return Reject(message, why, CountersFor(kind), TypeIndex(event_.type));
   }
-  return Apply(kind, message.partition);
+  const metrics::EventResult result = Apply(kind, message.partition);
+  if (options_.live && result == metrics::EventResult::kAccepted) {
+    engine_metrics_.event_time_lag().Observe(static_cast<double>(WallClock() - event_.time) / 1000.0);
+  }
+  return result;
 }
 
 std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMessage& message,

@@ -39,6 +39,8 @@ class Engine {
   struct Options {
     processors::Settings settings;
     Topics topics;
+    /// A live run: engine time is the wall clock and event-time lag is observed.
+    bool live = false;
   };
 
   Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,

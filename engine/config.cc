@@ -1,0 +1,163 @@
+#include "engine/config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace huntline::engine {
+namespace {
+
+using nlohmann::json;
+
+/// Reads one JSON object's fields into a Config, recording the first problem with its path.
+class Reader {
+ public:
+  Reader(const json& object, std::string path, std::string* error)
+      : object_(object), path_(std::move(path)), error_(error) {}
+
+  /// Refuses fields this object does not define.
+  void Only(std::initializer_list<const char*> known) {
+    if (!error_->empty()) return;
+    std::set<std::string> names(known.begin(), known.end());
+    for (const auto& [key, value] : object_.items()) {
+      if (!names.contains(key)) {
+        Fail(key, "unknown field (known: " + Join(known) + ")");
+        return;
+      }
+    }
+  }
+
+  void String(const char* key, std::string* out, bool allow_empty = false) {
+    if (const json* v = Find(key)) {
+      if (!v->is_string()) return Fail(key, "must be a string");
+      if (!allow_empty && v->get<std::string>().empty()) return Fail(key, "must not be empty");
+      *out = v->get<std::string>();
+    }
+  }
+  void Int(const char* key, int* out, int min, int max) {
+    if (const json* v = Find(key)) {
+      if (!v->is_number_integer()) return Fail(key, "must be a whole number");
+      const auto n = v->get<int64_t>();
+      if (n < min || n > max) {
+        return Fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      }
+      *out = static_cast<int>(n);
+    }
+  }
+  void Bool(const char* key, bool* out) {
+    if (const json* v = Find(key)) {
+      if (!v->is_boolean()) return Fail(key, "must be true or false");
+      *out = v->get<bool>();
+    }
+  }
+  void StringMap(const char* key, std::map<std::string, std::string>* out) {
+    if (const json* v = Find(key)) {
+      if (!v->is_object()) return Fail(key, "must be an object of string values");
+      for (const auto& [k, value] : v->items()) {
+        if (value.is_string()) {
+          (*out)[k] = value.get<std::string>();
+        } else if (value.is_number() || value.is_boolean()) {
+          (*out)[k] = value.dump();
+        } else {
+          return Fail(std::string(key) + "." + k, "must be a string, number or boolean");
+        }
+      }
+    }
+  }
+  /// A nested object, or nullptr when absent (or after an error).
+  const json* Object(const char* key) {
+    const json* v = Find(key);
+    if (v && !v->is_object()) {
+      Fail(key, "must be an object");
+      return nullptr;
+    }
+    return v;
+  }
+  std::string Path(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
+
+ private:
+  const json* Find(const char* key) {
+    if (!error_->empty()) return nullptr;
+    auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+  }
+  void Fail(const std::string& key, const std::string& message) {
+    if (error_->empty()) *error_ = (path_.empty() ? key : path_ + "." + key) + ": " + message;
+  }
+  static std::string Join(std::initializer_list<const char*> names) {
+    std::string out;
+    for (const char* n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+    return out;
+  }
+
+  const json& object_;
+  std::string path_;
+  std::string* error_;
+};
+
+}  // namespace
+
+Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return Status::Error(origin + ": not valid JSON: " + e.what());
+  }
+  if (!doc.is_object()) return Status::Error(origin + ": must be a JSON object");
+  Config c;
+  std::string error;
+  Reader root(doc, "", &error);
+  root.Only({"kafka", "topics", "state_dir", "listen", "batch", "fiscal_year_start_month",
+             "thresholds"});
+  if (const json* kafka = root.Object("kafka")) {
+    Reader r(*kafka, "kafka", &error);
+    r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest"});
+    r.String("brokers", &c.kafka.brokers);
+    r.String("group_id", &c.kafka.group_id);
+    r.String("dead_letter_topic", &c.kafka.dead_letter_topic);
+    r.StringMap("properties", &c.kafka.properties);
+    r.Bool("rebuild_from_earliest", &c.kafka.rebuild_from_earliest);
+  }
+  if (const json* topics = root.Object("topics")) {
+    Reader r(*topics, "topics", &error);
+    r.Only({"org", "crm", "people"});
+    r.String("org", &c.topics.org);
+    r.String("crm", &c.topics.crm);
+    r.String("people", &c.topics.people);
+  }
+  root.String("state_dir", &c.state_dir);
+  root.String("listen", &c.listen);
+  if (const json* batch = root.Object("batch")) {
+    Reader r(*batch, "batch", &error);
+    r.Only({"max_events", "max_wait_ms"});
+    r.Int("max_events", &c.batch_max_events, 1, 1000000);
+    r.Int("max_wait_ms", &c.batch_max_wait_ms, 1, 60000);
+  }
+  int start_month = 1;
+  root.Int("fiscal_year_start_month", &start_month, 1, 12);
+  c.settings.fiscal = FiscalCalendar(start_month);
+  if (const json* thresholds = root.Object("thresholds")) {
+    Reader r(*thresholds, "thresholds", &error);
+    r.Only({"lost_deal_followup_days"});
+    r.Int("lost_deal_followup_days", &c.settings.lost_deal_followup_days, 1, 36500);
+  }
+  if (error.empty() && (c.topics.org == c.topics.crm || c.topics.org == c.topics.people ||
+                        c.topics.crm == c.topics.people)) {
+    error = "topics: org, crm and people must be three different topics";
+  }
+  if (!error.empty()) return Status::Error(origin + ": " + error);
+  return c;
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::Error("cannot read configuration file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace huntline::engine

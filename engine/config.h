@@ -1,0 +1,39 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/status.h"
+#include "engine/engine.h"
+#include "processors/settings.h"
+
+namespace huntline::engine {
+
+/// `huntline run --config FILE`: a JSON document. Every field is optional; unknown fields are
+/// refused (a typo must not silently fall back to a default). See the README's configuration
+/// reference.
+struct Config {
+  struct Kafka {
+    std::string brokers = "127.0.0.1:9092";
+    std::string group_id = "huntline";
+    std::string dead_letter_topic = "huntline.dead-letter";
+    /// Any librdkafka property, passed through unchanged (security, timeouts, …).
+    std::map<std::string, std::string> properties;
+    /// With no state stored for a partition, read it from the beginning (true) or from the
+    /// group's committed offset (false).
+    bool rebuild_from_earliest = true;
+  } kafka;
+  Topics topics;
+  std::string state_dir = "./huntline-state";
+  std::string listen = "127.0.0.1:9464";
+  int batch_max_events = 5000;
+  int batch_max_wait_ms = 200;
+  processors::Settings settings;
+};
+
+/// Reads and checks a configuration file; a bad one names the file and the field.
+Result<Config> LoadConfig(const std::string& path);
+/// The same from JSON text (`origin` names it in errors).
+Result<Config> ParseConfig(const std::string& text, const std::string& origin);
+
+}  // namespace huntline::engine

@@ -1,0 +1,230 @@
+"""Real services for the end-to-end tests, started the way a user starts them.
+
+A Kafka broker (deploy/kafka/broker.sh), Debian's Prometheus, and `huntline run`, each on free
+loopback ports, each stopped when its context ends.
+"""
+import contextlib
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import requests
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared"
+EXAMPLES = SHARED / "contract" / "examples"
+HUNTLINE = os.environ.get("HUNTLINE_BIN", str(ROOT / "build" / "ci" / "app" / "huntline"))
+
+ORG_TYPES = {"org.user.upserted", "crm.account.upserted", "crm.contact.upserted"}
+CRM_TYPES = {"crm.lead.upserted", "crm.opportunity.upserted", "crm.activity.logged"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as e:  # noqa: BLE001 - retried until the deadline
+            last = e
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last})")
+
+
+@contextlib.contextmanager
+def process(args, log_path, env=None):
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@contextlib.contextmanager
+def kafka_broker(workdir):
+    port, cport = free_port(), free_port()
+    data = pathlib.Path(workdir) / "kafka"
+    with process([str(ROOT / "deploy" / "kafka" / "broker.sh"), str(data), str(port), str(cport)],
+                 pathlib.Path(workdir) / "kafka.log") as proc:
+        bootstrap = f"127.0.0.1:{port}"
+
+        def ready():
+            assert proc.poll() is None, (pathlib.Path(workdir) / "kafka.log").read_text()[-2000:]
+            AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=2)
+            return True
+
+        wait_for(ready, 90, "the Kafka broker")
+        yield bootstrap
+
+
+def create_topics(bootstrap, partitions):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics(
+        [NewTopic(name, num_partitions=n, replication_factor=1) for name, n in partitions.items()])
+    for future in futures.values():
+        future.result(timeout=30)
+
+
+def contract_key(event):
+    """The message key events.md gives each event type."""
+    d, t = event["data"], event["type"]
+    if t == "org.user.upserted":
+        return d["user_id"]
+    if t == "crm.account.upserted":
+        return d["account_id"]
+    if t == "crm.contact.upserted":
+        return d["contact_id"]
+    if t == "crm.lead.upserted":
+        return d.get("account_id") or "lead:" + d["lead_id"]
+    if t in ("crm.opportunity.upserted",):
+        return d["account_id"]
+    if t == "crm.activity.logged":
+        return d.get("account_id") or "lead:" + d["lead_id"]
+    if t in ("calendar.event.upserted", "calendar.event.cancelled"):
+        return d["calendar_id"]
+    return d["assignee_id"]
+
+
+def topic_of(event, topics):
+    if event["type"] in ORG_TYPES:
+        return topics["org"]
+    if event["type"] in CRM_TYPES:
+        return topics["crm"]
+    return topics["people"]
+
+
+def produce_lines(bootstrap, lines, topics, binary_ids=()):
+    """Produces each JSON line to its topic with its contract key; events whose id is in
+    `binary_ids` go in CloudEvents binary mode (ce_* headers, data as the value)."""
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20,
+                         "compression.type": "lz4", "enable.idempotence": True})
+    count = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        event = json.loads(line)
+        if event["id"] in binary_ids:
+            headers = [("ce_" + k, str(event[k])) for k in ("specversion", "id", "source", "type", "time")]
+            headers.append(("content-type", "application/json"))
+            value = json.dumps(event["data"]).encode()
+        else:
+            headers, value = None, line.encode()
+        while True:
+            try:
+                producer.produce(topic_of(event, topics), value=value,
+                                 key=contract_key(event).encode(), headers=headers)
+                break
+            except BufferError:
+                producer.poll(0.1)
+        count += 1
+        if count % 10000 == 0:
+            producer.poll(0)
+    assert producer.flush(60) == 0
+    return count
+
+
+def write_config(path, bootstrap, topics, state_dir, listen, group="huntline", extra=None):
+    config = {
+        "kafka": {"brokers": bootstrap, "group_id": group, "dead_letter_topic": topics["dead_letter"],
+                  "properties": {"session.timeout.ms": "10000"}},
+        "topics": {"org": topics["org"], "crm": topics["crm"], "people": topics["people"]},
+        "state_dir": str(state_dir),
+        "listen": listen,
+        "batch": {"max_events": 5000, "max_wait_ms": 100},
+    }
+    config.update(extra or {})
+    pathlib.Path(path).write_text(json.dumps(config, indent=2))
+    return path
+
+
+@contextlib.contextmanager
+def huntline_run(config_path, log_path, listen):
+    with process([HUNTLINE, "run", "--config", str(config_path)], log_path) as proc:
+        def healthy():
+            assert proc.poll() is None, pathlib.Path(log_path).read_text()[-3000:]
+            return requests.get(f"http://{listen}/health", timeout=2).status_code == 200
+
+        wait_for(healthy, 90, "huntline run to become healthy")
+        proc.listen = listen
+        yield proc
+
+
+@contextlib.contextmanager
+def prometheus(workdir, targets, rule_files=()):
+    port = free_port()
+    workdir = pathlib.Path(workdir)
+    config = workdir / "prometheus.yml"
+    lines = ["global:", "  scrape_interval: 1s", "  evaluation_interval: 1s"]
+    if rule_files:
+        lines.append("rule_files:")
+        lines += [f"  - {f}" for f in rule_files]
+    lines += ["scrape_configs:", "  - job_name: huntline", "    static_configs:",
+              "      - targets: [" + ", ".join(f"'{t}'" for t in targets) + "]"]
+    config.write_text("\n".join(lines) + "\n")
+    with process(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
+                  f"--web.listen-address=127.0.0.1:{port}"], workdir / "prometheus.log") as proc:
+        url = f"http://127.0.0.1:{port}"
+
+        def ready():
+            assert proc.poll() is None, (workdir / "prometheus.log").read_text()[-2000:]
+            return requests.get(url + "/-/ready", timeout=2).status_code == 200
+
+        wait_for(ready, 60, "Prometheus")
+        yield url
+
+
+def query(url, promql):
+    """Instant query through Prometheus's HTTP API: {frozenset(labels): value}."""
+    r = requests.get(url + "/api/v1/query", params={"query": promql}, timeout=10)
+    r.raise_for_status()
+    body = r.json()
+    assert body["status"] == "success", body
+    out = {}
+    for sample in body["data"]["result"]:
+        labels = {k: v for k, v in sample["metric"].items() if k not in ("instance", "job", "__name__")}
+        out[frozenset(labels.items())] = float(sample["value"][1])
+    return out
+
+
+def scrape(listen):
+    return requests.get(f"http://{listen}/metrics", timeout=10).text
+
+
+def parse_exposition(text, prefix="huntline_"):
+    """{series line without value: value} for the samples of an exposition."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(prefix):
+            continue
+        series, value = line.rsplit(" ", 1)
+        out[series] = float(value)
+    return out
+
+
+@contextlib.contextmanager
+def workdir(name):
+    with tempfile.TemporaryDirectory(prefix=f"huntline-{name}-") as d:
+        yield pathlib.Path(d)
