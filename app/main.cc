@@ -6,7 +6,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fstream>
+
 #include "engine/config.h"
+#include "engine/demo.h"
+#include "generator/generator.h"
 #include "engine/kafka_runner.h"
 #include "engine/replay.h"
 #include "metrics/engine_metrics.h"
@@ -90,9 +94,70 @@ int main(int argc, char** argv) {
       "run", "Consume the input topics from Kafka and serve the metrics (until SIGTERM)");
   run_cmd->add_option("--config", config_path, "Configuration file (JSON)")->required();
 
+  huntline::engine::DemoOptions demo;
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "No outside services: an in-process Kafka fed by a simulated sales org, the engine, "
+              "and /metrics on 127.0.0.1:9464");
+  demo_cmd->add_option("--listen", demo.listen, "Address for /metrics and /health");
+  demo_cmd->add_option("--state-dir", demo.state_dir, "RocksDB directory (emptied at start)");
+  demo_cmd->add_option("--days-per-minute", demo.days_per_minute, "Simulated days per minute")
+      ->check(CLI::PositiveNumber);
+  demo_cmd->add_option("--teams", demo.teams, "Hunting teams")->check(CLI::Range(1, 500));
+  demo_cmd->add_option("--seed", demo.seed, "Random seed");
+  demo_cmd->add_option("--duration", demo.duration_s, "Stop after this many seconds (0: never)");
+
+  huntline::generator::Options gen;
+  std::string gen_out = "-";
+  std::string gen_start = "2026-07-01";
+  auto* gen_cmd = app.add_subcommand(
+      "generate", "Write a simulated sales organisation's events as JSON lines");
+  gen_cmd->add_option("--out", gen_out, "Output file ('-': stdout)");
+  gen_cmd->add_option("--events", gen.max_events, "Stop after this many events (any size)");
+  gen_cmd->add_option("--days", gen.days, "Simulated days (without --events)");
+  gen_cmd->add_option("--start", gen_start, "First simulated day (YYYY-MM-DD)");
+  gen_cmd->add_option("--teams", gen.teams, "Hunting teams (default: 3, or sized to --events)");
+  gen_cmd->add_option("--seed", gen.seed, "Random seed");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*run_cmd) return RunLive(config_path);
+  if (*demo_cmd) {
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    huntline::Status status = huntline::engine::RunDemo(demo, g_stop);
+    if (!status.ok()) {
+      std::cerr << "huntline demo: " << status.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (*gen_cmd) {
+    auto start = huntline::ParseDate(gen_start);
+    if (!start) {
+      std::cerr << "huntline generate: --start: \"" << gen_start << "\" is not a YYYY-MM-DD date\n";
+      return 2;
+    }
+    gen.start = huntline::StartOfDay(*start);
+    // Sized to --events: about 6,000 events per team and quarter.
+    if (gen.max_events > 0 && gen_cmd->count("--teams") == 0) {
+      gen.teams = static_cast<int>(std::clamp<int64_t>(gen.max_events / 6000, 3, 2000));
+    }
+    std::ofstream file;
+    std::ostream* out = &std::cout;
+    if (gen_out != "-") {
+      file.open(gen_out, std::ios::binary | std::ios::trunc);
+      if (!file) {
+        std::cerr << "huntline generate: cannot write " << gen_out << "\n";
+        return 1;
+      }
+      out = &file;
+    }
+    huntline::generator::Generator generator(gen);
+    generator.EmitAll([&](const huntline::generator::Generated& g) { *out << g.json << '\n'; });
+    out->flush();
+    std::cerr << "huntline generate: " << generator.emitted() << " events\n";
+    return *out ? 0 : 1;
+  }
 
   if (*replay_cmd) {
     if (!as_of.empty()) {
