@@ -151,7 +151,9 @@ Status Engine::Commit() {
   if (!sink_error_.ok()) return sink_error_;
   if (Status s = dead_letters_.Flush(); !s.ok()) return s;
   storage::WriteBatch batch;
-  for (auto& [key, task] : tasks_) task->Flush(batch);
+  if (options_.durable) {
+    for (auto& [key, task] : tasks_) task->Flush(batch);
+  }
   if (!batch.empty()) {
     const auto start = std::chrono::steady_clock::now();
     if (Status s = store_.Write(batch); !s.ok()) return s;

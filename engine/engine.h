@@ -41,6 +41,8 @@ class Engine {
     Topics topics;
     /// A live run: engine time is the wall clock and event-time lag is observed.
     bool live = false;
+    /// Write state to the store at each commit. Off for a replay, which never restarts.
+    bool durable = true;
   };
 
   Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,

@@ -45,19 +45,19 @@ Result<ReplaySummary> Replay(const ReplayOptions& options) {
   metrics::Catalog catalog;
   processors::ProcessorRegistry registry(catalog);
   processors::RegisterAllProcessors(registry);
-  storage::MemoryKvStore store;
+  storage::NullKvStore store;  // a replay never restarts: its state lives in the tasks
   metrics::EngineMetrics engine_metrics(HUNTLINE_VERSION);
   metrics::ExpositionOptions exposition;
   exposition.omit_zero = !options.include_zero;
   metrics::PublishedMetrics published(catalog, exposition);
   Engine::Options engine_options;
   engine_options.settings = options.settings;
+  engine_options.durable = false;
   Engine engine(registry, catalog, store, *dead_letters, engine_metrics, published, engine_options);
 
   ReplaySummary summary;
   const std::string topic = "file:" + options.input;
   std::string_view line;
-  int in_batch = 0;
   while ((*reader)->Next(&line)) {
     ++summary.lines;
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
@@ -71,10 +71,6 @@ Result<ReplaySummary> Replay(const ReplayOptions& options) {
       continue;
     }
     ++summary.by_result[static_cast<size_t>(*result)];
-    if (++in_batch >= options.batch_size) {
-      if (Status s = engine.Commit(); !s.ok()) return s;
-      in_batch = 0;
-    }
   }
   if (options.as_of) engine.AdvanceTime(*options.as_of);
   if (Status s = engine.Commit(); !s.ok()) return s;

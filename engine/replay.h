@@ -20,8 +20,6 @@ struct ReplayOptions {
   bool include_zero = false;
   /// Also write the engine's own metrics (events by result, dead letters, …).
   bool include_engine_metrics = false;
-  /// Events between commits: the same batching as a live run.
-  int batch_size = 10000;
 };
 
 struct ReplaySummary {

@@ -25,6 +25,21 @@ class Shard {
 
   explicit Shard(const Catalog& catalog) : families_(catalog.size()) {}
 
+  /// A handle to one series, stable for the shard's lifetime (series are never erased). Lets a
+  /// hot path skip building and hashing the label key on every update.
+  struct SeriesRef {
+    FamilyId family = 0;
+    Series::value_type* entry = nullptr;
+  };
+  /// The series with these label values, created at 0 (and not marked changed) if missing.
+  SeriesRef Ref(FamilyId family, std::initializer_list<std::string_view> labels) {
+    return {family, &Find(family, labels)};
+  }
+  void Add(SeriesRef ref, double delta) {
+    ref.entry->second.value += delta;
+    MarkDirty(ref.family, *ref.entry);
+  }
+
   /// Adds `delta` to the series with these label values (in the family's label order).
   void Add(FamilyId family, std::initializer_list<std::string_view> labels, double delta) {
     auto& entry = Find(family, labels);

@@ -28,17 +28,35 @@ void ActivityProcessor::Process(const ingest::Event& event, ProcessorContext& co
   const auto& activity = event.As<ingest::ActivityLogged>();
   const Behaviour behaviour =
       ClassifyActivity(activity, event.time, context.org, context.crm, context.settings);
+  if (actors_org_version_ != context.org.version()) {
+    actors_.clear();  // someone's team or role may have changed
+    actors_org_version_ = context.org.version();
+  }
+  auto it = actors_.find(activity.actor_id);
+  if (it == actors_.end()) it = actors_.try_emplace(activity.actor_id).first;
+  ActorSeries& series = it->second;
+  const auto b = static_cast<size_t>(behaviour);
+  const auto o = static_cast<size_t>(activity.outcome);
   const std::string_view team = context.org.TeamOf(activity.actor_id);
   const std::string_view role = context.org.RoleOf(activity.actor_id);
-  const std::string_view behaviour_name = kBehaviourNames[static_cast<size_t>(behaviour)];
-  context.metrics.Add(families_.activities,
-                      {team, role, behaviour_name,
-                       ingest::Name(activity.outcome, ingest::kActivityOutcomeNames)},
-                      1);
-  if (activity.duration_s) {
-    context.metrics.Add(families_.seconds, {team, role, behaviour_name}, *activity.duration_s);
+  const std::string_view behaviour_name = kBehaviourNames[b];
+  auto& counted = series.activities[b][o];
+  if (!counted.entry) {
+    counted = context.metrics.Ref(
+        families_.activities,
+        {team, role, behaviour_name, ingest::Name(activity.outcome, ingest::kActivityOutcomeNames)});
   }
-  context.metrics.Add(families_.per_rep, {team, activity.actor_id, behaviour_name}, 1);
+  context.metrics.Add(counted, 1);
+  if (activity.duration_s) {
+    auto& seconds = series.seconds[b];
+    if (!seconds.entry) seconds = context.metrics.Ref(families_.seconds, {team, role, behaviour_name});
+    context.metrics.Add(seconds, *activity.duration_s);
+  }
+  auto& per_rep = series.per_rep[b];
+  if (!per_rep.entry) {
+    per_rep = context.metrics.Ref(families_.per_rep, {team, activity.actor_id, behaviour_name});
+  }
+  context.metrics.Add(per_rep, 1);
 }
 
 void RegisterActivityProcessors(ProcessorRegistry& registry) {

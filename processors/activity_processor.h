@@ -1,5 +1,8 @@
 #pragma once
 
+#include <array>
+
+#include "processors/classify.h"
 #include "processors/processor.h"
 
 namespace huntline::processors {
@@ -21,7 +24,17 @@ class ActivityProcessor : public Processor {
   void Process(const ingest::Event& event, ProcessorContext& context) override;
 
  private:
+  /// One actor's series, filled as they are first used. Valid while the org tables keep the
+  /// version they were built at (the actor's team and role are in the labels).
+  struct ActorSeries {
+    std::array<std::array<metrics::Shard::SeriesRef, 6>, 7> activities{};  // [behaviour][outcome]
+    std::array<metrics::Shard::SeriesRef, 7> seconds{};
+    std::array<metrics::Shard::SeriesRef, 7> per_rep{};
+  };
+
   Families families_;
+  StringMap<ActorSeries> actors_;
+  uint64_t actors_org_version_ = 0;
 };
 
 void RegisterActivityProcessors(ProcessorRegistry& registry);

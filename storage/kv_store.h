@@ -63,6 +63,19 @@ class MemoryKvStore : public KvStore {
   uint64_t bytes_ = 0;
 };
 
+/// Keeps nothing: for a run that never restarts (`huntline replay`), where the tasks' in-memory
+/// state is all there is and persisting it would only cost time.
+class NullKvStore : public KvStore {
+ public:
+  Status Write(const WriteBatch&) override { return Status::Ok(); }
+  std::optional<std::string> Get(std::string_view) override { return std::nullopt; }
+  Status Scan(std::string_view,
+              const std::function<void(std::string_view, std::string_view)>&) override {
+    return Status::Ok();
+  }
+  uint64_t ApproximateSize() override { return 0; }
+};
+
 struct RocksOptions {
   /// fsync each batch. Off by default: a process crash loses nothing written without it (the
   /// WAL is in the OS page cache); only a machine crash can.
