@@ -85,6 +85,9 @@ int main(int argc, char** argv) {
       ->required();
   replay_cmd->add_option("--dead-letters", replay.dead_letters,
                          "JSON-lines file for refused lines, with their reasons");
+  std::string replay_config;
+  replay_cmd->add_option("--config", replay_config,
+                         "Configuration file: its fiscal year and thresholds apply");
   replay_cmd->add_flag("--include-zero", replay.include_zero, "Also write series whose value is 0");
   replay_cmd->add_flag("--engine-metrics", replay.include_engine_metrics,
                        "Also write the engine's own metrics");
@@ -168,6 +171,14 @@ int main(int argc, char** argv) {
         return 2;
       }
       replay.as_of = *t;
+    }
+    if (!replay_config.empty()) {
+      auto config = huntline::engine::LoadConfig(replay_config);
+      if (!config.ok()) {
+        std::cerr << "huntline replay: " << config.status().message() << "\n";
+        return 2;
+      }
+      replay.settings = config->settings;
     }
     return RunReplay(replay);
   }

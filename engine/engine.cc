@@ -147,12 +147,16 @@ void Engine::AdvanceTime(Timestamp now) {
   for (auto& [key, task] : tasks_) task->OnTime(org_, options_.settings, now_);
 }
 
-Status Engine::Commit() {
+Status Engine::Commit(bool publish) {
   if (!sink_error_.ok()) return sink_error_;
   if (Status s = dead_letters_.Flush(); !s.ok()) return s;
   storage::WriteBatch batch;
-  if (options_.durable) {
-    for (auto& [key, task] : tasks_) task->Flush(batch);
+  for (auto& [key, task] : tasks_) {
+    if (options_.durable) {
+      task->Flush(batch);
+    } else {
+      task->DiscardChanges();
+    }
   }
   if (!batch.empty()) {
     const auto start = std::chrono::steady_clock::now();
@@ -167,7 +171,7 @@ Status Engine::Commit() {
           .Set(static_cast<double>(task->watermark()) / 1000.0);
     }
   }
-  PublishSnapshot();
+  if (publish) PublishSnapshot();
   return Status::Ok();
 }
 

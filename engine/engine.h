@@ -69,8 +69,8 @@ class Engine {
   Timestamp now() const { return now_; }
 
   /// Makes everything handled so far durable (dead letters first, then state and offsets in one
-  /// RocksDB batch) and publishes the metric snapshot.
-  Status Commit();
+  /// RocksDB batch) and, unless told not to, publishes the metric snapshot.
+  Status Commit(bool publish = true);
 
   /// Tasks currently owned, by (topic kind, partition).
   const std::map<std::pair<ingest::TopicKind, int32_t>, std::unique_ptr<Task>>& tasks() const {

@@ -72,8 +72,9 @@ class Runner : public RdKafka::RebalanceCb {
       const auto batch_start = Clock::now();
       const auto deadline = batch_start + std::chrono::milliseconds(config_.batch_max_wait_ms);
       received.clear();
+      // Org changes are applied between batches (the org topic is small and slow-moving).
+      if (Status s = DrainOrg(); !s.ok()) return s;
       while (static_cast<int>(received.size()) < config_.batch_max_events && !stop.load()) {
-        if (Status s = DrainOrg(); !s.ok()) return s;
         const auto now = Clock::now();
         if (now >= deadline) break;
         const int wait_ms = static_cast<int>(

@@ -1,5 +1,7 @@
 #include "engine/task.h"
 
+#include <cstdio>
+
 #include "storage/codec.h"
 
 namespace huntline::engine {
@@ -41,7 +43,9 @@ Status Task::Restore(storage::KvStore& store) {
     } else if (key.starts_with("crm/")) {
       fail(crm_.Restore(key.substr(4), value));
     } else if (key.starts_with("seen/")) {
-      seen_.emplace(key.substr(5));
+      storage::Decoder r(value);
+      for (uint64_t n = r.U64(); n > 0 && r.ok(); --n) seen_.insert(r.Str());
+      ++seen_records_;
     } else if (key.starts_with("m/")) {
       const std::string_view rest = key.substr(2);
       const size_t slash = rest.find('/');
@@ -91,6 +95,13 @@ void Task::OnTime(const processors::OrgTables& org, const processors::Settings& 
   for (auto& p : processors_) p->OnTime(context);
 }
 
+void Task::DiscardChanges() {
+  offset_dirty_ = meta_dirty_ = false;
+  seen_dirty_.clear();
+  crm_.FlushDirty([](const std::string&, const std::string&) {});
+  shard_.ClearDirty();
+}
+
 void Task::Flush(storage::WriteBatch& batch) {
   if (offset_dirty_ && next_offset_) {
     batch.Put(prefix_ + "offset", storage::Encoder().I64(*next_offset_).str());
@@ -100,8 +111,16 @@ void Task::Flush(storage::WriteBatch& batch) {
     batch.Put(prefix_ + "meta", storage::Encoder().U64(seq_).I64(watermark_).str());
     meta_dirty_ = false;
   }
-  for (const auto& key : seen_dirty_) batch.Put(prefix_ + "seen/" + key, "");
-  seen_dirty_.clear();
+  if (!seen_dirty_.empty()) {
+    // One record per commit rather than one per event: RocksDB's cost is mostly per key.
+    storage::Encoder e;
+    e.U64(seen_dirty_.size());
+    for (const auto& key : seen_dirty_) e.Str(key);
+    char name[32];
+    std::snprintf(name, sizeof name, "seen/%016llu", static_cast<unsigned long long>(++seen_records_));
+    batch.Put(prefix_ + name, e.str());
+    seen_dirty_.clear();
+  }
   crm_.FlushDirty([&](const std::string& key, const std::string& value) {
     batch.Put(prefix_ + "crm/" + key, value);
   });

@@ -23,7 +23,7 @@ namespace huntline::engine {
 /// the processing thread only. Everything it holds is persisted under `prefix()`:
 ///
 ///   <prefix>offset          next input offset        <prefix>meta        seq, watermark
-///   <prefix>crm/<record>    CRM store records         <prefix>seen/<src>\x1f<id>  de-duplication
+///   <prefix>crm/<record>    CRM store records         <prefix>seen/<n>  (source, id)s of a commit
 ///   <prefix>m/<family>/<series key>  metric shard    <prefix>p/<processor>/<key>  processor state
 class Task {
  public:
@@ -57,6 +57,8 @@ class Task {
 
   /// Adds everything changed since the last flush to `batch`.
   void Flush(storage::WriteBatch& batch);
+  /// Forgets what changed, for a run that persists nothing (replay).
+  void DiscardChanges();
 
   const metrics::Shard& shard() const { return shard_; }
   metrics::Shard& shard() { return shard_; }
@@ -75,6 +77,7 @@ class Task {
   metrics::Shard shard_;
   StringSet seen_;
   std::vector<std::string> seen_dirty_;
+  uint64_t seen_records_ = 0;  // "seen/<n>" records written, one per commit with new events
   std::string seen_key_;  // scratch
   std::optional<int64_t> next_offset_;
   bool offset_dirty_ = false;

@@ -132,3 +132,22 @@ TEST_F(ReplayTest, BadArgumentsAreNamed) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ReplayTest, ABadConfigurationNamesTheField) {
+  const fs::path config = dir_ / "bad.json";
+  std::ofstream(config) << R"({"batch": {"max_events": 0}})";
+  EXPECT_NE(Replay("--input " + examples_ + "small-org.jsonl --config " + config.string() +
+                   " --metrics-out " + (dir_ / "m.prom").string()),
+            0);
+  EXPECT_NE(Read(dir_ / "stderr.txt").find("batch.max_events: must be between 1 and 1000000"),
+            std::string::npos);
+  std::ofstream(config) << R"({"kafka": {"brokerz": "x"}})";
+  EXPECT_NE(Replay("--input " + examples_ + "small-org.jsonl --config " + config.string() +
+                   " --metrics-out " + (dir_ / "m.prom").string()),
+            0);
+  EXPECT_NE(Read(dir_ / "stderr.txt").find("kafka.brokerz: unknown field"), std::string::npos);
+}
+
+}  // namespace

@@ -1,5 +1,8 @@
 #include "ingest/decoder.h"
 
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 namespace huntline::ingest {
@@ -191,6 +194,25 @@ TEST(Decoder, EveryContractExampleLineDecodes) {
     std::fclose(f);
     EXPECT_GT(count, 10);
   }
+}
+
+}  // namespace
+}  // namespace huntline::ingest
+
+namespace huntline::ingest {
+namespace {
+
+// The decoder implements ingest/events.schema.json; the copy must stay the contract's.
+TEST(Schema, RepositoryCopyMatchesTheContract) {
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  const std::string ours = read(std::string(HUNTLINE_SOURCE_DIR) + "/ingest/events.schema.json");
+  ASSERT_FALSE(ours.empty());
+  EXPECT_EQ(ours, read(std::string(HUNTLINE_SHARED_DIR) + "/contract/events.schema.json"));
 }
 
 }  // namespace
