@@ -110,8 +110,8 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   Config c;
   std::string error;
   Reader root(doc, "", &error);
-  root.Only({"kafka", "topics", "state_dir", "listen", "batch", "fiscal_year_start_month",
-             "thresholds"});
+  root.Only({"kafka", "topics", "state_dir", "listen", "batch", "publish_interval_ms",
+             "fiscal_year_start_month", "thresholds"});
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
     r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest"});
@@ -136,6 +136,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("max_events", &c.batch_max_events, 1, 1000000);
     r.Int("max_wait_ms", &c.batch_max_wait_ms, 1, 60000);
   }
+  root.Int("publish_interval_ms", &c.publish_interval_ms, 0, 60000);
   int start_month = 1;
   root.Int("fiscal_year_start_month", &start_month, 1, 12);
   c.settings.fiscal = FiscalCalendar(start_month);

@@ -28,6 +28,8 @@ struct Config {
   std::string listen = "127.0.0.1:9464";
   int batch_max_events = 5000;
   int batch_max_wait_ms = 200;
+  /// How often the metric snapshot scrapes read is rebuilt (state is committed every batch).
+  int publish_interval_ms = 1000;
   processors::Settings settings;
 };
 

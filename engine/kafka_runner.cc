@@ -44,7 +44,7 @@ Result<std::unique_ptr<RdKafka::Conf>> BaseConf(const Config& config) {
 void CopyHeaders(RdKafka::Message& message, ingest::Headers* out) {
   out->clear();
   RdKafka::Headers* headers = message.headers();
-  if (!headers) return;
+  if (!headers || headers->size() == 0) return;
   for (const RdKafka::Headers::Header& h : headers->get_all()) {
     out->push_back({h.key(), h.value() ? std::string(static_cast<const char*>(h.value()),
                                                      h.value_size())
@@ -66,7 +66,8 @@ class Runner : public RdKafka::RebalanceCb {
   }
 
   Status Loop(const std::atomic<bool>& stop) {
-    std::vector<Clock::time_point> received;
+    std::vector<Clock::time_point> received;  // consumed, not yet visible at /metrics
+    auto last_publish = Clock::now();
     auto last_lag = Clock::now();
     while (!stop.load()) {
       const auto batch_start = Clock::now();
@@ -92,18 +93,30 @@ class Runner : public RdKafka::RebalanceCb {
         Handle(*message);
       }
       engine_.AdvanceTime(WallClock());
-      if (Status s = CommitAll(); !s.ok()) return s;
-      const auto published = Clock::now();
-      for (const auto& t : received) {
-        engine_metrics_.processing_latency().Observe(
-            std::chrono::duration<double>(published - t).count());
+      // Merging every series into a new snapshot costs in proportion to the series, not the
+      // batch: do it at most every publish interval (and whenever the input is idle).
+      const bool publish = received.empty() || Clock::now() - last_publish >=
+                                                   std::chrono::milliseconds(config_.publish_interval_ms);
+      if (Status s = CommitAll(publish); !s.ok()) return s;
+      const auto now = Clock::now();
+      if (publish) {
+        for (const auto& t : received_unpublished_) {
+          engine_metrics_.processing_latency().Observe(std::chrono::duration<double>(now - t).count());
+        }
+        for (const auto& t : received) {
+          engine_metrics_.processing_latency().Observe(std::chrono::duration<double>(now - t).count());
+        }
+        received_unpublished_.clear();
+        last_publish = now;
+      } else {
+        received_unpublished_.insert(received_unpublished_.end(), received.begin(), received.end());
       }
-      if (published - last_lag > std::chrono::seconds(1)) {
+      if (now - last_lag > std::chrono::seconds(1)) {
         UpdateLag();
-        last_lag = published;
+        last_lag = now;
       }
     }
-    if (Status s = CommitAll(); !s.ok()) return s;
+    if (Status s = CommitAll(true); !s.ok()) return s;
     group_->close();
     return Status::Ok();
   }
@@ -275,9 +288,9 @@ class Runner : public RdKafka::RebalanceCb {
     return Status::Ok();
   }
 
-  Status CommitAll() {
+  Status CommitAll(bool publish) {
     if (!fatal_.ok()) return fatal_;
-    if (Status s = engine_.Commit(); !s.ok()) return s;
+    if (Status s = engine_.Commit(publish); !s.ok()) return s;
     engine_metrics_.state_size().Set(static_cast<double>(state_size_()));
     CommitOffsetsToKafka(partitions_committed_);
     return Status::Ok();
@@ -323,6 +336,7 @@ class Runner : public RdKafka::RebalanceCb {
   std::unique_ptr<RdKafka::KafkaConsumer> group_;
   ingest::Headers headers_;
   std::string topic_;
+  std::vector<Clock::time_point> received_unpublished_;
   std::map<std::pair<std::string, int32_t>, int64_t> partitions_committed_;
   Status fatal_ = Status::Ok();
 };
