@@ -23,7 +23,7 @@ PACKAGES=(
   # real services for the end-to-end tests and the demo
   prometheus openjdk-17-jre-headless maven
   # test harness
-  python3 python3-confluent-kafka python3-requests python3-pytest curl procps
+  python3 python3-confluent-kafka python3-requests python3-pytest curl procps time
 )
 
 log() { printf '\033[1m[huntline]\033[0m %s\n' "$*" >&2; }

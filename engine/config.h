@@ -29,7 +29,7 @@ struct Config {
   int batch_max_events = 5000;
   int batch_max_wait_ms = 200;
   /// How often the metric snapshot scrapes read is rebuilt (state is committed every batch).
-  int publish_interval_ms = 1000;
+  int publish_interval_ms = 500;
   processors::Settings settings;
 };
 
