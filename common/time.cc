@@ -1,5 +1,6 @@
 #include "common/time.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace huntline {
@@ -125,6 +126,12 @@ std::string FormatRfc3339(Timestamp t) {
                   static_cast<long long>(secs % 60), static_cast<long long>(ms));
   }
   return buf;
+}
+
+Timestamp WallClockNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 int FiscalCalendar::QuarterOf(Day day) const {

@@ -30,6 +30,9 @@ std::string FormatRfc3339(Timestamp t);
 /// `2026-07-01`.
 std::string FormatDate(Day day);
 
+/// The system clock now.
+Timestamp WallClockNow();
+
 /// The UTC day holding `t`.
 constexpr Day DayOf(Timestamp t) {
   return static_cast<Day>(t >= 0 ? t / kMillisPerDay : (t - kMillisPerDay + 1) / kMillisPerDay);

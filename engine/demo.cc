@@ -16,11 +16,6 @@
 namespace huntline::engine {
 namespace {
 
-Timestamp WallClock() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void PrintBanner(const DemoOptions& options) {
   std::fprintf(stderr,
@@ -88,7 +83,7 @@ Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
   gen.seed = options.seed;
   gen.teams = options.teams;
   gen.days = 1 << 20;  // streams until stopped
-  gen.start = WallClock() - static_cast<Timestamp>(options.history_days) * kMillisPerDay;
+  gen.start = WallClockNow() - static_cast<Timestamp>(options.history_days) * kMillisPerDay;
   generator::Generator generator(gen);
   auto produce = [&](const generator::Generated& g) {
     const std::string& topic = g.topic == ingest::TopicKind::kOrg   ? config.topics.org

@@ -9,11 +9,6 @@ namespace {
 
 constexpr size_t TypeIndex(ingest::EventType type) { return static_cast<size_t>(type); }
 
-Timestamp WallClock() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -70,7 +65,7 @@ metrics::EventResult Engine::Reject(const ingest::RawMessage& message,
                                     const ingest::Rejection& why,
                                     metrics::EngineMetrics::TopicCounters& counters,
                                     size_t type_index) {
-  if (Status s = dead_letters_.Send(message, why, WallClock()); !s.ok() && sink_error_.ok()) {
+  if (Status s = dead_letters_.Send(message, why, WallClockNow()); !s.ok() && sink_error_.ok()) {
     sink_error_ = std::move(s);  // surfaced by the next Commit(), before offsets move past it
   }
   engine_metrics_.DeadLetters(ingest::kRejectReasonNames[static_cast<size_t>(why.reason)])
@@ -124,7 +119,7 @@ metrics::EventResult Engine::HandleMessage(ingest::TopicKind kind,
   }
   const metrics::EventResult result = Apply(kind, message.partition);
   if (options_.live && result == metrics::EventResult::kAccepted) {
-    engine_metrics_.event_time_lag().Observe(static_cast<double>(WallClock() - event_.time) / 1000.0);
+    engine_metrics_.event_time_lag().Observe(static_cast<double>(WallClockNow() - event_.time) / 1000.0);
   }
   return result;
 }

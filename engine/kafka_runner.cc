@@ -18,11 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Timestamp WallClock() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<std::unique_ptr<RdKafka::Conf>> BaseConf(const Config& config) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
@@ -92,7 +87,7 @@ class Runner : public RdKafka::RebalanceCb {
         received.push_back(Clock::now());
         Handle(*message);
       }
-      engine_.AdvanceTime(WallClock());
+      engine_.AdvanceTime(WallClockNow());
       // Merging every series into a new snapshot costs in proportion to the series, not the
       // batch: do it at most every publish interval (and whenever the input is idle).
       const bool publish = received.empty() || Clock::now() - last_publish >=
@@ -191,7 +186,7 @@ class Runner : public RdKafka::RebalanceCb {
     if (!conf.ok()) return conf.status();
     std::string error;
     // The org topic is read in full by every instance: a private group id, never committed.
-    (*conf)->set("group.id", config_.kafka.group_id + ".org." + std::to_string(WallClock()), error);
+    (*conf)->set("group.id", config_.kafka.group_id + ".org." + std::to_string(WallClockNow()), error);
     (*conf)->set("enable.auto.commit", "false", error);
     (*conf)->set("enable.partition.eof", "false", error);
     org_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
@@ -382,7 +377,7 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.topics = config.topics;
   options.live = true;
   Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
-  engine.AdvanceTime(WallClock());
+  engine.AdvanceTime(WallClockNow());
 
   Runner runner(config, engine, *engine_metrics);
   runner.state_size_ = [kv = store->get()] { return kv->ApproximateSize(); };
