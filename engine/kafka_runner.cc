@@ -310,8 +310,9 @@ class Runner : public RdKafka::RebalanceCb {
     for (const auto& [key, task] : engine_.tasks()) {
       int64_t low = 0, high = 0;
       if (group_->get_watermark_offsets(task->topic(), task->partition(), &low, &high) !=
-          RdKafka::ERR_NO_ERROR) {
-        continue;
+              RdKafka::ERR_NO_ERROR ||
+          high < 0) {
+        continue;  // no fetch response yet: the end of the partition is not known
       }
       const int64_t position = task->next_offset().value_or(low);
       engine_metrics_.ConsumerLag(task->topic(), task->partition())

@@ -30,11 +30,14 @@ def caught_up(listen, partitions):
 
 
 def settle(listen, partitions):
-    harness.wait_for(lambda: caught_up(listen, partitions), 180, "the consumer to catch up")
-    first = domain_figures(listen)
-    time.sleep(1.5)  # nothing moves any more
-    assert domain_figures(listen) == first
-    return first
+    """The figures once the consumer has caught up and nothing moves for two seconds."""
+    def stable():
+        before = domain_figures(listen)
+        time.sleep(2)
+        after = domain_figures(listen)
+        return after if after == before and caught_up(listen, partitions) else None
+
+    return harness.wait_for(stable, 240, "the consumer to catch up and the figures to settle")
 
 
 def test_kill_9_mid_stream_loses_nothing_and_counts_nothing_twice(broker, topics, tmp_path):
