@@ -24,6 +24,7 @@ Engine::Engine(const processors::ProcessorRegistry& registry, const metrics::Cat
       published_(published),
       options_(std::move(options)),
       global_shard_(catalog) {
+  if (auto families = registry_.org_figures()) org_figures_.emplace(*families);
   for (auto kind : {ingest::TopicKind::kOrg, ingest::TopicKind::kCrm, ingest::TopicKind::kPeople}) {
     counters_[static_cast<size_t>(kind)] = &engine_metrics_.ForTopic(options_.topics.Of(kind));
   }
@@ -171,6 +172,7 @@ Status Engine::Commit(bool publish) {
 }
 
 void Engine::PublishSnapshot() {
+  if (org_figures_) org_figures_->Refresh(org_, global_shard_);
   std::vector<const metrics::Shard*> shards = {&global_shard_};
   for (const auto& [key, task] : tasks_) shards.push_back(&task->shard());
   published_.Publish(metrics::MergeShards(catalog_, shards));

@@ -99,7 +99,8 @@ class Engine {
   ingest::Event event_;  // reused between messages
   processors::OrgTables org_;
   StringSet org_seen_;  // (source, id) of org events: the topic is re-read in full at start
-  metrics::Shard global_shard_;
+  metrics::Shard global_shard_;  // figures derived from the org tables alone
+  std::optional<processors::OrgFigures> org_figures_;
   std::map<std::pair<ingest::TopicKind, int32_t>, std::unique_ptr<Task>> tasks_;
   std::array<metrics::EngineMetrics::TopicCounters*, 3> counters_{};
   Timestamp now_ = kNoTime;

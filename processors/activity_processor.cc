@@ -65,6 +65,9 @@ void RegisterActivityProcessors(ProcessorRegistry& registry) {
                [families] { return std::make_unique<ActivityProcessor>(families); });
 }
 
-void RegisterAllProcessors(ProcessorRegistry& registry) { RegisterActivityProcessors(registry); }
+void RegisterAllProcessors(ProcessorRegistry& registry) {
+  registry.SetOrgFigures(OrgFigures::Declare(registry.catalog()));
+  RegisterActivityProcessors(registry);
+}
 
 }  // namespace huntline::processors

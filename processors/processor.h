@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "metrics/catalog.h"
 #include "metrics/shard.h"
 #include "processors/crm_store.h"
+#include "processors/org_figures.h"
 #include "processors/org_tables.h"
 #include "processors/settings.h"
 
@@ -63,6 +65,10 @@ class ProcessorRegistry {
   void Add(ingest::TopicKind topic, Factory factory) {
     factories_.push_back({topic, std::move(factory)});
   }
+  /// The figures derived from the global tables alone (one per process, not per task).
+  void SetOrgFigures(OrgFigures::Families families) { org_figures_ = families; }
+  std::optional<OrgFigures::Families> org_figures() const { return org_figures_; }
+
   std::vector<std::unique_ptr<Processor>> Create(ingest::TopicKind topic) const {
     std::vector<std::unique_ptr<Processor>> out;
     for (const auto& [t, factory] : factories_) {
@@ -74,6 +80,7 @@ class ProcessorRegistry {
  private:
   metrics::Catalog& catalog_;
   std::vector<std::pair<ingest::TopicKind, Factory>> factories_;
+  std::optional<OrgFigures::Families> org_figures_;
 };
 
 /// Every processor Huntline ships, registered in data-flow order.

@@ -37,6 +37,11 @@ def test_small_org_figures_reach_prometheus(broker, topics, tmp_path):
         per_rep = harness.query(prom, "huntline_rep_activities_total")
         assert per_rep == {frozenset({"team": "east-hunters", "rep": "u-rep",
                                       "behaviour": "target_prospecting"}.items()): 1.0}
+        # Figures from the global tables: whole on every instance, so max across instances.
+        assert harness.query(prom, "max by (team, rep) (huntline_target_accounts)") == {
+            frozenset({"team": "east-hunters", "rep": "u-rep"}.items()): 1.0}
+        assert harness.query(prom, "max by (team) (huntline_quota_quarter_amount)") == {
+            frozenset({"team": "east-hunters"}.items()): 300000.0}
         rejected = harness.query(prom, 'sum(huntline_events_total{result="rejected"})')
         assert rejected == {frozenset(): 2.0}
         reasons = harness.query(prom, "huntline_dead_letters_total")
