@@ -77,7 +77,6 @@ class Engine {
     return tasks_;
   }
   const processors::OrgTables& org() const { return org_; }
-  metrics::Shard& global_shard() { return global_shard_; }
 
  private:
   Task* TaskFor(ingest::TopicKind kind, int32_t partition);

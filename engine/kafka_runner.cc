@@ -94,17 +94,13 @@ class Runner : public RdKafka::RebalanceCb {
                                                    std::chrono::milliseconds(config_.publish_interval_ms);
       if (Status s = CommitAll(publish); !s.ok()) return s;
       const auto now = Clock::now();
+      received_unpublished_.insert(received_unpublished_.end(), received.begin(), received.end());
       if (publish) {
         for (const auto& t : received_unpublished_) {
           engine_metrics_.processing_latency().Observe(std::chrono::duration<double>(now - t).count());
         }
-        for (const auto& t : received) {
-          engine_metrics_.processing_latency().Observe(std::chrono::duration<double>(now - t).count());
-        }
         received_unpublished_.clear();
         last_publish = now;
-      } else {
-        received_unpublished_.insert(received_unpublished_.end(), received.begin(), received.end());
       }
       if (now - last_lag > std::chrono::seconds(1)) {
         UpdateLag();
@@ -349,12 +345,12 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   std::map<std::string, std::string> producer_properties = config.kafka.properties;
   producer_properties["bootstrap.servers"] = config.kafka.brokers;
   // Consumer-only settings would make the producer refuse its configuration.
+  static const std::set<std::string> kConsumerOnly = {
+      "group.id", "auto.offset.reset", "partition.assignment.strategy", "session.timeout.ms",
+      "max.poll.interval.ms", "enable.auto.commit", "enable.auto.offset.store",
+      "group.instance.id", "heartbeat.interval.ms", "fetch.min.bytes", "fetch.wait.max.ms",
+      "isolation.level", "enable.partition.eof"};
   for (auto it = producer_properties.begin(); it != producer_properties.end();) {
-    static const std::set<std::string> kConsumerOnly = {
-        "group.id", "auto.offset.reset", "partition.assignment.strategy", "session.timeout.ms",
-        "max.poll.interval.ms", "enable.auto.commit", "enable.auto.offset.store",
-        "group.instance.id", "heartbeat.interval.ms", "fetch.min.bytes", "fetch.wait.max.ms",
-        "isolation.level", "enable.partition.eof"};
     it = kConsumerOnly.contains(it->first) ? producer_properties.erase(it) : std::next(it);
   }
   auto dead_letters =
