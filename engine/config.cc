@@ -114,12 +114,20 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
              "fiscal_year_start_month", "thresholds"});
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
-    r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest"});
+    r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest",
+            "key_partitioner"});
     r.String("brokers", &c.kafka.brokers);
     r.String("group_id", &c.kafka.group_id);
     r.String("dead_letter_topic", &c.kafka.dead_letter_topic);
     r.StringMap("properties", &c.kafka.properties);
     r.Bool("rebuild_from_earliest", &c.kafka.rebuild_from_earliest);
+    std::string partitioner = "murmur2";
+    r.String("key_partitioner", &partitioner);
+    if (partitioner == "crc32") {
+      c.kafka.key_partitioner = KeyPartitioner::kCrc32;
+    } else if (partitioner != "murmur2" && error.empty()) {
+      error = "kafka.key_partitioner: must be \"murmur2\" or \"crc32\"";
+    }
   }
   if (const json* topics = root.Object("topics")) {
     Reader r(*topics, "topics", &error);
@@ -142,8 +150,14 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   c.settings.fiscal = FiscalCalendar(start_month);
   if (const json* thresholds = root.Object("thresholds")) {
     Reader r(*thresholds, "thresholds", &error);
-    r.Only({"lost_deal_followup_days"});
+    r.Only({"lost_deal_followup_days", "cold_after_days", "not_interested_days",
+            "target_touched_days", "target_engaged_days", "stale_deal_days"});
     r.Int("lost_deal_followup_days", &c.settings.lost_deal_followup_days, 1, 36500);
+    r.Int("cold_after_days", &c.settings.cold_after_days, 1, 36500);
+    r.Int("not_interested_days", &c.settings.not_interested_days, 1, 36500);
+    r.Int("target_touched_days", &c.settings.target_touched_days, 1, 36500);
+    r.Int("target_engaged_days", &c.settings.target_engaged_days, 1, 36500);
+    r.Int("stale_deal_days", &c.settings.stale_deal_days, 1, 36500);
   }
   if (error.empty() && (c.topics.org == c.topics.crm || c.topics.org == c.topics.people ||
                         c.topics.crm == c.topics.people)) {

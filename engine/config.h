@@ -22,6 +22,9 @@ struct Config {
     /// With no state stored for a partition, read it from the beginning (true) or from the
     /// group's committed offset (false).
     bool rebuild_from_earliest = true;
+    /// How the producers of the input topics spread keys over partitions: `murmur2` (Kafka's
+    /// Java clients and Kafka Connect) or `crc32` (librdkafka's default).
+    KeyPartitioner key_partitioner = KeyPartitioner::kMurmur2;
   } kafka;
   Topics topics;
   std::string state_dir = "./huntline-state";

@@ -34,15 +34,18 @@ metrics::EngineMetrics::TopicCounters& Engine::CountersFor(ingest::TopicKind kin
   return *counters_[static_cast<size_t>(kind)];
 }
 
-Result<std::optional<int64_t>> Engine::Assign(ingest::TopicKind kind, int32_t partition) {
+Result<std::optional<int64_t>> Engine::Assign(ingest::TopicKind kind, int32_t partition,
+                                              int32_t partition_count) {
   auto key = std::make_pair(kind, partition);
   auto it = tasks_.find(key);
   if (it == tasks_.end()) {
-    auto task = std::make_unique<Task>(options_.topics.Of(kind), partition, kind,
+    const processors::Partitioning partitioning{partition, partition_count, options_.partitioner};
+    auto task = std::make_unique<Task>(options_.topics.Of(kind), partitioning, kind,
                                        registry_.Create(kind), catalog_);
     if (Status s = task->Restore(store_); !s.ok()) {
       return Status::Error("restoring " + task->prefix() + ": " + s.message());
     }
+    task->Resume(org_, options_.settings, now_);
     it = tasks_.emplace(key, std::move(task)).first;
     engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
   }
@@ -87,6 +90,9 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition) {
       result = org_.Apply(event_) == processors::ApplyOutcome::kStale
                    ? metrics::EventResult::kStale
                    : metrics::EventResult::kAccepted;
+      if (result == metrics::EventResult::kAccepted) {
+        for (auto& [key, task] : tasks_) task->OnOrgChange(event_, org_, options_.settings, now_);
+      }
     }
   } else {
     Task* task = TaskFor(kind, partition);

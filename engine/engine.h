@@ -43,6 +43,8 @@ class Engine {
     bool live = false;
     /// Write state to the store at each commit. Off for a replay, which never restarts.
     bool durable = true;
+    /// How producers partition the input topics by key (see processors::Partitioning).
+    KeyPartitioner partitioner = KeyPartitioner::kMurmur2;
   };
 
   Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,
@@ -50,9 +52,11 @@ class Engine {
          metrics::EngineMetrics& engine_metrics, metrics::PublishedMetrics& published,
          Options options);
 
-  /// Takes ownership of a partition of the crm or people topic, restoring its state. Returns the
-  /// next offset to read as stored with the state (nullopt when the store has none).
-  Result<std::optional<int64_t>> Assign(ingest::TopicKind kind, int32_t partition);
+  /// Takes ownership of a partition of the crm or people topic (one of `partition_count`),
+  /// restoring its state. Returns the next offset to read as stored with the state (nullopt when
+  /// the store has none).
+  Result<std::optional<int64_t>> Assign(ingest::TopicKind kind, int32_t partition,
+                                        int32_t partition_count = 1);
   /// Commits and drops a partition's task.
   Status Revoke(ingest::TopicKind kind, int32_t partition);
 

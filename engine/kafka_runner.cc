@@ -56,6 +56,12 @@ class Runner : public RdKafka::RebalanceCb {
 
   Status Start() {
     if (Status s = StartOrgConsumer(); !s.ok()) return s;
+    // A task must know how many partitions its topic has to tell which keys are its own.
+    for (const std::string* topic : {&config_.topics.crm, &config_.topics.people}) {
+      auto count = WaitForPartitionCount(*topic);
+      if (!count.ok()) return count.status();
+      partition_counts_[*topic] = *count;
+    }
     if (Status s = ReadOrgToEnd(); !s.ok()) return s;
     return StartGroupConsumer();
   }
@@ -120,7 +126,7 @@ class Runner : public RdKafka::RebalanceCb {
       for (RdKafka::TopicPartition* tp : partitions) {
         auto kind = KindOf(tp->topic());
         if (!kind) continue;
-        auto stored = engine_.Assign(*kind, tp->partition());
+        auto stored = engine_.Assign(*kind, tp->partition(), partition_counts_[tp->topic()]);
         if (!stored.ok()) {
           fatal_ = stored.status();
           return;
@@ -187,32 +193,10 @@ class Runner : public RdKafka::RebalanceCb {
     (*conf)->set("enable.partition.eof", "false", error);
     org_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
     if (!org_) return Status::Error("org consumer: " + error);
-    // Wait for the topic's metadata (it may be created just after start-up).
-    std::unique_ptr<RdKafka::Topic> topic(
-        RdKafka::Topic::create(org_.get(), config_.topics.org, nullptr, error));
-    const auto give_up = Clock::now() + std::chrono::seconds(60);
-    int partitions = 0;
-    std::string last_error = "no metadata";
-    while (Clock::now() < give_up) {
-      RdKafka::Metadata* raw = nullptr;
-      const RdKafka::ErrorCode err = org_->metadata(false, topic.get(), &raw, 5000);
-      std::unique_ptr<RdKafka::Metadata> md(raw);
-      if (err == RdKafka::ERR_NO_ERROR && md && !md->topics()->empty() &&
-          md->topics()->at(0)->err() == RdKafka::ERR_NO_ERROR) {
-        partitions = static_cast<int>(md->topics()->at(0)->partitions()->size());
-        if (partitions > 0) break;
-      }
-      last_error = err != RdKafka::ERR_NO_ERROR ? RdKafka::err2str(err)
-                   : md && !md->topics()->empty() ? RdKafka::err2str(md->topics()->at(0)->err())
-                                                  : "no metadata";
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-    if (partitions == 0) {
-      return Status::Error("topic " + config_.topics.org + " at " + config_.kafka.brokers +
-                           ": " + last_error);
-    }
+    auto partitions = WaitForPartitionCount(config_.topics.org);
+    if (!partitions.ok()) return partitions.status();
     std::vector<RdKafka::TopicPartition*> tps;
-    for (int p = 0; p < partitions; ++p) {
+    for (int p = 0; p < *partitions; ++p) {
       tps.push_back(RdKafka::TopicPartition::create(config_.topics.org, p,
                                                     RdKafka::Topic::OFFSET_BEGINNING));
       org_partitions_.push_back(p);
@@ -221,6 +205,30 @@ class Runner : public RdKafka::RebalanceCb {
     RdKafka::TopicPartition::destroy(tps);
     if (err != RdKafka::ERR_NO_ERROR) return Status::Error("org assign: " + RdKafka::err2str(err));
     return Status::Ok();
+  }
+
+  /// The number of partitions of `topic`, waiting up to a minute for its metadata (topics may
+  /// be created just after start-up).
+  Result<int> WaitForPartitionCount(const std::string& name) {
+    std::string error;
+    std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(org_.get(), name, nullptr, error));
+    const auto give_up = Clock::now() + std::chrono::seconds(60);
+    std::string last_error = "no metadata";
+    while (Clock::now() < give_up) {
+      RdKafka::Metadata* raw = nullptr;
+      const RdKafka::ErrorCode err = org_->metadata(false, topic.get(), &raw, 5000);
+      std::unique_ptr<RdKafka::Metadata> md(raw);
+      if (err == RdKafka::ERR_NO_ERROR && md && !md->topics()->empty() &&
+          md->topics()->at(0)->err() == RdKafka::ERR_NO_ERROR) {
+        const int partitions = static_cast<int>(md->topics()->at(0)->partitions()->size());
+        if (partitions > 0) return partitions;
+      }
+      last_error = err != RdKafka::ERR_NO_ERROR ? RdKafka::err2str(err)
+                   : md && !md->topics()->empty() ? RdKafka::err2str(md->topics()->at(0)->err())
+                                                  : "no metadata";
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return Status::Error("topic " + name + " at " + config_.kafka.brokers + ": " + last_error);
   }
 
   /// Start-up order (events.md): the org topic to its end before anything else.
@@ -325,6 +333,7 @@ class Runner : public RdKafka::RebalanceCb {
   metrics::EngineMetrics& engine_metrics_;
   std::unique_ptr<RdKafka::KafkaConsumer> org_;
   std::vector<int> org_partitions_;
+  std::map<std::string, int> partition_counts_;
   std::unique_ptr<RdKafka::KafkaConsumer> group_;
   ingest::Headers headers_;
   std::string topic_;
@@ -373,6 +382,7 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.settings = config.settings;
   options.topics = config.topics;
   options.live = true;
+  options.partitioner = config.kafka.key_partitioner;
   Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
   engine.AdvanceTime(WallClockNow());
 

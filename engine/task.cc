@@ -6,13 +6,13 @@
 
 namespace huntline::engine {
 
-Task::Task(std::string topic, int32_t partition, ingest::TopicKind kind,
+Task::Task(std::string topic, processors::Partitioning partitioning, ingest::TopicKind kind,
            std::vector<std::unique_ptr<processors::Processor>> processors,
            const metrics::Catalog& catalog)
     : topic_(std::move(topic)),
-      partition_(partition),
+      partitioning_(partitioning),
       kind_(kind),
-      prefix_(PrefixOf(topic_, partition)),
+      prefix_(PrefixOf(topic_, partitioning.partition)),
       catalog_(catalog),
       processors_(std::move(processors)),
       shard_(catalog) {}
@@ -23,7 +23,7 @@ std::string Task::PrefixOf(std::string_view topic, int32_t partition) {
 
 processors::ProcessorContext Task::Context(const processors::OrgTables& org,
                                            const processors::Settings& settings, Timestamp now) {
-  return processors::ProcessorContext{now, seq_, org, crm_, shard_, settings};
+  return processors::ProcessorContext{now, seq_, org, crm_, shard_, settings, partitioning_};
 }
 
 Status Task::Restore(storage::KvStore& store) {
@@ -51,6 +51,7 @@ Status Task::Restore(storage::KvStore& store) {
       const size_t slash = rest.find('/');
       auto family = catalog_.Find(rest.substr(0, slash));
       if (!family || slash == std::string_view::npos) return;  // a family no longer declared
+      if (catalog_.spec(*family).kind == metrics::Kind::kGauge) return;
       storage::Decoder r(value);
       shard_.Restore(*family, std::string(rest.substr(slash + 1)), r.F64());
     } else if (key.starts_with("p/")) {
@@ -74,10 +75,13 @@ metrics::EventResult Task::Handle(const ingest::Event& event, const processors::
   ++seq_;
   meta_dirty_ = true;
   processors::ApplyOutcome outcome = processors::ApplyOutcome::kApplied;
+  lead_before_.reset();
+  opportunity_before_.reset();
   if (event.type == ingest::EventType::kLeadUpserted) {
-    outcome = crm_.ApplyLead(event.As<ingest::LeadUpserted>(), event.time, seq_);
+    outcome = crm_.ApplyLead(event.As<ingest::LeadUpserted>(), event.time, seq_, &lead_before_);
   } else if (event.type == ingest::EventType::kOpportunityUpserted) {
-    outcome = crm_.ApplyOpportunity(event.As<ingest::OpportunityUpserted>(), event.time, seq_);
+    outcome = crm_.ApplyOpportunity(event.As<ingest::OpportunityUpserted>(), event.time, seq_,
+                                    &opportunity_before_);
   }
   seen_.insert(seen_key_);
   seen_dirty_.push_back(seen_key_);
@@ -85,8 +89,24 @@ metrics::EventResult Task::Handle(const ingest::Event& event, const processors::
 
   if (event.time > watermark_) watermark_ = event.time;
   auto context = Context(org, settings, now);
+  if (event.type == ingest::EventType::kLeadUpserted) context.lead_before = &lead_before_;
+  if (event.type == ingest::EventType::kOpportunityUpserted) {
+    context.opportunity_before = &opportunity_before_;
+  }
   for (auto& p : processors_) p->Process(event, context);
   return metrics::EventResult::kAccepted;
+}
+
+void Task::Resume(const processors::OrgTables& org, const processors::Settings& settings,
+                  Timestamp now) {
+  auto context = Context(org, settings, now);
+  for (auto& p : processors_) p->Resume(context);
+}
+
+void Task::OnOrgChange(const ingest::Event& event, const processors::OrgTables& org,
+                       const processors::Settings& settings, Timestamp now) {
+  auto context = Context(org, settings, now);
+  for (auto& p : processors_) p->OnOrgChange(event, context);
 }
 
 void Task::OnTime(const processors::OrgTables& org, const processors::Settings& settings,
@@ -100,6 +120,7 @@ void Task::DiscardChanges() {
   seen_dirty_.clear();
   crm_.FlushDirty([](const std::string&, const std::string&) {});
   shard_.ClearDirty();
+  for (auto& p : processors_) p->Flush([](std::string_view, std::string_view) {});
 }
 
 void Task::Flush(storage::WriteBatch& batch) {
@@ -125,6 +146,7 @@ void Task::Flush(storage::WriteBatch& batch) {
     batch.Put(prefix_ + "crm/" + key, value);
   });
   shard_.ForEachDirty([&](metrics::FamilyId family, const std::string& key, double value) {
+    if (catalog_.spec(family).kind == metrics::Kind::kGauge) return;  // derived in Resume()
     batch.Put(prefix_ + "m/" + catalog_.spec(family).name + "/" + key,
               storage::Encoder().F64(value).str());
   });

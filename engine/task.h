@@ -24,21 +24,26 @@ namespace huntline::engine {
 ///
 ///   <prefix>offset          next input offset        <prefix>meta        seq, watermark
 ///   <prefix>crm/<record>    CRM store records         <prefix>seen/<n>  (source, id)s of a commit
-///   <prefix>m/<family>/<series key>  metric shard    <prefix>p/<processor>/<key>  processor state
+///   <prefix>m/<family>/<series key>  counters        <prefix>p/<processor>/<key>  processor state
+///
+/// Gauges are not persisted: processors derive them again from their state in Resume().
 class Task {
  public:
-  Task(std::string topic, int32_t partition, ingest::TopicKind kind,
+  Task(std::string topic, processors::Partitioning partitioning, ingest::TopicKind kind,
        std::vector<std::unique_ptr<processors::Processor>> processors,
        const metrics::Catalog& catalog);
 
   static std::string PrefixOf(std::string_view topic, int32_t partition);
   const std::string& prefix() const { return prefix_; }
   const std::string& topic() const { return topic_; }
-  int32_t partition() const { return partition_; }
+  int32_t partition() const { return partitioning_.partition; }
   ingest::TopicKind kind() const { return kind_; }
 
   /// Loads the task's persisted state. Called once, before any event.
   Status Restore(storage::KvStore& store);
+  /// Re-derives what is not persisted (gauges, timers) once Restore() is done.
+  void Resume(const processors::OrgTables& org, const processors::Settings& settings,
+              Timestamp now);
 
   /// Applies one decoded event: de-duplication, the CRM store's stale rule, then processors.
   metrics::EventResult Handle(const ingest::Event& event, const processors::OrgTables& org,
@@ -46,6 +51,9 @@ class Task {
   /// Lets time-driven processors react to engine time moving to `now`.
   void OnTime(const processors::OrgTables& org, const processors::Settings& settings,
               Timestamp now);
+  /// Lets processors react to a change the org tables just applied.
+  void OnOrgChange(const ingest::Event& event, const processors::OrgTables& org,
+                   const processors::Settings& settings, Timestamp now);
 
   /// Records that everything before `offset` has been handled (Kafka's next offset).
   void set_next_offset(int64_t offset) {
@@ -68,7 +76,7 @@ class Task {
                                        const processors::Settings& settings, Timestamp now);
 
   std::string topic_;
-  int32_t partition_;
+  processors::Partitioning partitioning_;
   ingest::TopicKind kind_;
   std::string prefix_;
   const metrics::Catalog& catalog_;
@@ -79,6 +87,8 @@ class Task {
   std::vector<std::string> seen_dirty_;
   uint64_t seen_records_ = 0;  // "seen/<n>" records written, one per commit with new events
   std::string seen_key_;  // scratch
+  std::optional<processors::Lead> lead_before_;  // scratch
+  std::optional<processors::Opportunity> opportunity_before_;  // scratch
   std::optional<int64_t> next_offset_;
   bool offset_dirty_ = false;
   uint64_t seq_ = 0;

@@ -39,6 +39,11 @@ class Shard {
     ref.entry->second.value += delta;
     MarkDirty(ref.family, *ref.entry);
   }
+  void Set(SeriesRef ref, double value) {
+    if (ref.entry->second.value == value) return;
+    ref.entry->second.value = value;
+    MarkDirty(ref.family, *ref.entry);
+  }
 
   /// Adds `delta` to the series with these label values (in the family's label order).
   void Add(FamilyId family, std::initializer_list<std::string_view> labels, double delta) {

@@ -1,6 +1,8 @@
 #include "processors/activity_processor.h"
 
 #include "processors/classify.h"
+#include "processors/pipeline_processor.h"
+#include "processors/prospect_processor.h"
 
 namespace huntline::processors {
 
@@ -68,6 +70,8 @@ void RegisterActivityProcessors(ProcessorRegistry& registry) {
 void RegisterAllProcessors(ProcessorRegistry& registry) {
   registry.SetOrgFigures(OrgFigures::Declare(registry.catalog()));
   RegisterActivityProcessors(registry);
+  RegisterProspectProcessors(registry);
+  RegisterPipelineProcessors(registry);
 }
 
 }  // namespace huntline::processors

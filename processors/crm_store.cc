@@ -93,6 +93,17 @@ bool CrmStore::HasOpenOpportunity(std::string_view account_id) const {
   return open;
 }
 
+const Lead* CrmStore::LatestLead(std::string_view account_id) const {
+  const Lead* latest = nullptr;
+  ForEachLead(account_id, [&](const Lead& lead) {
+    if (!latest || lead.updated > latest->updated ||
+        (lead.updated == latest->updated && lead.seq > latest->seq)) {
+      latest = &lead;
+    }
+  });
+  return latest;
+}
+
 const Opportunity* CrmStore::LatestNewBusiness(std::string_view account_id) const {
   const Opportunity* latest = nullptr;
   ForEachOpportunity(account_id, [&](const Opportunity& opp) {

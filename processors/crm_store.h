@@ -68,7 +68,25 @@ class CrmStore {
     }
   }
 
+  /// Every lead and opportunity held, and every account that one of them names.
+  template <typename F>
+  void ForEachLead(F visit) const {
+    for (const auto& [id, lead] : leads_) visit(lead);
+  }
+  template <typename F>
+  void ForEachOpportunity(F visit) const {
+    for (const auto& [id, opp] : opportunities_) visit(opp);
+  }
+  template <typename F>
+  void ForEachAccount(F visit) const {
+    for (const auto& [account_id, index] : by_account_) {
+      if (!index.leads.empty() || !index.opportunities.empty()) visit(account_id);
+    }
+  }
+
   bool HasOpenOpportunity(std::string_view account_id) const;
+  /// The account's latest lead (metrics.md "latest"), if it has any.
+  const Lead* LatestLead(std::string_view account_id) const;
   /// The account's latest opportunity of type new_business (metrics.md "latest"), if any.
   const Opportunity* LatestNewBusiness(std::string_view account_id) const;
 

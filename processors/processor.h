@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/partitioner.h"
 #include "common/status.h"
 #include "common/time.h"
 #include "ingest/event.h"
@@ -19,6 +20,17 @@
 
 namespace huntline::processors {
 
+/// Which keys of the org tables a task answers for: an account that no CRM event has named yet
+/// (an untouched target account) is counted by the task of the partition its key would go to.
+struct Partitioning {
+  int32_t partition = 0;
+  int32_t count = 1;  // partitions of the task's topic
+  KeyPartitioner partitioner = KeyPartitioner::kMurmur2;
+  bool Owns(std::string_view key) const {
+    return PartitionOf(key, count, partitioner) == partition;
+  }
+};
+
 /// What a processor may touch while handling an event of its task. Built by the engine for each
 /// task (and by tests directly); every reference outlives the processors that receive it.
 struct ProcessorContext {
@@ -30,6 +42,11 @@ struct ProcessorContext {
   CrmStore& crm;
   metrics::Shard& metrics;
   const Settings& settings;
+  Partitioning partitioning;
+  /// For a lead or opportunity upsert: the entity as it was before this event (absent when the
+  /// event is its first snapshot). Null for other events.
+  const std::optional<Lead>* lead_before = nullptr;
+  const std::optional<Opportunity>* opportunity_before = nullptr;
 };
 
 /// Turns decoded events into state changes and metric updates for one partition (a task).
@@ -44,6 +61,11 @@ class Processor {
   virtual void Process(const ingest::Event& event, ProcessorContext& context) = 0;
   /// Called when engine time advances, before the event that advanced it is processed.
   virtual void OnTime(ProcessorContext& /*context*/) {}
+  /// Called after the org tables applied a change (a user, account or contact snapshot).
+  virtual void OnOrgChange(const ingest::Event& /*event*/, ProcessorContext& /*context*/) {}
+  /// Called once after Restore() and before any event: re-derives whatever is not persisted
+  /// (gauges, timers) from the restored state, the org tables and engine time.
+  virtual void Resume(ProcessorContext& /*context*/) {}
   /// Writes the state changed since the last Flush() as (key, value) pairs under its own keys.
   virtual void Flush(const std::function<void(std::string_view, std::string_view)>& /*put*/) {}
   /// Loads one record written by Flush(), before any event.

@@ -1,0 +1,196 @@
+#include "processors/prospect_processor.h"
+
+#include <algorithm>
+
+namespace huntline::processors {
+
+ProspectProcessor::Families ProspectProcessor::Declare(metrics::Catalog& catalog) {
+  using metrics::Kind;
+  Families f;
+  f.prospects = catalog.Declare(
+      {"huntline_prospects",
+       "Prospects (accounts and account-less leads) by how they behave (engagement) and where "
+       "they stand (outcome), by the owner's team",
+       Kind::kGauge,
+       {"team", "engagement", "outcome"}});
+  f.touched = catalog.Declare(
+      {"huntline_target_accounts_touched",
+       "Target accounts of the rep with an activity by the rep in the last 30 days",
+       Kind::kGauge,
+       {"team", "rep"}});
+  f.engaged = catalog.Declare(
+      {"huntline_target_accounts_engaged",
+       "Target accounts of the rep where a decision maker or budget holder connected or booked "
+       "a meeting in the last 90 days",
+       Kind::kGauge,
+       {"team", "rep"}});
+  return f;
+}
+
+void ProspectProcessor::Process(const ingest::Event& event, ProcessorContext& context) {
+  switch (event.type) {
+    case ingest::EventType::kActivityLogged: {
+      const auto& activity = event.As<ingest::ActivityLogged>();
+      std::string key = ProspectKeyOfActivity(activity, context.crm);
+      const Behaviour behaviour =
+          ClassifyActivity(activity, event.time, context.org, context.crm, context.settings);
+      if (facts_[key].Record(activity, event.time, context.seq, behaviour)) {
+        keys_by_contact_[*activity.contact_id].push_back(key);
+      }
+      dirty_.insert(key);
+      Evaluate(key, context);
+      break;
+    }
+    case ingest::EventType::kLeadUpserted: {
+      const auto& lead = event.As<ingest::LeadUpserted>();
+      Evaluate(LeadKey(lead.lead_id), context);
+      if (lead.account_id) Evaluate(*lead.account_id, context);
+      const auto& before = *context.lead_before;
+      if (before && before->data.account_id && before->data.account_id != lead.account_id) {
+        Evaluate(*before->data.account_id, context);
+      }
+      break;
+    }
+    case ingest::EventType::kOpportunityUpserted: {
+      const auto& opp = event.As<ingest::OpportunityUpserted>();
+      Evaluate(opp.account_id, context);
+      const auto& before = *context.opportunity_before;
+      if (before && before->data.account_id != opp.account_id) {
+        Evaluate(before->data.account_id, context);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void ProspectProcessor::OnTime(ProcessorContext& context) {
+  for (const std::string& key : timers_.PopDue(context.now)) Evaluate(key, context);
+}
+
+void ProspectProcessor::OnOrgChange(const ingest::Event& event, ProcessorContext& context) {
+  switch (event.type) {
+    case ingest::EventType::kUserUpserted:
+      EvaluateAll(context);  // a team change moves every prospect and rep the person owns
+      break;
+    case ingest::EventType::kAccountUpserted:
+      Evaluate(event.As<ingest::AccountUpserted>().account_id, context);
+      break;
+    case ingest::EventType::kContactUpserted: {
+      auto it = keys_by_contact_.find(event.As<ingest::ContactUpserted>().contact_id);
+      if (it == keys_by_contact_.end()) break;
+      for (const std::string& key : std::vector<std::string>(it->second)) Evaluate(key, context);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void ProspectProcessor::Resume(ProcessorContext& context) { EvaluateAll(context); }
+
+void ProspectProcessor::EvaluateAll(ProcessorContext& context) {
+  std::vector<std::string> keys;
+  for (const auto& [key, view] : views_) keys.push_back(key);
+  for (const auto& [key, facts] : facts_) keys.push_back(key);
+  context.crm.ForEachAccount([&](const std::string& id) { keys.push_back(id); });
+  context.crm.ForEachLead([&](const Lead& lead) {
+    if (!lead.data.account_id) keys.push_back(LeadKey(lead.data.lead_id));
+  });
+  for (const auto& [id, account] : context.org.accounts()) {
+    if (!account.data.target_of.empty() && context.partitioning.Owns(id)) keys.push_back(id);
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const std::string& key : keys) Evaluate(key, context);
+}
+
+void ProspectProcessor::Move(metrics::Shard& shard, std::vector<metrics::Shard::SeriesRef>& from,
+                             std::vector<metrics::Shard::SeriesRef> to) {
+  auto same = [](const std::vector<metrics::Shard::SeriesRef>& a,
+                 const std::vector<metrics::Shard::SeriesRef>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const auto& x, const auto& y) { return x.entry == y.entry; });
+  };
+  if (same(from, to)) return;
+  for (const auto& ref : from) shard.Add(ref, -1);
+  for (const auto& ref : to) shard.Add(ref, 1);
+  from = std::move(to);
+}
+
+void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context) {
+  auto facts_it = facts_.find(key);
+  const ProspectFacts* facts = facts_it == facts_.end() ? nullptr : &facts_it->second;
+  const ProspectCell cell =
+      EvaluateProspect(key, facts, context.partitioning.Owns(key), context.org, context.crm,
+                       context.settings, context.now);
+  auto view_it = views_.find(key);
+  if (view_it == views_.end()) view_it = views_.try_emplace(std::string(key)).first;
+  View& view = view_it->second;
+  metrics::Shard& shard = context.metrics;
+
+  if (cell.is_prospect) {
+    const auto ref = shard.Ref(
+        families_.prospects,
+        {context.org.TeamOf(cell.owner),
+         kEngagementNames[static_cast<size_t>(cell.engagement)],
+         kProspectOutcomeNames[static_cast<size_t>(cell.outcome)]});
+    if (!view.counted || view.cell.entry != ref.entry) {
+      if (view.counted) shard.Add(view.cell, -1);
+      shard.Add(ref, 1);
+      view.cell = ref;
+      view.counted = true;
+    }
+  } else if (view.counted) {
+    shard.Add(view.cell, -1);
+    view.counted = false;
+  }
+
+  Timestamp next_change = cell.next_change;
+  std::vector<metrics::Shard::SeriesRef> touched;
+  std::vector<metrics::Shard::SeriesRef> engaged;
+  const Account* account = IsLeadKey(key) ? nullptr : context.org.FindAccount(key);
+  if (account && facts) {
+    const TargetCoverage coverage =
+        EvaluateTargetCoverage(*account, facts, context.org, context.settings, context.now);
+    for (std::string_view rep : coverage.touched) {
+      touched.push_back(shard.Ref(families_.touched, {context.org.TeamOf(rep), rep}));
+    }
+    if (coverage.engaged) {
+      for (std::string_view rep : coverage.reps) {
+        engaged.push_back(shard.Ref(families_.engaged, {context.org.TeamOf(rep), rep}));
+      }
+    }
+    next_change = EarlierDeadline(next_change, coverage.next_change);
+  }
+  Move(shard, view.touched, std::move(touched));
+  Move(shard, view.engaged, std::move(engaged));
+  timers_.Set(key, next_change);
+  if (view.empty()) views_.erase(view_it);
+}
+
+void ProspectProcessor::Flush(const std::function<void(std::string_view, std::string_view)>& put) {
+  for (const std::string& key : dirty_) put("k/" + key, facts_.at(key).Encode());
+  dirty_.clear();
+}
+
+Status ProspectProcessor::Restore(std::string_view key, std::string_view value) {
+  if (!key.starts_with("k/")) return Status::Error("unknown prospect record " + std::string(key));
+  const std::string id(key.substr(2));
+  ProspectFacts facts;
+  if (!ProspectFacts::Decode(value, &facts)) {
+    return Status::Error("corrupt prospect record " + std::string(key));
+  }
+  for (const auto& [contact_id, time] : facts.responders) keys_by_contact_[contact_id].push_back(id);
+  facts_[id] = std::move(facts);
+  return Status::Ok();
+}
+
+void RegisterProspectProcessors(ProcessorRegistry& registry) {
+  const auto families = ProspectProcessor::Declare(registry.catalog());
+  registry.Add(ingest::TopicKind::kCrm,
+               [families] { return std::make_unique<ProspectProcessor>(families); });
+}
+
+}  // namespace huntline::processors
