@@ -442,6 +442,14 @@ bool Generator::EmitDay(const Sink& sink) {
       if (!owner) continue;
       const Timestamp t = at(*owner, 17.5);
       const double u = s.Uniform();
+      // Slippers push their close date into the next quarter as it comes near, again and again;
+      // other deals now and then move it a few weeks.
+      const double v = s.Uniform();
+      if ((o.slipper && o.close_date - today < 10 && v < 0.3) || v < 0.004) {
+        o.close_date = std::max(o.close_date, today) + (o.slipper ? s.Int(30, 80) : s.Int(5, 30));
+        s.UpsertOpp(o, t);
+        continue;
+      }
       if (o.stage == 4 && u < 0.08) {
         const bool won = s.Uniform() < (o.priority ? 0.6 : 0.35);
         o.stage = won ? 5 : 6;
@@ -449,9 +457,6 @@ bool Generator::EmitDay(const Sink& sink) {
         s.UpsertOpp(o, t, won ? nullptr : kLossReasons[s.Int(0, 4)]);
       } else if (o.stage < 4 && u < 0.06) {
         ++o.stage;
-        s.UpsertOpp(o, t);
-      } else if (u < (o.slipper ? 0.05 : 0.01)) {
-        o.close_date += s.Int(20, 75);
         s.UpsertOpp(o, t);
       } else if (o.stage < 2 && u > 0.995) {
         o.stage = 6;

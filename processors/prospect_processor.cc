@@ -131,16 +131,19 @@ void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context
   metrics::Shard& shard = context.metrics;
 
   if (cell.is_prospect) {
-    const auto ref = shard.Ref(
-        families_.prospects,
-        {context.org.TeamOf(cell.owner),
-         kEngagementNames[static_cast<size_t>(cell.engagement)],
-         kProspectOutcomeNames[static_cast<size_t>(cell.outcome)]});
-    if (!view.counted || view.cell.entry != ref.entry) {
+    const std::string_view team = context.org.TeamOf(cell.owner);
+    if (!view.counted || view.team != team || view.engagement != cell.engagement ||
+        view.outcome != cell.outcome) {
+      const auto ref = shard.Ref(families_.prospects,
+                                 {team, kEngagementNames[static_cast<size_t>(cell.engagement)],
+                                  kProspectOutcomeNames[static_cast<size_t>(cell.outcome)]});
       if (view.counted) shard.Add(view.cell, -1);
       shard.Add(ref, 1);
       view.cell = ref;
       view.counted = true;
+      view.team = team;
+      view.engagement = cell.engagement;
+      view.outcome = cell.outcome;
     }
   } else if (view.counted) {
     shard.Add(view.cell, -1);

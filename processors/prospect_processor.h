@@ -41,6 +41,9 @@ class ProspectProcessor : public Processor {
   struct View {
     bool counted = false;
     metrics::Shard::SeriesRef cell;
+    std::string team;  // the cell's labels, to skip the series lookup when nothing moved
+    Engagement engagement = Engagement::kUntouched;
+    ProspectOutcome outcome = ProspectOutcome::kInPlay;
     std::vector<metrics::Shard::SeriesRef> touched;
     std::vector<metrics::Shard::SeriesRef> engaged;
     bool empty() const { return !counted && touched.empty() && engaged.empty(); }
