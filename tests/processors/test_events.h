@@ -66,4 +66,21 @@ inline ingest::ActivityLogged MakeActivity(std::optional<std::string> account,
   return a;
 }
 
+inline ingest::Event MakeContact(std::string id, std::string account, ingest::BuyingRole role,
+                                 Timestamp time = 0) {
+  ingest::ContactUpserted c{id, std::move(account), std::nullopt, role};
+  return Wrap(ingest::EventType::kContactUpserted, time, c, "contact-" + id + "-" + std::to_string(time));
+}
+
+/// An account snapshot with an owner (the other fields as MakeAccount).
+inline ingest::Event MakeOwnedAccount(std::string id, ingest::Relationship rel, std::string owner,
+                                      std::vector<std::string> target_of = {}, Timestamp time = 0) {
+  ingest::Event e = MakeAccount(std::move(id), rel, ingest::IcpTier::kB, std::move(target_of), time);
+  std::get<ingest::AccountUpserted>(e.data).owner_id = std::move(owner);
+  e.id += "-" + std::to_string(time);
+  return e;
+}
+
+inline constexpr Timestamp Days(int n) { return static_cast<Timestamp>(n) * kMillisPerDay; }
+
 }  // namespace huntline::processors::testing
