@@ -1,8 +1,10 @@
 #include "engine/engine.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace huntline::engine {
 namespace {
@@ -159,6 +161,97 @@ TEST(Engine, UnknownActorsCountUnderUnknownTeamAndRole) {
   EXPECT_EQ(h.Value("huntline_rep_activities_total",
                     "unknown\x1fu-ghost\x1fopportunistic_prospecting"),
             1);
+}
+
+/// The contract's medium example as messages of the three topics, in file order.
+struct Stream {
+  struct Message {
+    TopicKind kind;
+    int64_t offset;  // within its topic's partition 0
+    Timestamp time;
+    std::string value;
+  };
+  std::vector<Message> messages;
+
+  Stream() {
+    std::ifstream in(std::string(HUNTLINE_SHARED_DIR) + "/contract/examples/medium-org.jsonl");
+    std::map<TopicKind, int64_t> next;
+    for (std::string line; std::getline(in, line);) {
+      const auto doc = nlohmann::json::parse(line);
+      const std::string type = doc["type"];
+      const TopicKind kind = type.starts_with("org.") || type == "crm.account.upserted" ||
+                                     type == "crm.contact.upserted"
+                                 ? TopicKind::kOrg
+                             : type.starts_with("calendar.") || type == "crm.task.assigned"
+                                 ? TopicKind::kPeople
+                                 : TopicKind::kCrm;
+      messages.push_back({kind, next[kind]++, *ParseRfc3339(doc["time"].get<std::string>()), line});
+    }
+  }
+  /// Handles messages [from, to) as a live run would, engine time following event time.
+  void Feed(Harness& h, size_t from, size_t to, bool org_only = false) const {
+    for (size_t i = from; i < to; ++i) {
+      const Message& m = messages[i];
+      if (org_only && m.kind != TopicKind::kOrg) continue;
+      h.engine.AdvanceTime(m.time);
+      if (m.kind != TopicKind::kOrg && !h.engine.tasks().contains({m.kind, 0})) {
+        ASSERT_TRUE(h.engine.Assign(m.kind, 0).ok());
+      }
+      h.Send(m.kind, 0, m.offset, m.value);
+    }
+  }
+};
+
+/// Every non-zero series of every family, by family name.
+std::map<std::string, std::map<std::string, double>> Figures(Harness& h) {
+  std::map<std::string, std::map<std::string, double>> out;
+  const auto snapshot = h.published.Current();
+  for (size_t f = 0; f < snapshot->families.size(); ++f) {
+    for (const auto& [key, value] : snapshot->families[f]) {
+      if (value != 0) out[h.catalog.spec(static_cast<metrics::FamilyId>(f)).name][key] = value;
+    }
+  }
+  return out;
+}
+
+TEST(Engine, EveryFigureIsTheSameAfterACrashAndARestartFromTheStore) {
+  const Stream stream;
+  ASSERT_GT(stream.messages.size(), 2000u);
+  storage::MemoryKvStore reference_store;
+  Harness reference(reference_store);
+  stream.Feed(reference, 0, stream.messages.size());
+  ASSERT_TRUE(reference.engine.Commit().ok());
+
+  const auto dir = std::filesystem::temp_directory_path() / "huntline_engine_crash_figures";
+  std::filesystem::remove_all(dir);
+  const size_t committed = 1300;
+  {
+    auto store = storage::OpenRocksDb(dir.string());
+    ASSERT_TRUE(store.ok());
+    Harness h(**store);
+    stream.Feed(h, 0, committed);
+    ASSERT_TRUE(h.engine.Commit().ok());
+    stream.Feed(h, committed, committed + 400);  // handled, never committed: lost in the crash
+  }
+  auto store = storage::OpenRocksDb(dir.string());
+  ASSERT_TRUE(store.ok());
+  Harness h(**store);
+  stream.Feed(h, 0, committed, /*org_only=*/true);  // the org topic is read again from the start
+  for (TopicKind kind : {TopicKind::kCrm, TopicKind::kPeople}) {
+    auto next = h.engine.Assign(kind, 0);
+    ASSERT_TRUE(next.ok());
+    int64_t expected = 0;
+    for (size_t i = 0; i < committed; ++i) expected += stream.messages[i].kind == kind;
+    ASSERT_EQ(*next, std::optional<int64_t>(expected));
+  }
+  stream.Feed(h, committed, stream.messages.size());
+  ASSERT_TRUE(h.engine.Commit().ok());
+
+  const auto want = Figures(reference);
+  const auto got = Figures(h);
+  EXPECT_GT(want.size(), 15u);
+  for (const auto& [family, series] : want) EXPECT_EQ(got.count(family) ? got.at(family) : decltype(series){}, series) << family;
+  EXPECT_EQ(got.size(), want.size());
 }
 
 }  // namespace
