@@ -111,7 +111,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   std::string error;
   Reader root(doc, "", &error);
   root.Only({"kafka", "topics", "state_dir", "listen", "batch", "publish_interval_ms",
-             "fiscal_year_start_month", "thresholds"});
+             "fiscal_year_start_month", "thresholds", "engine_time"});
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
     r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest",
@@ -145,6 +145,13 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("max_wait_ms", &c.batch_max_wait_ms, 1, 60000);
   }
   root.Int("publish_interval_ms", &c.publish_interval_ms, 0, 60000);
+  std::string engine_time = "wall_clock";
+  root.String("engine_time", &engine_time);
+  if (engine_time == "event_time") {
+    c.event_time = true;
+  } else if (engine_time != "wall_clock" && error.empty()) {
+    error = "engine_time: must be \"wall_clock\" or \"event_time\"";
+  }
   int start_month = 1;
   root.Int("fiscal_year_start_month", &start_month, 1, 12);
   c.settings.fiscal = FiscalCalendar(start_month);

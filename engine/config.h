@@ -34,6 +34,9 @@ struct Config {
   /// How often the metric snapshot scrapes read is rebuilt (state is committed every batch).
   int publish_interval_ms = 500;
   processors::Settings settings;
+  /// Engine time T: the wall clock (false), or the latest event time seen (true), as a replay
+  /// does; for reprocessing history and for accelerated simulations such as the demo.
+  bool event_time = false;
 };
 
 /// Reads and checks a configuration file; a bad one names the file and the field.

@@ -62,6 +62,9 @@ Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
   config.state_dir = options.state_dir;
   config.listen = options.listen;
   config.batch_max_wait_ms = 200;
+  // Simulated days pass faster than real ones: engine time follows them, so windows close,
+  // deals go stale and quarters turn at the simulation's pace.
+  config.event_time = true;
   for (const auto& [topic, partitions] :
        std::vector<std::pair<std::string, int>>{{config.topics.org, 1},
                                                 {config.topics.crm, 4},
@@ -76,6 +79,7 @@ Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
   conf->set("bootstrap.servers", bootstrap, error);
   conf->set("compression.type", "lz4", error);  // the mock keeps ~5 MiB a partition
   conf->set("linger.ms", "50", error);
+  conf->set("partitioner", "murmur2_random", error);  // as Kafka's Java clients key messages
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
   if (!producer) return Status::Error("demo producer: " + error);
 

@@ -124,6 +124,7 @@ metrics::EventResult Engine::HandleMessage(ingest::TopicKind kind,
                  options_.topics.Of(ingest::TopicOf(event_.type)) + ")";
     return Reject(message, why, CountersFor(kind), TypeIndex(event_.type));
   }
+  if (options_.event_time && event_.time > now_) AdvanceTime(event_.time);
   const metrics::EventResult result = Apply(kind, message.partition);
   if (options_.live && result == metrics::EventResult::kAccepted) {
     engine_metrics_.event_time_lag().Observe(static_cast<double>(WallClockNow() - event_.time) / 1000.0);

@@ -43,6 +43,8 @@ class Engine {
     bool live = false;
     /// Write state to the store at each commit. Off for a replay, which never restarts.
     bool durable = true;
+    /// Engine time follows event time (the latest seen) instead of the caller's clock.
+    bool event_time = false;
     /// How producers partition the input topics by key (see processors::Partitioning).
     KeyPartitioner partitioner = KeyPartitioner::kMurmur2;
   };

@@ -93,7 +93,7 @@ class Runner : public RdKafka::RebalanceCb {
         received.push_back(Clock::now());
         Handle(*message);
       }
-      engine_.AdvanceTime(WallClockNow());
+      if (!config_.event_time) engine_.AdvanceTime(WallClockNow());
       // Merging every series into a new snapshot costs in proportion to the series, not the
       // batch: do it at most every publish interval (and whenever the input is idle).
       const bool publish = received.empty() || Clock::now() - last_publish >=
@@ -383,8 +383,9 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.topics = config.topics;
   options.live = true;
   options.partitioner = config.kafka.key_partitioner;
+  options.event_time = config.event_time;
   Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
-  engine.AdvanceTime(WallClockNow());
+  if (!config.event_time) engine.AdvanceTime(WallClockNow());
 
   Runner runner(config, engine, *engine_metrics);
   runner.state_size_ = [kv = store->get()] { return kv->ApproximateSize(); };

@@ -119,8 +119,10 @@ def topic_of(event, topics):
 def produce_lines(bootstrap, lines, topics, binary_ids=()):
     """Produces each JSON line to its topic with its contract key; events whose id is in
     `binary_ids` go in CloudEvents binary mode (ce_* headers, data as the value)."""
+    # Keys spread over partitions as Kafka's Java clients do (Huntline's default expectation).
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20,
-                         "compression.type": "lz4", "enable.idempotence": True})
+                         "compression.type": "lz4", "enable.idempotence": True,
+                         "partitioner": "murmur2_random"})
     count = 0
     for line in lines:
         if not line.strip():
@@ -228,3 +230,37 @@ def parse_exposition(text, prefix="huntline_"):
 def workdir(name):
     with tempfile.TemporaryDirectory(prefix=f"huntline-{name}-") as d:
         yield pathlib.Path(d)
+
+
+# The metric families Huntline computes so far, with how instances combine them (metrics.md):
+# partial sums add up, figures from the global tables are whole on every instance.
+COMPUTED_FAMILIES = {
+    "huntline_activities_total": "sum", "huntline_activity_seconds_total": "sum",
+    "huntline_rep_activities_total": "sum", "huntline_prospects": "sum",
+    "huntline_target_accounts": "max", "huntline_target_accounts_touched": "sum",
+    "huntline_target_accounts_engaged": "sum", "huntline_pipeline_open_amount": "sum",
+    "huntline_pipeline_open_deals": "sum", "huntline_pipeline_created_amount_total": "sum",
+    "huntline_pipeline_created_deals_total": "sum", "huntline_pipeline_quarter_amount": "sum",
+    "huntline_won_quarter_amount": "sum", "huntline_quota_quarter_amount": "max",
+    "huntline_close_date_pushes_total": "sum", "huntline_pipeline_slipped_deals": "sum",
+    "huntline_pipeline_stale_deals": "sum", "huntline_pipeline_priority_linked_amount": "sum",
+    "huntline_deals_closed_total": "sum", "huntline_pipeline_flow_amount_total": "sum",
+}
+
+
+def expected_families(path):
+    """{family: {frozenset(labels): value}} of an expected exposition file."""
+    out = {}
+    for series, value in parse_exposition(pathlib.Path(path).read_text()).items():
+        name, _, rest = series.partition("{")
+        labels = dict(pair.split("=", 1) for pair in rest.rstrip("}").split(",")) if rest else {}
+        labels = {k: v.strip('"') for k, v in labels.items()}
+        out.setdefault(name, {})[frozenset(labels.items())] = value
+    return out
+
+
+def family_through_prometheus(prom, family, labels):
+    """A family aggregated across instances as metrics.md says, zero series left out."""
+    how = COMPUTED_FAMILIES[family]
+    result = query(prom, f"{how} by ({','.join(sorted(labels))}) ({family}) != 0")
+    return {k: v for k, v in result.items()}

@@ -21,7 +21,10 @@ def test_small_org_figures_reach_prometheus(broker, topics, tmp_path):
     assert producer.flush(30) == 0
 
     listen = f"127.0.0.1:{harness.free_port()}"
-    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen)
+    # Engine time follows event time, as in `huntline replay`, so the windows of the contract's
+    # expected figures (30, 45, 90 days before the last event) hold here too.
+    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state",
+                                  listen, extra={"engine_time": "event_time"})
     with harness.huntline_run(config, tmp_path / "huntline.log", listen), \
             harness.prometheus(tmp_path, [listen]) as prom:
         harness.wait_for(
@@ -42,6 +45,15 @@ def test_small_org_figures_reach_prometheus(broker, topics, tmp_path):
             frozenset({"team": "east-hunters", "rep": "u-rep"}.items()): 1.0}
         assert harness.query(prom, "max by (team) (huntline_quota_quarter_amount)") == {
             frozenset({"team": "east-hunters"}.items()): 300000.0}
+        # Every figure of the contract's expected file that Huntline computes so far.
+        expected = harness.expected_families(harness.EXAMPLES / "small-org.expected.prom")
+        for family in harness.COMPUTED_FAMILIES:
+            want = expected.get(family, {})
+            labels = {k for series in want for k, _ in series}
+            if not want:
+                assert harness.query(prom, f"{family} != 0") == {}, family
+                continue
+            assert harness.family_through_prometheus(prom, family, labels) == want, family
         rejected = harness.query(prom, 'sum(huntline_events_total{result="rejected"})')
         assert rejected == {frozenset(): 2.0}
         reasons = harness.query(prom, "huntline_dead_letters_total")
