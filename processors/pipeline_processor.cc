@@ -209,6 +209,15 @@ void PipelineProcessor::SetCurrentQuarter(int quarter, metrics::Shard& shard) {
   }
 }
 
+Timestamp PipelineProcessor::StaleAt(const ingest::OpportunityUpserted& d,
+                                     const Settings& settings) const {
+  const Timestamp window = Settings::Days(settings.stale_deal_days);
+  Timestamp due = d.created_at + window;
+  auto last = last_activity_.find(d.account_id);
+  if (last != last_activity_.end()) due = std::max(due, last->second + window);
+  return due;
+}
+
 void PipelineProcessor::Refresh(const std::string& opportunity_id, ProcessorContext& context) {
   metrics::Shard& shard = context.metrics;
   Deal& deal = deals_[opportunity_id];
@@ -222,6 +231,7 @@ void PipelineProcessor::Refresh(const std::string& opportunity_id, ProcessorCont
   if (deal.won_in) AdjustQuarter(won_by_quarter_, families_.won_quarter_amount, *deal.won_in, -1, shard);
   deal.open_in.reset();
   deal.won_in.reset();
+  deal.stale = false;
 
   Timestamp stale_at = kNoTime;
   const Opportunity* opp = context.crm.FindOpportunity(opportunity_id);
@@ -240,11 +250,9 @@ void PipelineProcessor::Refresh(const std::string& opportunity_id, ProcessorCont
       if (deal.quarter_pushes >= 2) {
         AddGauge(deal, shard, shard.Ref(families_.slipped, {team}), kOneDeal);
       }
-      const Timestamp window = Settings::Days(context.settings.stale_deal_days);
-      auto last = last_activity_.find(d.account_id);
-      Timestamp due = d.created_at + window;
-      if (last != last_activity_.end()) due = std::max(due, last->second + window);
-      if (context.now >= due) {
+      const Timestamp due = StaleAt(d, context.settings);
+      deal.stale = context.now >= due;
+      if (deal.stale) {
         AddGauge(deal, shard, shard.Ref(families_.stale, {team}), kOneDeal);
       } else {
         stale_at = due;
@@ -273,11 +281,18 @@ void PipelineProcessor::Process(const ingest::Event& event, ProcessorContext& co
       it->second = event.time;
     }
     dirty_accounts_.insert(it->first);
-    std::vector<std::string> open;
+    // Only a deal counted stale changes figures; the others just see their stale time move.
+    std::vector<std::string> refresh;
     context.crm.ForEachOpportunity(*account, [&](const Opportunity& o) {
-      if (o.open() && IsNewBusiness(o.data)) open.push_back(o.data.opportunity_id);
+      if (!o.open() || !IsNewBusiness(o.data)) return;
+      const Timestamp due = StaleAt(o.data, context.settings);
+      if (deals_[o.data.opportunity_id].stale || context.now >= due) {
+        refresh.push_back(o.data.opportunity_id);
+      } else {
+        stale_timers_.Set(o.data.opportunity_id, due);
+      }
     });
-    for (const auto& id : open) Refresh(id, context);
+    for (const auto& id : refresh) Refresh(id, context);
   }
 }
 

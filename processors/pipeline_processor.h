@@ -57,11 +57,14 @@ class PipelineProcessor : public Processor {
     std::vector<std::pair<metrics::Shard::SeriesRef, int64_t>> gauges;
     std::optional<QuarterShare> open_in;
     std::optional<QuarterShare> won_in;
+    bool stale = false;
   };
   using QuarterTotals = StringMap<std::map<int, int64_t>>;  // team → quarter → units
 
   void ApplySnapshot(const ingest::OpportunityUpserted& after, ProcessorContext& context);
   void Refresh(const std::string& opportunity_id, ProcessorContext& context);
+  /// When an open deal stops being fresh: created_at and the account's last activity, plus the window.
+  Timestamp StaleAt(const ingest::OpportunityUpserted& d, const Settings& settings) const;
   void AddGauge(Deal& deal, metrics::Shard& shard, metrics::Shard::SeriesRef ref, int64_t units);
   void AdjustQuarter(QuarterTotals& totals, metrics::FamilyId family, const QuarterShare& share,
                      int64_t sign, metrics::Shard& shard);
