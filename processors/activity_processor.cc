@@ -28,8 +28,7 @@ ActivityProcessor::Families ActivityProcessor::Declare(metrics::Catalog& catalog
 void ActivityProcessor::Process(const ingest::Event& event, ProcessorContext& context) {
   if (event.type != ingest::EventType::kActivityLogged) return;
   const auto& activity = event.As<ingest::ActivityLogged>();
-  const Behaviour behaviour =
-      ClassifyActivity(activity, event.time, context.org, context.crm, context.settings);
+  const Behaviour behaviour = context.BehaviourOf(activity, event.time);
   if (actors_org_version_ != context.org.version()) {
     actors_.clear();  // someone's team or role may have changed
     actors_org_version_ = context.org.version();

@@ -13,6 +13,7 @@
 #include "ingest/event.h"
 #include "metrics/catalog.h"
 #include "metrics/shard.h"
+#include "processors/classify.h"
 #include "processors/crm_store.h"
 #include "processors/org_figures.h"
 #include "processors/org_tables.h"
@@ -47,6 +48,13 @@ struct ProcessorContext {
   /// event is its first snapshot). Null for other events.
   const std::optional<Lead>* lead_before = nullptr;
   const std::optional<Opportunity>* opportunity_before = nullptr;
+
+  /// The behaviour of the activity being processed, classified once for all processors.
+  Behaviour BehaviourOf(const ingest::ActivityLogged& activity, Timestamp time) {
+    if (!behaviour) behaviour = ClassifyActivity(activity, time, org, crm, settings);
+    return *behaviour;
+  }
+  std::optional<Behaviour> behaviour = std::nullopt;
 };
 
 /// Turns decoded events into state changes and metric updates for one partition (a task).

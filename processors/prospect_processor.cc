@@ -32,8 +32,7 @@ void ProspectProcessor::Process(const ingest::Event& event, ProcessorContext& co
     case ingest::EventType::kActivityLogged: {
       const auto& activity = event.As<ingest::ActivityLogged>();
       std::string key = ProspectKeyOfActivity(activity, context.crm);
-      const Behaviour behaviour =
-          ClassifyActivity(activity, event.time, context.org, context.crm, context.settings);
+      const Behaviour behaviour = context.BehaviourOf(activity, event.time);
       if (facts_[key].Record(activity, event.time, context.seq, behaviour)) {
         keys_by_contact_[*activity.contact_id].push_back(key);
       }
@@ -125,10 +124,33 @@ void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context
   const ProspectCell cell =
       EvaluateProspect(key, facts, context.partitioning.Owns(key), context.org, context.crm,
                        context.settings, context.now);
-  auto view_it = views_.find(key);
-  if (view_it == views_.end()) view_it = views_.try_emplace(std::string(key)).first;
-  View& view = view_it->second;
   metrics::Shard& shard = context.metrics;
+  Timestamp next_change = cell.next_change;
+  std::vector<metrics::Shard::SeriesRef> touched;
+  std::vector<metrics::Shard::SeriesRef> engaged;
+  const Account* account = IsLeadKey(key) ? nullptr : context.org.FindAccount(key);
+  if (account && facts) {
+    const TargetCoverage coverage =
+        EvaluateTargetCoverage(*account, facts, context.org, context.settings, context.now);
+    for (std::string_view rep : coverage.touched) {
+      touched.push_back(shard.Ref(families_.touched, {context.org.TeamOf(rep), rep}));
+    }
+    if (coverage.engaged) {
+      for (std::string_view rep : coverage.reps) {
+        engaged.push_back(shard.Ref(families_.engaged, {context.org.TeamOf(rep), rep}));
+      }
+    }
+    next_change = EarlierDeadline(next_change, coverage.next_change);
+  }
+  auto view_it = views_.find(key);
+  if (view_it == views_.end()) {
+    if (!cell.is_prospect && touched.empty() && engaged.empty()) {  // contributes nothing
+      timers_.Set(key, next_change);
+      return;
+    }
+    view_it = views_.try_emplace(std::string(key)).first;
+  }
+  View& view = view_it->second;
 
   if (cell.is_prospect) {
     const std::string_view team = context.org.TeamOf(cell.owner);
@@ -150,23 +172,6 @@ void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context
     view.counted = false;
   }
 
-  Timestamp next_change = cell.next_change;
-  std::vector<metrics::Shard::SeriesRef> touched;
-  std::vector<metrics::Shard::SeriesRef> engaged;
-  const Account* account = IsLeadKey(key) ? nullptr : context.org.FindAccount(key);
-  if (account && facts) {
-    const TargetCoverage coverage =
-        EvaluateTargetCoverage(*account, facts, context.org, context.settings, context.now);
-    for (std::string_view rep : coverage.touched) {
-      touched.push_back(shard.Ref(families_.touched, {context.org.TeamOf(rep), rep}));
-    }
-    if (coverage.engaged) {
-      for (std::string_view rep : coverage.reps) {
-        engaged.push_back(shard.Ref(families_.engaged, {context.org.TeamOf(rep), rep}));
-      }
-    }
-    next_change = EarlierDeadline(next_change, coverage.next_change);
-  }
   Move(shard, view.touched, std::move(touched));
   Move(shard, view.engaged, std::move(engaged));
   timers_.Set(key, next_change);

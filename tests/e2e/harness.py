@@ -248,19 +248,25 @@ COMPUTED_FAMILIES = {
 }
 
 
-def expected_families(path):
-    """{family: {frozenset(labels): value}} of an expected exposition file."""
+def computed_figures(exposition):
+    """{family: {frozenset(labels): value}} of the non-zero samples of the computed families."""
     out = {}
-    for series, value in parse_exposition(pathlib.Path(path).read_text()).items():
+    for series, value in parse_exposition(exposition).items():
         name, _, rest = series.partition("{")
+        if value == 0 or name not in COMPUTED_FAMILIES:
+            continue
         labels = dict(pair.split("=", 1) for pair in rest.rstrip("}").split(",")) if rest else {}
-        labels = {k: v.strip('"') for k, v in labels.items()}
-        out.setdefault(name, {})[frozenset(labels.items())] = value
+        out.setdefault(name, {})[frozenset((k, v.strip('"')) for k, v in labels.items())] = value
     return out
 
 
-def family_through_prometheus(prom, family, labels):
-    """A family aggregated across instances as metrics.md says, zero series left out."""
-    how = COMPUTED_FAMILIES[family]
-    result = query(prom, f"{how} by ({','.join(sorted(labels))}) ({family}) != 0")
-    return {k: v for k, v in result.items()}
+def assert_figures_through_prometheus(prom, expected):
+    """Every computed family, aggregated across instances as metrics.md says (sum or max), equals
+    `expected` ({family: {frozenset(labels): value}}), zero series left out."""
+    for family, how in COMPUTED_FAMILIES.items():
+        want = expected.get(family, {})
+        if not want:
+            assert query(prom, f"{family} != 0") == {}, family
+            continue
+        labels = ",".join(sorted({k for series in want for k, _ in series}))
+        assert query(prom, f"{how} by ({labels}) ({family}) != 0") == want, family

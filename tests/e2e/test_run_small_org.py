@@ -46,14 +46,8 @@ def test_small_org_figures_reach_prometheus(broker, topics, tmp_path):
         assert harness.query(prom, "max by (team) (huntline_quota_quarter_amount)") == {
             frozenset({"team": "east-hunters"}.items()): 300000.0}
         # Every figure of the contract's expected file that Huntline computes so far.
-        expected = harness.expected_families(harness.EXAMPLES / "small-org.expected.prom")
-        for family in harness.COMPUTED_FAMILIES:
-            want = expected.get(family, {})
-            labels = {k for series in want for k, _ in series}
-            if not want:
-                assert harness.query(prom, f"{family} != 0") == {}, family
-                continue
-            assert harness.family_through_prometheus(prom, family, labels) == want, family
+        harness.assert_figures_through_prometheus(prom, harness.computed_figures(
+            (harness.EXAMPLES / "small-org.expected.prom").read_text()))
         rejected = harness.query(prom, 'sum(huntline_events_total{result="rejected"})')
         assert rejected == {frozenset(): 2.0}
         reasons = harness.query(prom, "huntline_dead_letters_total")

@@ -6,18 +6,6 @@ import harness
 import scenario_pipeline as scenario
 
 
-def figures(exposition):
-    """{family: {frozenset(labels): value}} of the non-zero samples of an exposition."""
-    out = {}
-    for series, value in harness.parse_exposition(exposition).items():
-        name, _, rest = series.partition("{")
-        if value == 0 or name not in harness.COMPUTED_FAMILIES:
-            continue
-        labels = dict(pair.split("=", 1) for pair in rest.rstrip("}").split(",")) if rest else {}
-        out.setdefault(name, {})[frozenset((k, v.strip('"')) for k, v in labels.items())] = value
-    return out
-
-
 def test_scenario_through_replay(tmp_path):
     events = tmp_path / "scenario.jsonl"
     events.write_text("\n".join(scenario.lines()) + "\n")
@@ -26,7 +14,7 @@ def test_scenario_through_replay(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "1 duplicate, 1 stale" in run.stderr
-    got = figures(out.read_text())
+    got = harness.computed_figures(out.read_text())
     for family in harness.COMPUTED_FAMILIES:
         assert got.get(family, {}) == scenario.EXPECTED.get(family, {}), family
 
@@ -42,10 +30,4 @@ def test_scenario_through_kafka_and_prometheus(broker, topics, tmp_path):
         harness.wait_for(
             lambda: harness.query(prom, "sum(huntline_events_total)").get(frozenset(), 0)
             == len(lines), 60, "every scenario event counted in Prometheus")
-        for family in harness.COMPUTED_FAMILIES:
-            want = scenario.EXPECTED.get(family, {})
-            if not want:
-                assert harness.query(prom, f"{family} != 0") == {}, family
-                continue
-            labels = {k for series in want for k, _ in series}
-            assert harness.family_through_prometheus(prom, family, labels) == want, family
+        harness.assert_figures_through_prometheus(prom, scenario.EXPECTED)

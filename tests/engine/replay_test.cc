@@ -161,6 +161,20 @@ TEST_F(ReplayTest, ABadConfigurationNamesTheField) {
                    " --metrics-out " + (dir_ / "m.prom").string()),
             0);
   EXPECT_NE(Read(dir_ / "stderr.txt").find("kafka.brokerz: unknown field"), std::string::npos);
+  // The settings of the prospect and pipeline rules, and how time and keys are read.
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"engine_time": "lunar"})", "engine_time: must be \"wall_clock\" or \"event_time\""},
+           {R"({"kafka": {"key_partitioner": "random"}})",
+            "kafka.key_partitioner: must be \"murmur2\" or \"crc32\""},
+           {R"({"thresholds": {"cold_after_days": 0}})", "thresholds.cold_after_days: must be between"},
+           {R"({"thresholds": {"stale_deal_days": "x"}})", "thresholds.stale_deal_days"}}) {
+    std::ofstream(config) << text;
+    EXPECT_NE(Replay("--input " + examples_ + "small-org.jsonl --config " + config.string() +
+                     " --metrics-out " + (dir_ / "m.prom").string()),
+              0)
+        << text;
+    EXPECT_NE(Read(dir_ / "stderr.txt").find(message), std::string::npos) << text;
+  }
 }
 
 }  // namespace
