@@ -19,7 +19,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # libraries (Debian 12)
   librdkafka-dev librocksdb-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev
-  libsimdjson-dev libcli11-dev libical-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev libcli11-dev libical-dev tzdata libgtest-dev libgmock-dev libbenchmark-dev
   # real services for the end-to-end tests and the demo
   prometheus openjdk-17-jre-headless maven
   # test harness

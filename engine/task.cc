@@ -94,6 +94,8 @@ metrics::EventResult Task::Handle(const ingest::Event& event, const processors::
     context.opportunity_before = &opportunity_before_;
   }
   for (auto& p : processors_) p->Process(event, context);
+  if (context.stale) return metrics::EventResult::kStale;
+  if (context.late) return metrics::EventResult::kLate;
   return metrics::EventResult::kAccepted;
 }
 
@@ -154,7 +156,11 @@ void Task::Flush(storage::WriteBatch& batch) {
   for (auto& p : processors_) {
     const std::string base = prefix_ + "p/" + std::string(p->name()) + "/";
     p->Flush([&](std::string_view key, std::string_view value) {
-      batch.Put(base + std::string(key), value);
+      if (value.empty()) {
+        batch.Delete(base + std::string(key));
+      } else {
+        batch.Put(base + std::string(key), value);
+      }
     });
   }
 }

@@ -2,6 +2,7 @@
 
 #include "processors/classify.h"
 #include "processors/pipeline_processor.h"
+#include "processors/protected_processor.h"
 #include "processors/prospect_processor.h"
 
 namespace huntline::processors {
@@ -71,6 +72,7 @@ void RegisterAllProcessors(ProcessorRegistry& registry) {
   RegisterActivityProcessors(registry);
   RegisterProspectProcessors(registry);
   RegisterPipelineProcessors(registry);
+  RegisterProtectedTimeProcessors(registry);
 }
 
 }  // namespace huntline::processors

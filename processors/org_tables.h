@@ -59,10 +59,19 @@ class OrgTables {
   const StringMap<User>& users() const { return users_; }
   const StringMap<Account>& accounts() const { return accounts_; }
 
+  /// What an email domain (lower case) belongs to: a customer account's (any account with the
+  /// domain being a customer is enough), another known account's, or none.
+  enum class DomainKind : uint8_t { kNone, kAccount, kCustomer };
+  DomainKind KindOfDomain(std::string_view domain) const;
+  /// Whether some user's email has this domain (lower case): the company's own, by default.
+  bool IsUserDomain(std::string_view domain) const;
+
   /// Bumped on every applied change; lets derived views know when to recompute.
   uint64_t version() const { return version_; }
 
  private:
+  void IndexDomains(const ingest::AccountUpserted& account, int sign);
+
   template <typename T>
   static const T* Find(const StringMap<T>& map, std::string_view key) {
     auto it = map.find(key);
@@ -72,9 +81,18 @@ class OrgTables {
   StringMap<User> users_;
   StringMap<Account> accounts_;
   StringMap<Contact> contacts_;
+  struct DomainCount {
+    int accounts = 0;
+    int customers = 0;
+  };
+  StringMap<DomainCount> account_domains_;
+  StringMap<int> user_domains_;
   uint64_t version_ = 0;
 };
 
 inline constexpr std::string_view kUnknown = "unknown";
+
+/// The domain of an email address, lower case; empty when `address` is not an email.
+std::string EmailDomain(std::string_view address);
 
 }  // namespace huntline::processors

@@ -55,6 +55,11 @@ struct ProcessorContext {
     return *behaviour;
   }
   std::optional<Behaviour> behaviour = std::nullopt;
+
+  /// Set by a processor when the event is an older snapshot than the one held (ignored), or
+  /// when it changed figures that had already settled (applied to state, not to counters).
+  bool stale = false;
+  bool late = false;
 };
 
 /// Turns decoded events into state changes and metric updates for one partition (a task).
@@ -74,7 +79,8 @@ class Processor {
   /// Called once after Restore() and before any event: re-derives whatever is not persisted
   /// (gauges, timers) from the restored state, the org tables and engine time.
   virtual void Resume(ProcessorContext& /*context*/) {}
-  /// Writes the state changed since the last Flush() as (key, value) pairs under its own keys.
+  /// Writes the state changed since the last Flush() as (key, value) pairs under its own keys;
+  /// an empty value deletes the key.
   virtual void Flush(const std::function<void(std::string_view, std::string_view)>& /*put*/) {}
   /// Loads one record written by Flush(), before any event.
   virtual Status Restore(std::string_view /*key*/, std::string_view /*value*/) {

@@ -1,8 +1,23 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "common/time.h"
 
 namespace huntline::processors {
+
+/// A team's protected prospecting time, as configured: an RFC 5545 rule (e.g.
+/// `FREQ=WEEKLY;BYDAY=TU,TH`) taken in each member's own time zone, from local `start_minute` to
+/// `end_minute` after midnight, with occurrences from the local date `since` on.
+struct ProtectedTimePolicy {
+  std::string name;
+  std::vector<std::string> teams;
+  std::string rule;
+  int start_minute = 0;
+  int end_minute = 0;
+  Day since = 0;
+};
 
 /// The thresholds of metrics.md, each a configuration setting with the contract's default.
 struct Settings {
@@ -19,6 +34,13 @@ struct Settings {
   int target_engaged_days = 90;
   /// A deal is stale once created this long ago with no activity on its account for as long.
   int stale_deal_days = 30;
+  /// A protected block (and a meeting) settles once engine time reaches its end plus this.
+  Timestamp allowed_lateness = kMillisPerHour;
+  /// `huntline_protected_conflicts_upcoming`: blocks starting within this many days.
+  int upcoming_conflict_days = 14;
+  /// The company's own email domains (lower case); empty: the domains of the users' emails.
+  std::vector<std::string> company_domains;
+  std::vector<ProtectedTimePolicy> policies;
 
   static constexpr Timestamp Days(int days) { return static_cast<Timestamp>(days) * kMillisPerDay; }
 };

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+
+namespace huntline::calendar {
+
+/// A calendar date in some time zone, ordered and printable (`2026-08-04`).
+struct LocalDate {
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  auto operator<=>(const LocalDate&) const = default;
+  std::string ToString() const;
+};
+
+/// One instance of a recurring rule: when it starts, and on which local date of the rule's zone.
+struct Instance {
+  Timestamp start = 0;
+  LocalDate date;
+};
+
+/// An RFC 5545 recurrence: a rule (`FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=…`), its first instance
+/// `dtstart`, the IANA zone its wall-clock times are taken in (daylight-saving changes keep the
+/// local time, as RFC 5545 says) and the instants it excludes (`EXDATE`). `dtstart` is always the
+/// first instance and counts toward `COUNT`.
+struct Recurrence {
+  std::string rule;
+  Timestamp dtstart = 0;
+  std::string timezone;
+  std::vector<Timestamp> exdates;
+};
+
+/// Checks that `rule` parses as an RFC 5545 RRULE; the error says why not.
+Status CheckRule(std::string_view rule);
+/// Whether `timezone` names a zone of the system's IANA database (`UTC` included).
+bool KnownTimeZone(std::string_view timezone);
+
+/// The instances of `recurrence` that start in `[from, to)`, in order, minus its exdates. Never
+/// expands past `to`: an infinite series costs only the window asked for. An unknown zone is
+/// taken as UTC; an unparseable rule yields just `dtstart`.
+std::vector<Instance> Expand(const Recurrence& recurrence, Timestamp from, Timestamp to);
+
+/// The local date of `t` in `timezone` (UTC when unknown).
+LocalDate LocalDateOf(Timestamp t, std::string_view timezone);
+/// The instant of a local wall-clock time (`minutes` after midnight) on `date` in `timezone`.
+Timestamp AtLocalTime(const LocalDate& date, int minutes, std::string_view timezone);
+
+}  // namespace huntline::calendar

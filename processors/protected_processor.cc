@@ -1,0 +1,502 @@
+#include "processors/protected_processor.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "calendar/recurrence.h"
+#include "storage/codec.h"
+
+namespace huntline::processors {
+namespace {
+
+constexpr char kSep = '\x1f';
+/// How far around the moments of interest occurrences are looked at: longer than any block
+/// or meeting that can cover one.
+constexpr Timestamp kReach = 2 * kMillisPerDay;
+/// Settled single events and tasks are forgotten this long after they ended.
+constexpr Timestamp kRetention = 8 * kMillisPerDay;
+
+bool SameAddress(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+/// A person as meetings and tasks name them: by user id or by email.
+struct Who {
+  std::string_view id;
+  std::string_view email;
+  bool Is(std::string_view id_or_email) const {
+    return id_or_email == id || (!email.empty() && SameAddress(id_or_email, email));
+  }
+};
+
+/// The management chain of a person at this moment: their manager, that manager's, and so on.
+struct Chain {
+  std::vector<Who> people;
+  bool Contains(std::string_view id_or_email) const {
+    for (const Who& w : people) {
+      if (w.Is(id_or_email)) return true;
+    }
+    return false;
+  }
+};
+
+Chain ChainOf(std::string_view person, const OrgTables& org) {
+  Chain chain;
+  std::set<std::string_view> seen = {person};
+  const User* user = org.FindUser(person);
+  while (user && user->data.manager_id && seen.insert(*user->data.manager_id).second) {
+    const std::string& manager = *user->data.manager_id;
+    user = org.FindUser(manager);
+    chain.people.push_back({manager, user ? std::string_view(user->data.email) : std::string_view()});
+  }
+  return chain;
+}
+
+/// The participants of a meeting: its attendees and its organizer.
+template <typename Visit>
+void ForEachParticipant(const ingest::CalendarEventUpserted& m, Visit visit) {
+  visit(std::string_view(m.organizer));
+  for (const auto& a : m.attendees) visit(std::string_view(a.id_or_email));
+}
+
+bool HasCustomerDomain(const ingest::CalendarEventUpserted& m, const OrgTables& org) {
+  bool customer = false;
+  ForEachParticipant(m, [&](std::string_view who) {
+    const std::string domain = EmailDomain(who);
+    if (!domain.empty() && org.KindOfDomain(domain) == OrgTables::DomainKind::kCustomer) {
+      customer = true;
+    }
+  });
+  return customer;
+}
+
+std::string_view Counterpart(const ingest::CalendarEventUpserted& m, const OrgTables& org,
+                             const Settings& settings) {
+  bool customer = false, prospect = false, external = false;
+  ForEachParticipant(m, [&](std::string_view who) {
+    const std::string domain = EmailDomain(who);
+    if (domain.empty()) return;  // a user id: internal
+    switch (org.KindOfDomain(domain)) {
+      case OrgTables::DomainKind::kCustomer:
+        customer = true;
+        return;
+      case OrgTables::DomainKind::kAccount:
+        prospect = true;
+        return;
+      case OrgTables::DomainKind::kNone:
+        break;
+    }
+    const bool own = settings.company_domains.empty()
+                         ? org.IsUserDomain(domain)
+                         : std::find(settings.company_domains.begin(),
+                                     settings.company_domains.end(),
+                                     domain) != settings.company_domains.end();
+    if (!own) external = true;
+  });
+  return customer ? "customer" : prospect ? "prospect" : external ? "external" : "internal";
+}
+
+bool DeclinedBy(const ingest::CalendarEventUpserted& m, const Who& owner) {
+  for (const auto& a : m.attendees) {
+    if (a.response == ingest::Response::kDeclined && owner.Is(a.id_or_email)) return true;
+  }
+  return false;
+}
+
+bool IsMeeting(const ingest::CalendarEventUpserted& m, const Who& owner) {
+  return m.show_as != ingest::ShowAs::kFree && !m.is_protected && !DeclinedBy(m, owner);
+}
+
+Cause MeetingCause(const ingest::CalendarEventUpserted& m, const Who& owner, const Chain& chain,
+                   const OrgTables& org) {
+  if (chain.Contains(m.organizer)) return Cause::kManagerMeeting;
+  if (HasCustomerDomain(m, org)) return Cause::kCustomerMeeting;
+  if (owner.Is(m.organizer)) return Cause::kSelfScheduled;
+  return Cause::kOtherMeeting;
+}
+
+Cause TaskCause(const ingest::TaskAssigned& t, const Chain& chain) {
+  if (chain.Contains(t.assigned_by)) return Cause::kManagerTask;
+  if (t.kind == ingest::TaskKind::kCustomerIssue) return Cause::kCustomerIssueTask;
+  return Cause::kOtherTask;
+}
+
+double Seconds(Timestamp ms) { return static_cast<double>(ms) / kMillisPerSecond; }
+
+std::string PolicyEntity(const ProtectedTimePolicy& policy) { return "policy:" + policy.name; }
+
+bool InPolicy(const ProtectedTimePolicy& policy, std::string_view team) {
+  return std::find(policy.teams.begin(), policy.teams.end(), team) != policy.teams.end();
+}
+
+}  // namespace
+
+ProtectedTimeProcessor::Families ProtectedTimeProcessor::Declare(metrics::Catalog& catalog) {
+  using metrics::Kind;
+  Families f;
+  f.protected_seconds = catalog.Declare(
+      {"huntline_protected_seconds_total",
+       "Protected prospecting time of settled blocks (their reference length), by owner",
+       Kind::kCounter,
+       {"team", "rep"}});
+  f.lost_seconds = catalog.Declare(
+      {"huntline_protected_lost_seconds_total",
+       "Protected prospecting time lost, each second to exactly one cause, by owner",
+       Kind::kCounter,
+       {"team", "rep", "cause"}});
+  f.interruptions = catalog.Declare({"huntline_interruptions_total",
+                                     "Interruptions of protected prospecting time, by cause",
+                                     Kind::kCounter,
+                                     {"team", "cause"}});
+  f.manager_interruptions = catalog.Declare(
+      {"huntline_manager_interruptions_total",
+       "Interruptions of protected time by someone in the owner's management chain",
+       Kind::kCounter,
+       {"team", "interrupter"}});
+  f.manager_interruption_seconds = catalog.Declare(
+      {"huntline_manager_interruption_seconds_total",
+       "Protected seconds taken by interruptions from the owner's management chain",
+       Kind::kCounter,
+       {"team", "interrupter"}});
+  f.conflicts_upcoming = catalog.Declare(
+      {"huntline_protected_conflicts_upcoming",
+       "Protected blocks starting within 14 days that already lose time, by the main cause",
+       Kind::kGauge,
+       {"team", "cause"}});
+  f.meeting_seconds = catalog.Declare(
+      {"huntline_meeting_seconds_total",
+       "Settled meeting time in each person's calendar, by role and counterpart (customer, "
+       "prospect, external, internal)",
+       Kind::kCounter,
+       {"team", "role", "counterpart"}});
+  f.leader_meeting_seconds = catalog.Declare(
+      {"huntline_leader_meeting_seconds_total",
+       "Settled meeting time of managers and executives, per leader and counterpart",
+       Kind::kCounter,
+       {"team", "leader", "counterpart"}});
+  return f;
+}
+
+ProtectedTimeProcessor::Person& ProtectedTimeProcessor::PersonOf(const std::string& id) {
+  return persons_[id];
+}
+
+void ProtectedTimeProcessor::Process(const ingest::Event& event, ProcessorContext& context) {
+  std::string person;
+  std::optional<Timestamp> probe;
+  switch (event.type) {
+    case ingest::EventType::kCalendarEventUpserted: {
+      const auto& d = event.As<ingest::CalendarEventUpserted>();
+      person = d.calendar_id;
+      if (PersonOf(person).calendar.Upsert(d, event.time, context.seq) ==
+          PersonCalendar::Change::kStale) {
+        context.stale = true;
+        return;
+      }
+      break;
+    }
+    case ingest::EventType::kCalendarEventCancelled: {
+      const auto& d = event.As<ingest::CalendarEventCancelled>();
+      person = d.calendar_id;
+      PersonOf(person).calendar.Cancel(d, context.seq);
+      break;
+    }
+    case ingest::EventType::kTaskAssigned: {
+      const auto& d = event.As<ingest::TaskAssigned>();
+      person = d.assignee_id;
+      PersonOf(person).calendar.AddTask(d, event.time);
+      probe = event.time;
+      break;
+    }
+    default:
+      return;
+  }
+  if (context.now == kNoTime) return;
+  if (Refresh(person, context, context.now, probe)) context.late = true;
+}
+
+void ProtectedTimeProcessor::OnTime(ProcessorContext& context) {
+  if (last_now_ == kNoTime || resume_pending_) {
+    if (last_now_ == kNoTime) last_now_ = context.now;
+    resume_pending_ = false;
+    AdoptPolicyMembers(context);
+    for (auto& [id, person] : persons_) Refresh(id, context, last_now_);
+  }
+  for (const std::string& id : timers_.PopDue(context.now)) Refresh(id, context, last_now_);
+  last_now_ = context.now;
+  meta_dirty_ = true;
+}
+
+void ProtectedTimeProcessor::OnOrgChange(const ingest::Event& event, ProcessorContext& context) {
+  if (context.now == kNoTime || last_now_ == kNoTime) return;
+  if (event.type == ingest::EventType::kUserUpserted) {
+    const auto& user = event.As<ingest::UserUpserted>();
+    const std::string manager = user.manager_id.value_or("");
+    auto [it, inserted] = managers_.try_emplace(user.user_id, manager);
+    const bool chain_changed = !inserted && it->second != manager;
+    it->second = manager;
+    if (chain_changed) {
+      RefreshWithConflicts(context);  // everyone below this person has a new chain
+    }
+    bool policy_member = false;
+    for (const auto& policy : context.settings.policies) {
+      if (InPolicy(policy, user.team)) policy_member = true;
+    }
+    if (persons_.contains(user.user_id) ||
+        (policy_member && context.partitioning.Owns(user.user_id))) {
+      Refresh(user.user_id, context, context.now);
+    }
+  } else if (event.type == ingest::EventType::kAccountUpserted) {
+    const auto& account = event.As<ingest::AccountUpserted>();
+    std::string domains;
+    if (account.relationship == ingest::Relationship::kCustomer) {
+      for (const auto& d : account.domains) domains += EmailDomain("@" + d) + " ";
+    }
+    auto [it, inserted] = customer_domains_.try_emplace(account.account_id, domains);
+    if (!inserted && it->second == domains) return;
+    it->second = domains;
+    if (!domains.empty() || !inserted) RefreshWithConflicts(context);
+  }
+}
+
+void ProtectedTimeProcessor::RefreshWithConflicts(ProcessorContext& context) {
+  std::vector<std::string> ids;
+  for (const auto& [id, person] : persons_) {
+    if (!person.upcoming.empty()) ids.push_back(id);
+  }
+  for (const auto& id : ids) Refresh(id, context, context.now);
+}
+
+void ProtectedTimeProcessor::AdoptPolicyMembers(ProcessorContext& context) {
+  if (context.settings.policies.empty()) return;
+  for (const auto& [id, user] : context.org.users()) {
+    for (const auto& policy : context.settings.policies) {
+      if (InPolicy(policy, user.data.team) && context.partitioning.Owns(id)) PersonOf(id);
+    }
+  }
+}
+
+void ProtectedTimeProcessor::Resume(ProcessorContext& context) {
+  if (context.now == kNoTime || last_now_ == kNoTime) {
+    resume_pending_ = last_now_ != kNoTime;
+    return;
+  }
+  AdoptPolicyMembers(context);
+  for (auto& [id, person] : persons_) Refresh(id, context, last_now_);
+  last_now_ = std::max(last_now_, context.now);
+  meta_dirty_ = true;
+}
+
+bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorContext& context,
+                                     Timestamp settle_after, std::optional<Timestamp> probe) {
+  const Settings& settings = context.settings;
+  const OrgTables& org = context.org;
+  const Timestamp now = std::max(context.now, settle_after);
+  const Timestamp lateness = settings.allowed_lateness;
+  const Timestamp upcoming = Settings::Days(settings.upcoming_conflict_days);
+  Person& person = PersonOf(person_id);
+  PersonCalendar& calendar = person.calendar;
+
+  const User* user = org.FindUser(person_id);
+  const std::string timezone = user ? user->data.timezone : "UTC";
+  const Who owner{person_id, user ? std::string_view(user->data.email) : std::string_view()};
+  const Chain chain = ChainOf(person_id, org);
+  const std::string team(org.TeamOf(person_id));
+  const std::string role(org.RoleOf(person_id));
+  const bool leader = role == "manager" || role == "executive";
+
+  const Timestamp from = std::min(settle_after, now) - lateness - kReach;
+  const Timestamp to = now + upcoming + kReach;
+  std::vector<Occurrence> occurrences = calendar.Occurrences(person_id, timezone, from, to);
+
+  // Blocks from the team's policies: the owner's own reference, never changed by anyone.
+  for (const auto& policy : settings.policies) {
+    if (!InPolicy(policy, team)) continue;
+    const calendar::LocalDate since_date{static_cast<int>(CivilFromDays(policy.since).year),
+                                         static_cast<int>(CivilFromDays(policy.since).month),
+                                         static_cast<int>(CivilFromDays(policy.since).day)};
+    const calendar::Recurrence rule{policy.rule,
+                                    calendar::AtLocalTime(since_date, policy.start_minute, timezone),
+                                    timezone,
+                                    {}};
+    const Timestamp length = static_cast<Timestamp>(policy.end_minute - policy.start_minute) *
+                             kMillisPerMinute;
+    calendar::LocalDate previous{};
+    int order = 0;
+    for (const auto& instance : calendar::Expand(rule, from, to)) {
+      order = instance.date == previous ? order + 1 : 0;
+      previous = instance.date;
+      const Placement p{instance.start, instance.start + length, nullptr};
+      occurrences.push_back({PolicyEntity(policy), {instance.date, order}, p, p, person_id});
+    }
+  }
+
+  std::vector<MeetingInput> meetings;
+  std::vector<const Occurrence*> meeting_occurrences;
+  for (const Occurrence& o : occurrences) {
+    if (!o.current || !o.current->version || !IsMeeting(*o.current->version, owner)) continue;
+    meetings.push_back({{o.current->start, o.current->end},
+                        MeetingCause(*o.current->version, owner, chain, org),
+                        o.current->version->organizer,
+                        o.entity_id});
+    meeting_occurrences.push_back(&o);
+  }
+  std::vector<TaskInput> tasks;
+  for (const auto& [id, task] : calendar.tasks()) {
+    const auto effort = static_cast<Timestamp>(task.data.effort_minutes.value_or(0) *
+                                               static_cast<double>(kMillisPerMinute));
+    tasks.push_back({task.time, std::max<Timestamp>(0, effort), TaskCause(task.data, chain),
+                     task.data.assigned_by, task.data.task_id});
+  }
+
+  auto figures_of = [&](const Occurrence& block) {
+    const Span ref{block.reference->start, block.reference->end};
+    BlockInput input{ref, std::nullopt, block.author,
+                     chain.Contains(block.author) ? Cause::kManagerCancelled : Cause::kOtherCancelled};
+    if (block.current) input.current = Span{block.current->start, block.current->end};
+    std::vector<MeetingInput> covering;
+    for (size_t i = 0; i < meetings.size(); ++i) {
+      const Occurrence& m = *meeting_occurrences[i];
+      if (m.entity_id == block.entity_id && m.key == block.key) continue;  // the block itself
+      if (meetings[i].span.start < ref.end && meetings[i].span.end > ref.start) {
+        covering.push_back(meetings[i]);
+      }
+    }
+    return Attribute(input, covering, tasks);
+  };
+
+  bool late = false;
+  Timestamp wake = now + kMillisPerDay;  // at least daily, to expand series further
+  auto wake_at = [&](Timestamp t) {
+    if (t > now) wake = std::min(wake, t);
+  };
+  // Whether an occurrence settles now: its moment is in (settle_after, now] and it has not
+  // settled before. One that should have settled earlier and never did arrived late.
+  auto settles = [&](const Occurrence& o, Timestamp moment, uint8_t bit) {
+    if (moment > now) {
+      wake_at(moment);
+      return false;
+    }
+    auto& entity = calendar.entities()[o.entity_id];
+    uint8_t& bits = entity.settled[o.key];
+    if (bits & bit) return false;
+    bits |= bit;
+    calendar.MarkDirty(o.entity_id);
+    if (moment > settle_after) return true;
+    late = true;
+    return false;
+  };
+
+  std::map<std::pair<std::string, Cause>, int> conflicts;
+  for (const Occurrence& o : occurrences) {
+    const bool is_block = o.reference && (!o.reference->version || o.reference->version->is_protected);
+    if (!is_block) continue;
+    const Timestamp start = o.reference->start;
+    if (probe && *probe >= start && *probe < o.reference->end && o.reference->end + lateness <= now) {
+      late = true;
+    }
+    if (settles(o, o.reference->end + lateness, CalendarEntity::kBlockSettled)) {
+      const BlockFigures f = figures_of(o);
+      auto& shard = context.metrics;
+      shard.Add(families_.protected_seconds, {team, person_id}, Seconds(f.protected_ms));
+      for (size_t c = 0; c < kCauseCount; ++c) {
+        if (f.lost[c] > 0) {
+          shard.Add(families_.lost_seconds, {team, person_id, kCauseNames[c]}, Seconds(f.lost[c]));
+        }
+      }
+      for (const Interruption& i : f.interruptions) {
+        shard.Add(families_.interruptions, {team, kCauseNames[static_cast<size_t>(i.cause)]}, 1);
+        if (IsManagerCause(i.cause)) {
+          shard.Add(families_.manager_interruptions, {team, i.interrupter}, 1);
+          shard.Add(families_.manager_interruption_seconds, {team, i.interrupter}, Seconds(i.lost));
+        }
+      }
+    }
+    if (start > now && start <= now + upcoming) {
+      if (auto cause = figures_of(o).main_cause()) ++conflicts[{team, *cause}];
+    }
+    wake_at(start - upcoming);
+    wake_at(start);
+  }
+
+  for (const Occurrence* o : meeting_occurrences) {
+    if (!settles(*o, o->current->end + lateness, CalendarEntity::kMeetingSettled)) continue;
+    const double seconds = Seconds(o->current->end - o->current->start);
+    const std::string_view counterpart = Counterpart(*o->current->version, org, settings);
+    context.metrics.Add(families_.meeting_seconds, {team, role, counterpart}, seconds);
+    if (leader) {
+      context.metrics.Add(families_.leader_meeting_seconds, {team, person_id, counterpart}, seconds);
+    }
+  }
+
+  // Upcoming conflicts: take back what this person added, add what holds now.
+  for (const auto& [key, count] : person.upcoming) {
+    context.metrics.Add(families_.conflicts_upcoming,
+                        {key.first, kCauseNames[static_cast<size_t>(key.second)]}, -count);
+  }
+  for (const auto& [key, count] : conflicts) {
+    context.metrics.Add(families_.conflicts_upcoming,
+                        {key.first, kCauseNames[static_cast<size_t>(key.second)]}, count);
+  }
+  person.upcoming = std::move(conflicts);
+
+  if (settle_after < now) {
+    for (const std::string& gone : calendar.Prune(now - lateness - kRetention)) {
+      deleted_.push_back(gone.substr(0, 2) + person_id + kSep + gone.substr(2));
+    }
+  }
+  timers_.Set(person_id, wake);
+  return late;
+}
+
+void ProtectedTimeProcessor::Flush(
+    const std::function<void(std::string_view, std::string_view)>& put) {
+  for (const std::string& key : deleted_) put(key, "");
+  deleted_.clear();
+  for (auto& [id, person] : persons_) {
+    for (const std::string& entity : person.calendar.TakeDirtyEntities()) {
+      auto it = person.calendar.entities().find(entity);
+      if (it == person.calendar.entities().end()) continue;
+      put("e/" + id + kSep + entity, PersonCalendar::EncodeEntity(it->second));
+    }
+    for (const std::string& task : person.calendar.TakeDirtyTasks()) {
+      auto it = person.calendar.tasks().find(task);
+      if (it == person.calendar.tasks().end()) continue;
+      put("k/" + id + kSep + task, PersonCalendar::EncodeTask(it->second));
+    }
+  }
+  if (meta_dirty_) {
+    put("meta", storage::Encoder().U64(1).I64(last_now_).str());
+    meta_dirty_ = false;
+  }
+}
+
+Status ProtectedTimeProcessor::Restore(std::string_view key, std::string_view value) {
+  if (key == "meta") {
+    storage::Decoder r(value);
+    if (r.U64() != 1) return Status::Error("unknown protected-time meta version");
+    last_now_ = r.I64();
+    return r.ok() ? Status::Ok() : Status::Error("corrupt protected-time meta");
+  }
+  const size_t sep = key.find(kSep);
+  if (key.size() < 2 || sep == std::string_view::npos) {
+    return Status::Error("unknown protected-time record " + std::string(key));
+  }
+  const std::string person(key.substr(2, sep - 2));
+  const std::string_view id = key.substr(sep + 1);
+  if (key.starts_with("e/")) return PersonOf(person).calendar.RestoreEntity(id, value);
+  if (key.starts_with("k/")) return PersonOf(person).calendar.RestoreTask(id, value);
+  return Status::Error("unknown protected-time record " + std::string(key));
+}
+
+void RegisterProtectedTimeProcessors(ProcessorRegistry& registry) {
+  const auto families = ProtectedTimeProcessor::Declare(registry.catalog());
+  registry.Add(ingest::TopicKind::kPeople,
+               [families] { return std::make_unique<ProtectedTimeProcessor>(families); });
+}
+
+}  // namespace huntline::processors
