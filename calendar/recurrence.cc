@@ -98,25 +98,22 @@ std::vector<Instance> Expand(const Recurrence& recurrence, Timestamp from, Times
     keep(recurrence.dtstart, dtstart);
     return out;
   }
-  // The rule's own first instance may differ from dtstart (dtstart not matching BYDAY, say);
-  // RFC 5545 counts dtstart as the first instance all the same.
-  bool dtstart_seen = false;
-  for (int step = 0; step < kMaxSteps; ++step) {
+  // RFC 5545: dtstart is always the first instance and counts toward COUNT, whether or not it
+  // matches the rule (libical yields it first but may not count it).
+  keep(recurrence.dtstart, dtstart);
+  const int count = parsed.rule.count;
+  int instances = 1;
+  for (int step = 0; step < kMaxSteps && (count <= 0 || instances < count); ++step) {
     const icaltimetype next = icalrecur_iterator_next(it);
     if (icaltime_is_null_time(next)) break;
     const Timestamp start =
         static_cast<Timestamp>(icaltime_as_timet_with_zone(next, zone)) * kMillisPerSecond;
     if (start >= to) break;
-    if (start == recurrence.dtstart) dtstart_seen = true;
-    if (start < recurrence.dtstart) continue;
+    if (start <= recurrence.dtstart) continue;
+    ++instances;
     keep(start, next);
   }
   icalrecur_iterator_free(it);
-  if (!dtstart_seen) {
-    keep(recurrence.dtstart, dtstart);
-    std::sort(out.begin(), out.end(),
-              [](const Instance& a, const Instance& b) { return a.start < b.start; });
-  }
   return out;
 }
 

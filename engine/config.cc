@@ -1,10 +1,13 @@
 #include "engine/config.h"
 
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "calendar/recurrence.h"
 
 namespace huntline::engine {
 namespace {
@@ -66,6 +69,29 @@ class Reader {
       }
     }
   }
+  /// A non-empty array of non-empty strings.
+  void Strings(const char* key, std::vector<std::string>* out) {
+    if (const json* v = Find(key)) {
+      if (!v->is_array() || v->empty()) return Fail(key, "must be a non-empty array of strings");
+      for (const auto& item : *v) {
+        if (!item.is_string() || item.get<std::string>().empty()) {
+          return Fail(key, "must be a non-empty array of strings");
+        }
+        out->push_back(item.get<std::string>());
+      }
+    }
+  }
+  /// A nested array, or nullptr when absent (or after an error).
+  const json* Array(const char* key) {
+    const json* v = Find(key);
+    if (v && !v->is_array()) {
+      Fail(key, "must be an array");
+      return nullptr;
+    }
+    return v;
+  }
+  bool failed() const { return !error_->empty(); }
+  void FailField(const std::string& key, const std::string& message) { Fail(key, message); }
   /// A nested object, or nullptr when absent (or after an error).
   const json* Object(const char* key) {
     const json* v = Find(key);
@@ -97,6 +123,71 @@ class Reader {
   std::string* error_;
 };
 
+/// `HH:MM` as minutes after midnight (24:00 allowed, for an end).
+std::optional<int> ParseClock(const std::string& text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (size_t i : {0, 1, 3, 4}) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+  }
+  const int h = std::stoi(text.substr(0, 2)), m = std::stoi(text.substr(3, 2));
+  if (h > 24 || m > 59 || (h == 24 && m != 0)) return std::nullopt;
+  return h * 60 + m;
+}
+
+void ReadProtectedTime(const json& object, processors::Settings* settings, std::string* error) {
+  Reader r(object, "protected_time", error);
+  r.Only({"allowed_lateness_minutes", "upcoming_conflict_days", "company_domains", "policies"});
+  int lateness = 60;
+  r.Int("allowed_lateness_minutes", &lateness, 0, 7 * 24 * 60);
+  settings->allowed_lateness = static_cast<Timestamp>(lateness) * kMillisPerMinute;
+  r.Int("upcoming_conflict_days", &settings->upcoming_conflict_days, 1, 365);
+  std::vector<std::string> domains;
+  r.Strings("company_domains", &domains);
+  for (std::string& d : domains) {
+    for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    settings->company_domains.push_back(d);
+  }
+  const json* policies = r.Array("policies");
+  if (!policies) return;
+  for (size_t i = 0; i < policies->size() && error->empty(); ++i) {
+    const std::string path = "protected_time.policies[" + std::to_string(i) + "]";
+    if (!(*policies)[i].is_object()) {
+      *error = path + ": must be an object";
+      return;
+    }
+    Reader p((*policies)[i], path, error);
+    p.Only({"name", "teams", "rrule", "start", "end", "since"});
+    processors::ProtectedTimePolicy policy;
+    policy.name = "policy-" + std::to_string(i + 1);
+    p.String("name", &policy.name);
+    p.Strings("teams", &policy.teams);
+    p.String("rrule", &policy.rule);
+    std::string start, end, since;
+    p.String("start", &start);
+    p.String("end", &end);
+    p.String("since", &since);
+    if (p.failed()) return;
+    if (policy.teams.empty()) return p.FailField("teams", "is required");
+    if (policy.rule.empty()) return p.FailField("rrule", "is required");
+    if (Status s = calendar::CheckRule(policy.rule); !s.ok()) return p.FailField("rrule", s.message());
+    const auto start_minute = ParseClock(start), end_minute = ParseClock(end);
+    if (!start_minute) return p.FailField("start", "must be a local time HH:MM");
+    if (!end_minute || *end_minute <= *start_minute) {
+      return p.FailField("end", "must be a local time HH:MM after start");
+    }
+    policy.start_minute = *start_minute;
+    policy.end_minute = *end_minute;
+    if (since.empty()) return p.FailField("since", "is required (YYYY-MM-DD, the first day)");
+    const auto day = ParseDate(since);
+    if (!day) return p.FailField("since", "must be a date YYYY-MM-DD");
+    policy.since = *day;
+    for (const auto& other : settings->policies) {
+      if (other.name == policy.name) return p.FailField("name", "\"" + policy.name + "\" is used twice");
+    }
+    settings->policies.push_back(std::move(policy));
+  }
+}
+
 }  // namespace
 
 Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
@@ -111,7 +202,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   std::string error;
   Reader root(doc, "", &error);
   root.Only({"kafka", "topics", "state_dir", "listen", "batch", "publish_interval_ms",
-             "fiscal_year_start_month", "thresholds", "engine_time"});
+             "fiscal_year_start_month", "thresholds", "engine_time", "protected_time"});
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
     r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest",
@@ -165,6 +256,9 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("target_touched_days", &c.settings.target_touched_days, 1, 36500);
     r.Int("target_engaged_days", &c.settings.target_engaged_days, 1, 36500);
     r.Int("stale_deal_days", &c.settings.stale_deal_days, 1, 36500);
+  }
+  if (const json* protected_time = root.Object("protected_time")) {
+    ReadProtectedTime(*protected_time, &c.settings, &error);
   }
   if (error.empty() && (c.topics.org == c.topics.crm || c.topics.org == c.topics.people ||
                         c.topics.crm == c.topics.people)) {

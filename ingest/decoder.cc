@@ -3,6 +3,8 @@
 #include <limits>
 #include <optional>
 
+#include "calendar/recurrence.h"
+
 namespace huntline::ingest {
 namespace {
 
@@ -360,6 +362,19 @@ void DecodeCalendarUpsert(Fields& f, Rejection* why, EventData* out) {
   });
   d.timezone = f.OptString("timezone", 1);
   d.title = f.OptString("title");
+  // A series Huntline cannot expand would silently lose its blocks: refuse it with the reason.
+  if (!f.failed() && d.end < d.start) {
+    f.Fail(RejectReason::kInvalidValue, "end", "must not be before start");
+  }
+  if (!f.failed() && d.rrule) {
+    if (Status s = calendar::CheckRule(*d.rrule); !s.ok()) {
+      f.Fail(RejectReason::kInvalidValue, "rrule", s.message());
+    }
+  }
+  if (!f.failed() && d.timezone && !calendar::KnownTimeZone(*d.timezone)) {
+    f.Fail(RejectReason::kInvalidValue, "timezone",
+           "\"" + *d.timezone + "\" is not an IANA time zone");
+  }
   *out = std::move(d);
 }
 

@@ -193,6 +193,7 @@ std::vector<Occurrence> PersonCalendar::Occurrences(std::string_view owner,
       std::optional<Placement> from_series;  // as the latest applicable series version has it
       enum class Own : uint8_t { kNone, kCancelled, kReplaced } own = Own::kNone;
       std::optional<Placement> replaced;
+      std::string own_author;
       bool series_cancelled = false;
       std::optional<Placement> reference;
       std::optional<Placement> current;
@@ -212,18 +213,24 @@ std::vector<Occurrence> PersonCalendar::Occurrences(std::string_view owner,
         } else if (a.cancel) {
           series_cancelled = true;
           effective = true;
-        } else {
-          // Upserting the series again changes only the occurrences not cancelled or replaced
-          // on their own, and brings back any the series' cancellation took.
-          effective = own == Own::kNone || series_cancelled;
+        } else if (own == Own::kNone) {
           series_cancelled = false;
-          if (own == Own::kNone) {
-            auto it = expanded[i].placements.find(key);
-            from_series = it == expanded[i].placements.end() ? std::nullopt
-                                                             : std::optional<Placement>(it->second);
+          auto it = expanded[i].placements.find(key);
+          from_series = it == expanded[i].placements.end() ? std::nullopt
+                                                           : std::optional<Placement>(it->second);
+          effective = true;
+        } else {
+          // Upserting the series again changes only its other occurrences; one cancelled or
+          // replaced on its own comes back as that change left it, still that change's.
+          if (series_cancelled) {
+            series_cancelled = false;
+            current = own == Own::kReplaced ? replaced : std::nullopt;
+            author = own_author;
           }
+          continue;
         }
         if (!effective) continue;
+        if (a.original_start) own_author = a.author;
         if (series_cancelled || own == Own::kCancelled) {
           current.reset();
         } else if (own == Own::kReplaced) {

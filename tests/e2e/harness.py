@@ -245,6 +245,11 @@ COMPUTED_FAMILIES = {
     "huntline_close_date_pushes_total": "sum", "huntline_pipeline_slipped_deals": "sum",
     "huntline_pipeline_stale_deals": "sum", "huntline_pipeline_priority_linked_amount": "sum",
     "huntline_deals_closed_total": "sum", "huntline_pipeline_flow_amount_total": "sum",
+    "huntline_protected_seconds_total": "sum", "huntline_protected_lost_seconds_total": "sum",
+    "huntline_interruptions_total": "sum", "huntline_manager_interruptions_total": "sum",
+    "huntline_manager_interruption_seconds_total": "sum",
+    "huntline_protected_conflicts_upcoming": "sum", "huntline_meeting_seconds_total": "sum",
+    "huntline_leader_meeting_seconds_total": "sum",
 }
 
 

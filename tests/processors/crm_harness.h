@@ -12,15 +12,26 @@
 
 namespace huntline::processors::testing {
 
-/// One crm partition's task with every processor Huntline registers, fed events directly: the
-/// same path the engine takes (org changes, engine time moving to each event's time, then the
-/// task), with the metric shard read back by family name and label values.
+/// One crm (or people) partition's task with every processor Huntline registers, fed events
+/// directly: the same path the engine takes (org changes, engine time moving to each event's
+/// time, then the task), with the metric shard read back by family name and label values.
 class CrmHarness {
  public:
-  explicit CrmHarness(Settings settings = {}) : settings_(settings) {
+  explicit CrmHarness(Settings settings = {}, ingest::TopicKind kind = ingest::TopicKind::kCrm)
+      : settings_(std::move(settings)), kind_(kind) {
     RegisterAllProcessors(registry_);
-    task_ = std::make_unique<engine::Task>("huntline.crm", Partitioning{}, ingest::TopicKind::kCrm,
-                                           registry_.Create(ingest::TopicKind::kCrm), catalog_);
+    task_ = NewTask();
+    task_->Resume(org_, settings_, now_);
+  }
+
+  /// Commits the task's state to a store, drops the task and restores a new one from the store,
+  /// as a restart does (the org tables are re-read in full, so they are kept).
+  void Restart() {
+    storage::WriteBatch batch;
+    task_->Flush(batch);
+    ASSERT_TRUE(store_.Write(batch).ok());
+    task_ = NewTask();
+    ASSERT_TRUE(task_->Restore(store_).ok());
     task_->Resume(org_, settings_, now_);
   }
 
@@ -89,7 +100,14 @@ class CrmHarness {
   const OrgTables& org() const { return org_; }
 
  private:
+  std::unique_ptr<engine::Task> NewTask() {
+    return std::make_unique<engine::Task>(std::string(ingest::kTopicKindNames[static_cast<size_t>(kind_)]),
+                                          Partitioning{}, kind_, registry_.Create(kind_), catalog_);
+  }
+
   Settings settings_;
+  ingest::TopicKind kind_;
+  storage::MemoryKvStore store_;
   metrics::Catalog catalog_;
   ProcessorRegistry registry_{catalog_};
   OrgTables org_;

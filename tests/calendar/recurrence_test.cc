@@ -1,0 +1,82 @@
+#include "calendar/recurrence.h"
+
+#include <gtest/gtest.h>
+
+namespace huntline::calendar {
+namespace {
+
+Timestamp At(const char* text) { return *ParseRfc3339(text); }
+
+std::vector<std::string> Starts(const std::vector<Instance>& instances) {
+  std::vector<std::string> out;
+  for (const auto& i : instances) out.push_back(FormatRfc3339(i.start) + " " + i.date.ToString());
+  return out;
+}
+
+TEST(Recurrence, WeeklyKeepsLocalTimeAcrossNewYorksDaylightSavingChange) {
+  // 09:00 New York: EDT (UTC-4) until 2026-11-01, then EST (UTC-5).
+  const Recurrence r{"FREQ=WEEKLY;BYDAY=TU", At("2026-10-20T13:00:00Z"), "America/New_York", {}};
+  EXPECT_EQ(Starts(Expand(r, At("2026-10-01T00:00:00Z"), At("2026-11-11T00:00:00Z"))),
+            (std::vector<std::string>{"2026-10-20T13:00:00Z 2026-10-20",
+                                      "2026-10-27T13:00:00Z 2026-10-27",
+                                      "2026-11-03T14:00:00Z 2026-11-03",
+                                      "2026-11-10T14:00:00Z 2026-11-10"}));
+}
+
+TEST(Recurrence, WeeklyKeepsLocalTimeAcrossBerlinsDaylightSavingChange) {
+  // 09:30 Berlin: CEST (UTC+2) until 2026-10-25, then CET (UTC+1); back to CEST on 2027-03-28.
+  const Recurrence r{"FREQ=WEEKLY;BYDAY=MO", At("2026-10-19T07:30:00Z"), "Europe/Berlin", {}};
+  EXPECT_EQ(Starts(Expand(r, At("2026-10-01T00:00:00Z"), At("2026-10-27T00:00:00Z"))),
+            (std::vector<std::string>{"2026-10-19T07:30:00Z 2026-10-19",
+                                      "2026-10-26T08:30:00Z 2026-10-26"}));
+  EXPECT_EQ(Starts(Expand(r, At("2027-03-20T00:00:00Z"), At("2027-04-06T00:00:00Z"))),
+            (std::vector<std::string>{"2027-03-22T08:30:00Z 2027-03-22",
+                                      "2027-03-29T07:30:00Z 2027-03-29",
+                                      "2027-04-05T07:30:00Z 2027-04-05"}));
+}
+
+TEST(Recurrence, ExdatesAndCountRemoveInstancesAndDtstartCountsTowardCount) {
+  const Recurrence r{"FREQ=DAILY;COUNT=3", At("2026-08-03T09:00:00Z"), "UTC",
+                     {At("2026-08-04T09:00:00Z")}};
+  EXPECT_EQ(Starts(Expand(r, 0, At("2027-01-01T00:00:00Z"))),
+            (std::vector<std::string>{"2026-08-03T09:00:00Z 2026-08-03",
+                                      "2026-08-05T09:00:00Z 2026-08-05"}));
+}
+
+TEST(Recurrence, DtstartOutsideTheRuleIsStillTheFirstInstance) {
+  // A Monday start for a Tuesday rule: RFC 5545 keeps the Monday and counts it.
+  const Recurrence r{"FREQ=WEEKLY;BYDAY=TU;COUNT=2", At("2026-08-03T09:00:00Z"), "UTC", {}};
+  EXPECT_EQ(Starts(Expand(r, 0, At("2027-01-01T00:00:00Z"))),
+            (std::vector<std::string>{"2026-08-03T09:00:00Z 2026-08-03",
+                                      "2026-08-04T09:00:00Z 2026-08-04"}));
+}
+
+TEST(Recurrence, UntilEndsASeriesAndAnEndlessOneIsExpandedOnlyInTheWindow) {
+  const Recurrence bounded{"FREQ=WEEKLY;BYDAY=TH;UNTIL=20260820T000000Z",
+                           At("2026-08-06T13:00:00Z"), "America/New_York", {}};
+  EXPECT_EQ(Expand(bounded, 0, At("2030-01-01T00:00:00Z")).size(), 2u);
+  const Recurrence endless{"FREQ=WEEKLY;BYDAY=TH", At("2026-08-06T13:00:00Z"), "America/New_York", {}};
+  const auto window = Expand(endless, At("2036-01-01T00:00:00Z"), At("2036-01-15T00:00:00Z"));
+  ASSERT_EQ(window.size(), 2u);
+  EXPECT_EQ(FormatRfc3339(window[0].start), "2036-01-03T14:00:00Z");
+  EXPECT_TRUE(Expand(endless, At("2036-01-01T00:00:00Z"), At("2036-01-01T00:00:00Z")).empty());
+}
+
+TEST(Recurrence, LocalDatesFollowTheZone) {
+  EXPECT_EQ(LocalDateOf(At("2026-08-04T02:00:00Z"), "America/New_York").ToString(), "2026-08-03");
+  EXPECT_EQ(LocalDateOf(At("2026-08-04T23:30:00Z"), "Europe/Berlin").ToString(), "2026-08-05");
+  EXPECT_EQ(AtLocalTime({2026, 11, 3}, 9 * 60, "America/New_York"), At("2026-11-03T14:00:00Z"));
+  EXPECT_EQ(AtLocalTime({2026, 7, 7}, 9 * 60, "America/New_York"), At("2026-07-07T13:00:00Z"));
+}
+
+TEST(Recurrence, BadRulesAndZonesAreRecognised) {
+  EXPECT_TRUE(CheckRule("FREQ=WEEKLY;BYDAY=TU,TH").ok());
+  EXPECT_FALSE(CheckRule("FREQ=FORTNIGHTLY").ok());
+  EXPECT_FALSE(CheckRule("").ok());
+  EXPECT_TRUE(KnownTimeZone("Europe/Berlin"));
+  EXPECT_TRUE(KnownTimeZone("UTC"));
+  EXPECT_FALSE(KnownTimeZone("Mars/Olympus_Mons"));
+}
+
+}  // namespace
+}  // namespace huntline::calendar
