@@ -16,6 +16,8 @@ constexpr char kSep = '\x1f';
 constexpr Timestamp kReach = 2 * kMillisPerDay;
 /// Settled single events and tasks are forgotten this long after they ended.
 constexpr Timestamp kRetention = 8 * kMillisPerDay;
+/// How far back a change is checked for touching settled figures.
+constexpr Timestamp kLateLookBack = 90 * kMillisPerDay;
 
 bool SameAddress(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -188,10 +190,12 @@ ProtectedTimeProcessor::Person& ProtectedTimeProcessor::PersonOf(const std::stri
 void ProtectedTimeProcessor::Process(const ingest::Event& event, ProcessorContext& context) {
   std::string person;
   std::optional<Timestamp> probe;
+  Timestamp touched = context.now;  // the earliest moment the event is about
   switch (event.type) {
     case ingest::EventType::kCalendarEventUpserted: {
       const auto& d = event.As<ingest::CalendarEventUpserted>();
       person = d.calendar_id;
+      touched = std::min(d.start, d.original_start.value_or(d.start));
       if (PersonOf(person).calendar.Upsert(d, event.time, context.seq) ==
           PersonCalendar::Change::kStale) {
         context.stale = true;
@@ -202,6 +206,7 @@ void ProtectedTimeProcessor::Process(const ingest::Event& event, ProcessorContex
     case ingest::EventType::kCalendarEventCancelled: {
       const auto& d = event.As<ingest::CalendarEventCancelled>();
       person = d.calendar_id;
+      if (d.original_start) touched = *d.original_start;
       PersonOf(person).calendar.Cancel(d, context.seq);
       break;
     }
@@ -209,14 +214,17 @@ void ProtectedTimeProcessor::Process(const ingest::Event& event, ProcessorContex
       const auto& d = event.As<ingest::TaskAssigned>();
       person = d.assignee_id;
       PersonOf(person).calendar.AddTask(d, event.time);
-      probe = event.time;
+      probe = touched = event.time;
       break;
     }
     default:
       return;
   }
   if (context.now == kNoTime) return;
-  if (Refresh(person, context, context.now, probe)) context.late = true;
+  // Look back as far as the event reaches (a bounded way), so that a change to something that
+  // has already settled is seen, marked settled and counted late.
+  const Timestamp reach = std::clamp(touched, context.now - kLateLookBack, context.now);
+  if (Refresh(person, context, context.now, probe, reach)) context.late = true;
 }
 
 void ProtectedTimeProcessor::OnTime(ProcessorContext& context) {
@@ -292,7 +300,8 @@ void ProtectedTimeProcessor::Resume(ProcessorContext& context) {
 }
 
 bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorContext& context,
-                                     Timestamp settle_after, std::optional<Timestamp> probe) {
+                                     Timestamp settle_after, std::optional<Timestamp> probe,
+                                     Timestamp reach) {
   const Settings& settings = context.settings;
   const OrgTables& org = context.org;
   const Timestamp now = std::max(context.now, settle_after);
@@ -309,7 +318,7 @@ bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorCont
   const std::string role(org.RoleOf(person_id));
   const bool leader = role == "manager" || role == "executive";
 
-  const Timestamp from = std::min(settle_after, now) - lateness - kReach;
+  const Timestamp from = std::min({settle_after, now, reach}) - lateness - kReach;
   const Timestamp to = now + upcoming + kReach;
   std::vector<Occurrence> occurrences = calendar.Occurrences(person_id, timezone, from, to);
 

@@ -50,10 +50,11 @@ class ProtectedTimeProcessor : public Processor {
 
   /// Settles the person's occurrences whose settlement time is in (settle_after, now], marks
   /// those at or before settle_after that never settled as late, re-derives upcoming conflicts
-  /// and re-arms the person's timer. Returns whether something was marked late or `probe`
-  /// falls in a block that has settled.
+  /// and re-arms the person's timer. Occurrences are looked at from `reach` (or the settlement
+  /// range) on. Returns whether something was marked late or `probe` falls in a block that has
+  /// settled.
   bool Refresh(const std::string& person_id, ProcessorContext& context, Timestamp settle_after,
-               std::optional<Timestamp> probe = std::nullopt);
+               std::optional<Timestamp> probe = std::nullopt, Timestamp reach = INT64_MAX);
   void RefreshWithConflicts(ProcessorContext& context);
   /// Creates the people of configured team policies that this task answers for.
   void AdoptPolicyMembers(ProcessorContext& context);

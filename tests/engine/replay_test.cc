@@ -171,7 +171,24 @@ TEST_F(ReplayTest, ABadConfigurationNamesTheField) {
            {R"({"kafka": {"key_partitioner": "random"}})",
             "kafka.key_partitioner: must be \"murmur2\" or \"crc32\""},
            {R"({"thresholds": {"cold_after_days": 0}})", "thresholds.cold_after_days: must be between"},
-           {R"({"thresholds": {"stale_deal_days": "x"}})", "thresholds.stale_deal_days"}}) {
+           {R"({"thresholds": {"stale_deal_days": "x"}})", "thresholds.stale_deal_days"},
+           // Protected time: lateness, company domains, team policies.
+           {R"({"protected_time": {"allowed_lateness_minutes": -5}})",
+            "protected_time.allowed_lateness_minutes: must be between 0 and 10080"},
+           {R"({"protected_time": {"company_domains": []}})",
+            "protected_time.company_domains: must be a non-empty array of strings"},
+           {R"({"protected_time": {"policies": [{"teams": ["east"], "rrule": "FREQ=SOMETIMES",)"
+            R"( "start": "09:00", "end": "11:00", "since": "2026-01-01"}]}})",
+            "protected_time.policies[0].rrule: not an RFC 5545 recurrence rule"},
+           {R"({"protected_time": {"policies": [{"teams": ["east"], "rrule": "FREQ=WEEKLY",)"
+            R"( "start": "11:00", "end": "09:00", "since": "2026-01-01"}]}})",
+            "protected_time.policies[0].end: must be a local time HH:MM after start"},
+           {R"({"protected_time": {"policies": [{"rrule": "FREQ=WEEKLY", "start": "09:00",)"
+            R"( "end": "11:00", "since": "2026-01-01"}]}})",
+            "protected_time.policies[0].teams: is required"},
+           {R"({"protected_time": {"policies": [{"teams": ["east"], "rrule": "FREQ=WEEKLY",)"
+            R"( "start": "09:00", "end": "11:00", "since": "2026-01-01", "tz": "UTC"}]}})",
+            "protected_time.policies[0].tz: unknown field"}}) {
     std::ofstream(config) << text;
     EXPECT_NE(Replay("--input " + examples_ + "small-org.jsonl --config " + config.string() +
                      " --metrics-out " + (dir_ / "m.prom").string()),

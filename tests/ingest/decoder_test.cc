@@ -140,6 +140,30 @@ TEST(Decoder, ValidationMessagesNameTheField) {
   }
 }
 
+TEST(Decoder, CalendarSeriesHuntlineCannotExpandAreRefused) {
+  const std::string series =
+      R"({"specversion":"1.0","id":"c-1","source":"cal","type":"calendar.event.upserted",)"
+      R"("time":"2026-08-01T08:00:00Z","data":{"calendar_id":"rep","event_id":"blk",)"
+      R"("organizer":"rep","attendees":[],"start":"2026-08-04T13:00:00Z",)"
+      R"("end":"2026-08-04T15:00:00Z","show_as":"busy","protected":true,)"
+      R"("rrule":"FREQ=WEEKLY;BYDAY=TU","timezone":"America/New_York"}})";
+  EXPECT_TRUE(DecodeValue(series).ok);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {Replace(series, "FREQ=WEEKLY;BYDAY=TU", "EVERY=TUESDAY"),
+       "data.rrule: not an RFC 5545 recurrence rule: EVERY=TUESDAY"},
+      {Replace(series, "America/New_York", "America/Atlantis"),
+       R"(data.timezone: "America/Atlantis" is not an IANA time zone)"},
+      {Replace(series, R"("end":"2026-08-04T15:00:00Z")", R"("end":"2026-08-04T12:00:00Z")"),
+       "data.end: must not be before start"},
+  };
+  for (const auto& [value, detail] : cases) {
+    auto d = DecodeValue(value);
+    EXPECT_FALSE(d.ok) << value;
+    EXPECT_EQ(d.why.reason, RejectReason::kInvalidValue) << value;
+    EXPECT_EQ(d.why.detail, detail) << value;
+  }
+}
+
 TEST(Decoder, IdLengthCountsCharactersNotBytes) {
   std::string id;
   for (int i = 0; i < 256; ++i) id += "é";  // 512 bytes, 256 characters
