@@ -91,7 +91,9 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition) {
                    ? metrics::EventResult::kStale
                    : metrics::EventResult::kAccepted;
       if (result == metrics::EventResult::kAccepted) {
-        for (auto& [key, task] : tasks_) task->OnOrgChange(event_, org_, options_.settings, now_);
+        for (auto& [key, task] : tasks_) {
+          task->OnOrgChange(event_, org_, options_.settings, task->now());
+        }
       }
     }
   } else {
@@ -101,7 +103,10 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition) {
       if (!assigned.ok()) throw std::runtime_error(assigned.status().message());
       task = TaskFor(kind, partition);
     }
-    result = task->Handle(event_, org_, options_.settings, now_);
+    // A partition's own stream time runs ahead of engine time when the engine waits for other
+    // partitions (EventClock): its own events are judged by it, as a replay of them would be.
+    if (options_.event_time) task->AdvanceTo(event_.time, org_, options_.settings);
+    result = task->Handle(event_, org_, options_.settings, task->now());
   }
   CountersFor(kind).Get(TypeIndex(event_.type), result).Increment();
   return result;
@@ -124,7 +129,11 @@ metrics::EventResult Engine::HandleMessage(ingest::TopicKind kind,
                  options_.topics.Of(ingest::TopicOf(event_.type)) + ")";
     return Reject(message, why, CountersFor(kind), TypeIndex(event_.type));
   }
-  if (options_.event_time && event_.time > now_) AdvanceTime(event_.time);
+  if (options_.event_time) {
+    AdvanceTime(options_.event_clock
+                    ? options_.event_clock(kind, message.partition, message.offset + 1, event_.time)
+                    : event_.time);
+  }
   const metrics::EventResult result = Apply(kind, message.partition);
   if (options_.live && result == metrics::EventResult::kAccepted) {
     engine_metrics_.event_time_lag().Observe(static_cast<double>(WallClockNow() - event_.time) / 1000.0);
@@ -147,7 +156,7 @@ void Engine::AdvanceTime(Timestamp now) {
   if (now <= now_) return;
   now_ = now;
   engine_metrics_.engine_time().Set(static_cast<double>(now_) / 1000.0);
-  for (auto& [key, task] : tasks_) task->OnTime(org_, options_.settings, now_);
+  for (auto& [key, task] : tasks_) task->AdvanceTo(now_, org_, options_.settings);
 }
 
 Status Engine::Commit(bool publish) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,6 +46,9 @@ class Engine {
     bool durable = true;
     /// Engine time follows event time (the latest seen) instead of the caller's clock.
     bool event_time = false;
+    /// With event_time: engine time for an event of (topic, partition, next offset) with this
+    /// time, when something else than "the latest seen" decides it (see EventClock).
+    std::function<Timestamp(ingest::TopicKind, int32_t, int64_t, Timestamp)> event_clock;
     /// How producers partition the input topics by key (see processors::Partitioning).
     KeyPartitioner partitioner = KeyPartitioner::kMurmur2;
   };

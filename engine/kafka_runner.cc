@@ -1,5 +1,7 @@
 #include "engine/kafka_runner.h"
 
+#include "engine/event_clock.h"
+
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +12,7 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include "engine/event_clock.h"
 #include "ingest/kafka_dead_letter.h"
 #include "metrics/http_server.h"
 
@@ -51,8 +54,10 @@ void CopyHeaders(RdKafka::Message& message, ingest::Headers* out) {
 /// threads and the HTTP server's.
 class Runner : public RdKafka::RebalanceCb {
  public:
-  Runner(const Config& config, Engine& engine, metrics::EngineMetrics& engine_metrics)
-      : config_(config), engine_(engine), engine_metrics_(engine_metrics) {}
+  /// `clock` is engine time's source with `engine_time: event_time` (null otherwise).
+  Runner(const Config& config, Engine& engine, metrics::EngineMetrics& engine_metrics,
+         EventClock* clock)
+      : config_(config), engine_(engine), engine_metrics_(engine_metrics), clock_(clock) {}
 
   Status Start() {
     if (Status s = StartOrgConsumer(); !s.ok()) return s;
@@ -93,7 +98,7 @@ class Runner : public RdKafka::RebalanceCb {
         received.push_back(Clock::now());
         Handle(*message);
       }
-      if (!config_.event_time) engine_.AdvanceTime(WallClockNow());
+      engine_.AdvanceTime(clock_ ? clock_->Now() : WallClockNow());
       // Merging every series into a new snapshot costs in proportion to the series, not the
       // batch: do it at most every publish interval (and whenever the input is idle).
       const bool publish = received.empty() || Clock::now() - last_publish >=
@@ -126,6 +131,7 @@ class Runner : public RdKafka::RebalanceCb {
       for (RdKafka::TopicPartition* tp : partitions) {
         auto kind = KindOf(tp->topic());
         if (!kind) continue;
+        if (clock_) clock_->Add({tp->topic(), tp->partition()});
         auto stored = engine_.Assign(*kind, tp->partition(), partition_counts_[tp->topic()]);
         if (!stored.ok()) {
           fatal_ = stored.status();
@@ -148,6 +154,7 @@ class Runner : public RdKafka::RebalanceCb {
         auto kind = KindOf(tp->topic());
         if (!kind) continue;
         if (Status s = engine_.Revoke(*kind, tp->partition()); !s.ok()) fatal_ = s;
+        if (clock_) clock_->Remove({tp->topic(), tp->partition()});
       }
       CommitOffsetsToKafka(partitions_committed_);
       if (cooperative) {
@@ -319,6 +326,7 @@ class Runner : public RdKafka::RebalanceCb {
         continue;  // no fetch response yet: the end of the partition is not known
       }
       const int64_t position = task->next_offset().value_or(low);
+      if (clock_) clock_->SetBounds({task->topic(), task->partition()}, position, high);
       engine_metrics_.ConsumerLag(task->topic(), task->partition())
           .Set(static_cast<double>(std::max<int64_t>(0, high - position)));
     }
@@ -339,6 +347,7 @@ class Runner : public RdKafka::RebalanceCb {
   std::string topic_;
   std::vector<Clock::time_point> received_unpublished_;
   std::map<std::pair<std::string, int32_t>, int64_t> partitions_committed_;
+  EventClock* clock_;
   Status fatal_ = Status::Ok();
 };
 
@@ -384,10 +393,19 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.live = true;
   options.partitioner = config.kafka.key_partitioner;
   options.event_time = config.event_time;
+  // With event time, each partition with messages still to read holds engine time back: a
+  // partition consumed after another must not find its blocks and meetings already settled.
+  EventClock clock;
+  if (config.event_time) {
+    options.event_clock = [&clock, &config](ingest::TopicKind kind, int32_t partition,
+                                            int64_t next_offset, Timestamp time) {
+      return clock.OnEvent({config.topics.Of(kind), partition}, next_offset, time);
+    };
+  }
   Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
   if (!config.event_time) engine.AdvanceTime(WallClockNow());
 
-  Runner runner(config, engine, *engine_metrics);
+  Runner runner(config, engine, *engine_metrics, config.event_time ? &clock : nullptr);
   runner.state_size_ = [kv = store->get()] { return kv->ApproximateSize(); };
   if (Status s = runner.Start(); !s.ok()) return s;
   (*http)->SetHealth(true, "");

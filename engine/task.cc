@@ -101,6 +101,7 @@ metrics::EventResult Task::Handle(const ingest::Event& event, const processors::
 
 void Task::Resume(const processors::OrgTables& org, const processors::Settings& settings,
                   Timestamp now) {
+  now_ = now;
   auto context = Context(org, settings, now);
   for (auto& p : processors_) p->Resume(context);
 }
@@ -111,8 +112,10 @@ void Task::OnOrgChange(const ingest::Event& event, const processors::OrgTables& 
   for (auto& p : processors_) p->OnOrgChange(event, context);
 }
 
-void Task::OnTime(const processors::OrgTables& org, const processors::Settings& settings,
-                  Timestamp now) {
+void Task::AdvanceTo(Timestamp now, const processors::OrgTables& org,
+                     const processors::Settings& settings) {
+  if (now <= now_) return;
+  now_ = now;
   auto context = Context(org, settings, now);
   for (auto& p : processors_) p->OnTime(context);
 }

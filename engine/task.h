@@ -48,9 +48,11 @@ class Task {
   /// Applies one decoded event: de-duplication, the CRM store's stale rule, then processors.
   metrics::EventResult Handle(const ingest::Event& event, const processors::OrgTables& org,
                               const processors::Settings& settings, Timestamp now);
-  /// Lets time-driven processors react to engine time moving to `now`.
-  void OnTime(const processors::OrgTables& org, const processors::Settings& settings,
-              Timestamp now);
+  /// Moves the task's time forward to `now` (never back) and lets time-driven processors react.
+  /// The task's time is engine time, or its own partition's stream time when that is ahead.
+  void AdvanceTo(Timestamp now, const processors::OrgTables& org,
+                 const processors::Settings& settings);
+  Timestamp now() const { return now_; }
   /// Lets processors react to a change the org tables just applied.
   void OnOrgChange(const ingest::Event& event, const processors::OrgTables& org,
                    const processors::Settings& settings, Timestamp now);
@@ -93,6 +95,7 @@ class Task {
   bool offset_dirty_ = false;
   uint64_t seq_ = 0;
   Timestamp watermark_ = kNoTime;
+  Timestamp now_ = kNoTime;  // derived: engine time or the partition's own, whichever is later
   bool meta_dirty_ = false;
 };
 

@@ -465,8 +465,13 @@ bool Generator::EmitDay(const Sink& sink) {
       }
     }
 
-    // Calendars: managers who book over Tuesday/Thursday blocks, customer meetings, fire-drills.
+    // Calendars: managers who book over Tuesday/Thursday blocks (or cancel and move them),
+    // customer meetings, fire-drills.
     const bool block_day = weekday == 2 || weekday == 4;
+    std::vector<std::string> account_managers;
+    for (const Person& p : s.people) {
+      if (p.role == "account_manager") account_managers.push_back(p.id);
+    }
     for (const Person& p : s.people) {
       if (p.role != "rep" && p.role != "sdr") continue;
       const Person* manager = s.Find(p.manager);
@@ -480,6 +485,32 @@ bool Generator::EmitDay(const Sink& sink) {
                 {"start", FormatRfc3339(start)}, {"end", FormatRfc3339(start + 30 * kMillisPerMinute)},
                 {"show_as", "busy"}, {"protected", false}, {"title", "Quick forecast sync"}});
       }
+      if (block_day && manager && manager->interrupts) {
+        // Some managers also take the block away: cancel today's occurrence, or move it an
+        // hour later, the evening before.
+        const double u = s.Uniform();
+        const std::string original = FormatRfc3339(at(p, 9.0));
+        if (u < 0.04) {
+          s.Emit(ingest::TopicKind::kPeople, p.id, "calendar.event.cancelled", at(p, -3.0),
+                 {{"calendar_id", p.id}, {"event_id", "blk-" + p.id}, {"original_start", original},
+                  {"cancelled_by", manager->id}});
+        } else if (u < 0.08) {
+          s.Emit(ingest::TopicKind::kPeople, p.id, "calendar.event.upserted", at(p, -3.0),
+                 {{"calendar_id", p.id}, {"event_id", "blk-" + p.id + "-" + FormatDate(today)},
+                  {"series_id", "blk-" + p.id}, {"original_start", original}, {"organizer", p.id},
+                  {"attendees", json::array({{{"id_or_email", p.id}, {"response", "accepted"}}})},
+                  {"start", FormatRfc3339(at(p, 10.0))}, {"end", FormatRfc3339(at(p, 11.0))},
+                  {"show_as", "busy"}, {"protected", true}, {"updated_by", manager->id},
+                  {"title", "Prospecting block"}});
+        }
+      }
+      if (block_day && !account_managers.empty() && s.Uniform() < 0.05) {
+        // A customer fire-drill from an account manager, in the middle of the block.
+        s.Emit(ingest::TopicKind::kPeople, p.id, "crm.task.assigned", at(p, 10.0),
+               {{"task_id", "t-" + std::to_string(s.next_id)}, {"assignee_id", p.id},
+                {"assigned_by", s.Pick(account_managers)}, {"kind", "customer_issue"},
+                {"effort_minutes", s.Int(30, 90)}});
+      }
       if (block_day && manager && manager->interrupts && s.Uniform() < 0.15) {
         s.Emit(ingest::TopicKind::kPeople, p.id, "crm.task.assigned", at(p, 9.25),
                {{"task_id", "t-" + std::to_string(s.next_id)}, {"assignee_id", p.id},
@@ -488,7 +519,9 @@ bool Generator::EmitDay(const Sink& sink) {
       }
       if (s.Uniform() < 0.3) {
         const Acct& a = s.Pick(s.accounts);
-        const Timestamp start = at(p, 13 + s.Int(0, 3));
+        // Mostly afternoons; now and then booked into the seller's own block.
+        const Timestamp start =
+            block_day && s.Uniform() < 0.1 ? at(p, 10.0) : at(p, 13 + s.Int(0, 3));
         s.Emit(ingest::TopicKind::kPeople, p.id, "calendar.event.upserted", at(p, 8.0),
                {{"calendar_id", p.id}, {"event_id", "m-" + std::to_string(s.next_id)},
                 {"organizer", p.id},

@@ -190,7 +190,7 @@ ProtectedTimeProcessor::Person& ProtectedTimeProcessor::PersonOf(const std::stri
 void ProtectedTimeProcessor::Process(const ingest::Event& event, ProcessorContext& context) {
   std::string person;
   std::optional<Timestamp> probe;
-  Timestamp touched = context.now;  // the earliest moment the event is about
+  Timestamp touched = event.time;  // the earliest moment the event is about
   switch (event.type) {
     case ingest::EventType::kCalendarEventUpserted: {
       const auto& d = event.As<ingest::CalendarEventUpserted>();
@@ -220,7 +220,18 @@ void ProtectedTimeProcessor::Process(const ingest::Event& event, ProcessorContex
     default:
       return;
   }
-  if (context.now == kNoTime) return;
+  if (context.now == kNoTime) {
+    // Engine time is not known yet (a partition has delivered nothing): nothing can have
+    // settled. The person is looked at, from what this event touches on, once it is.
+    timers_.Set(person, kNoTime + 1);
+    known_from_ = std::min(known_from_, touched);
+    meta_dirty_ = true;
+    return;
+  }
+  if (last_now_ == kNoTime) {
+    last_now_ = context.now;  // nothing settled before this moment
+    meta_dirty_ = true;
+  }
   // Look back as far as the event reaches (a bounded way), so that a change to something that
   // has already settled is seen, marked settled and counted late.
   const Timestamp reach = std::clamp(touched, context.now - kLateLookBack, context.now);
@@ -229,7 +240,11 @@ void ProtectedTimeProcessor::Process(const ingest::Event& event, ProcessorContex
 
 void ProtectedTimeProcessor::OnTime(ProcessorContext& context) {
   if (last_now_ == kNoTime || resume_pending_) {
-    if (last_now_ == kNoTime) last_now_ = context.now;
+    if (last_now_ == kNoTime) {
+      last_now_ = known_from_ == INT64_MAX
+                      ? context.now
+                      : std::clamp(known_from_ - 1, context.now - kLateLookBack, context.now);
+    }
     resume_pending_ = false;
     AdoptPolicyMembers(context);
     for (auto& [id, person] : persons_) Refresh(id, context, last_now_);
@@ -289,10 +304,11 @@ void ProtectedTimeProcessor::AdoptPolicyMembers(ProcessorContext& context) {
 }
 
 void ProtectedTimeProcessor::Resume(ProcessorContext& context) {
-  if (context.now == kNoTime || last_now_ == kNoTime) {
+  if (context.now == kNoTime) {
     resume_pending_ = last_now_ != kNoTime;
     return;
   }
+  if (last_now_ == kNoTime) last_now_ = context.now;
   AdoptPolicyMembers(context);
   for (auto& [id, person] : persons_) Refresh(id, context, last_now_);
   last_now_ = std::max(last_now_, context.now);
@@ -479,7 +495,7 @@ void ProtectedTimeProcessor::Flush(
     }
   }
   if (meta_dirty_) {
-    put("meta", storage::Encoder().U64(1).I64(last_now_).str());
+    put("meta", storage::Encoder().U64(1).I64(last_now_).I64(known_from_).str());
     meta_dirty_ = false;
   }
 }
@@ -489,6 +505,7 @@ Status ProtectedTimeProcessor::Restore(std::string_view key, std::string_view va
     storage::Decoder r(value);
     if (r.U64() != 1) return Status::Error("unknown protected-time meta version");
     last_now_ = r.I64();
+    known_from_ = r.I64();
     return r.ok() ? Status::Ok() : Status::Error("corrupt protected-time meta");
   }
   const size_t sep = key.find(kSep);

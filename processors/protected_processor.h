@@ -64,6 +64,8 @@ class ProtectedTimeProcessor : public Processor {
   std::map<std::string, Person, std::less<>> persons_;
   TimerQueue timers_;
   Timestamp last_now_ = kNoTime;
+  /// While engine time is unknown: the earliest moment an event was about.
+  Timestamp known_from_ = INT64_MAX;
   bool meta_dirty_ = false;
   bool resume_pending_ = false;
   std::vector<std::string> deleted_;

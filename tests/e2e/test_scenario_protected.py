@@ -10,7 +10,7 @@ INTEGRITY_PROMQL = ("1 - sum by (team) (huntline_protected_lost_seconds_total)"
                     " / sum by (team) (huntline_protected_seconds_total)")
 
 
-def test_scenario_through_replay(tmp_path):
+def test_protected_scenario_through_replay(tmp_path):
     events = tmp_path / "scenario.jsonl"
     events.write_text("\n".join(scenario.lines()) + "\n")
     out = tmp_path / "metrics.prom"
@@ -23,7 +23,7 @@ def test_scenario_through_replay(tmp_path):
         assert got.get(family, {}) == scenario.EXPECTED.get(family, {}), family
 
 
-def test_scenario_through_kafka_and_prometheus(broker, topics, tmp_path):
+def test_protected_scenario_through_kafka_and_prometheus(broker, topics, tmp_path):
     lines = scenario.lines()
     assert harness.produce_lines(broker, lines, topics) == len(lines)
     listen = f"127.0.0.1:{harness.free_port()}"

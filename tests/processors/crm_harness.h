@@ -58,7 +58,7 @@ class CrmHarness {
   void AdvanceTo(Timestamp time) {
     if (time <= now_) return;
     now_ = time;
-    task_->OnTime(org_, settings_, now_);
+    task_->AdvanceTo(now_, org_, settings_);
   }
 
   /// The value of one series (0 when it does not exist).
