@@ -74,6 +74,7 @@ struct Generator::State {
   std::map<std::string, std::vector<size_t>> hunting_grounds;  // person → accounts they prospect
   std::vector<std::vector<size_t>> team_accounts;              // team → non-customer accounts
   std::vector<size_t> customers;
+  std::vector<size_t> prospect_pool;  // every account that is not a customer
   std::map<std::string, std::vector<size_t>> open_opps_by_owner;  // rebuilt each day
   std::map<std::string, std::vector<size_t>> open_leads_by_owner;  // rebuilt each day
   std::map<std::string, bool> account_has_open_opp;
@@ -252,6 +253,7 @@ void Generator::EmitOrg(const Sink& sink) {
       s.customers.push_back(a);
       continue;
     }
+    s.prospect_pool.push_back(a);
     const Person* owner = s.Find(acct.owner);
     if (owner && owner->team_index >= 0) s.team_accounts[static_cast<size_t>(owner->team_index)].push_back(a);
     for (const auto& t : acct.target_of) s.hunting_grounds[t].push_back(a);
@@ -531,6 +533,26 @@ bool Generator::EmitDay(const Sink& sink) {
                 {"start", FormatRfc3339(start)}, {"end", FormatRfc3339(start + 45 * kMillisPerMinute)},
                 {"show_as", "busy"}, {"protected", false}, {"title", "Call with " + a.id}});
       }
+    }
+  }
+
+  // Where leaders spend their time: some meet prospects, most mostly customers and their own.
+  if (working) {
+    for (const Person& p : s.people) {
+      if (p.role != "manager" && p.role != "executive") continue;
+      const bool seeks_prospects = p.interrupts ? s.Uniform() < 0.1 : s.Uniform() < 0.4;
+      std::vector<size_t>& pool = seeks_prospects || s.customers.empty() ? s.prospect_pool : s.customers;
+      if (pool.empty()) continue;
+      const Acct& a = s.accounts[s.Pick(pool)];
+      const Timestamp start = at(p, 14 + s.Int(0, 2));
+      s.Emit(ingest::TopicKind::kPeople, p.id, "calendar.event.upserted", at(p, 8.0),
+             {{"calendar_id", p.id}, {"event_id", "m-" + std::to_string(s.next_id)},
+              {"organizer", p.id},
+              {"attendees", json::array({{{"id_or_email", p.id}, {"response", "accepted"}},
+                                         {{"id_or_email", "contact1@" + a.domain},
+                                          {"response", "accepted"}}})},
+              {"start", FormatRfc3339(start)}, {"end", FormatRfc3339(start + kMillisPerHour)},
+              {"show_as", "busy"}, {"protected", false}, {"title", "Meeting with " + a.id}});
     }
   }
 

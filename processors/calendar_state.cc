@@ -251,8 +251,19 @@ std::vector<Occurrence> PersonCalendar::Occurrences(std::string_view owner,
   return out;
 }
 
-std::vector<std::string> PersonCalendar::Prune(Timestamp before) {
+std::vector<std::string> PersonCalendar::Prune(Timestamp before, Timestamp settled_before) {
   std::vector<std::string> gone;
+  // Settled marks of long-past series occurrences: nothing looks that far back any more.
+  const CivilDate cutoff = CivilFromDays(DayOf(settled_before));
+  const calendar::LocalDate oldest{cutoff.year, static_cast<int>(cutoff.month),
+                                   static_cast<int>(cutoff.day)};
+  for (auto& [id, entity] : entities_) {
+    const size_t size = entity.settled.size();
+    std::erase_if(entity.settled, [&](const auto& mark) {
+      return mark.first.order >= 0 && mark.first.date < oldest;
+    });
+    if (entity.settled.size() != size) dirty_entities_.push_back(id);
+  }
   for (auto it = entities_.begin(); it != entities_.end();) {
     bool old = !it->second.actions.empty();
     for (const auto& a : it->second.actions) {

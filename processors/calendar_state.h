@@ -94,9 +94,10 @@ class PersonCalendar {
   std::map<std::string, CalendarEntity, std::less<>>& entities() { return entities_; }
   const std::map<std::string, CalendarEntity, std::less<>>& entities() const { return entities_; }
 
-  /// Forgets single events and tasks that ended before `before`; returns their ids (entities
-  /// first, then tasks, each prefixed "e/" or "k/") so their records can be deleted.
-  std::vector<std::string> Prune(Timestamp before);
+  /// Forgets single events and tasks that ended before `before`, and the settled marks of
+  /// series occurrences on dates before `settled_before`; returns the ids forgotten (each
+  /// prefixed "e/" or "k/") so their records can be deleted.
+  std::vector<std::string> Prune(Timestamp before, Timestamp settled_before);
 
   /// Persistence: one record per entity and per task.
   static std::string EncodeEntity(const CalendarEntity& entity);

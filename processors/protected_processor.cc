@@ -470,7 +470,9 @@ bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorCont
   person.upcoming = std::move(conflicts);
 
   if (settle_after < now) {
-    for (const std::string& gone : calendar.Prune(now - lateness - kRetention)) {
+    // Settled marks are kept longer than any change is looked back for (kLateLookBack).
+    for (const std::string& gone :
+         calendar.Prune(now - lateness - kRetention, now - kLateLookBack - 10 * kMillisPerDay)) {
       deleted_.push_back(gone.substr(0, 2) + person_id + kSep + gone.substr(2));
     }
   }

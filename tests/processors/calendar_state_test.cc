@@ -178,6 +178,24 @@ TEST(PersonCalendar, AnAllDayEventIsOneOccurrenceCoveringTheDay) {
             (std::vector<std::string>{"single ref=00:00-00:00 cur=00:00-00:00 by=rep"}));
 }
 
+TEST(PersonCalendar, PruningForgetsOldSingleEventsTasksAndSettledMarksButKeepsSeries) {
+  PersonCalendar c;
+  c.Upsert(Block("2026-10-20T13:00:00Z", "2026-10-20T15:00:00Z", kWeekly), At("2026-10-01T00:00:00Z"), 1);
+  ingest::CalendarEventUpserted meeting = Block("2026-10-21T13:00:00Z", "2026-10-21T14:00:00Z");
+  meeting.event_id = "old-meeting";
+  c.Upsert(meeting, At("2026-10-01T00:00:00Z"), 2);
+  c.AddTask({"t-1", "rep", "mgr", ingest::TaskKind::kAdmin, std::nullopt, 30.0}, At("2026-10-21T13:10:00Z"));
+  auto& series = c.entities().at("blk");
+  series.settled[{{2026, 10, 20}, 0}] = CalendarEntity::kBlockSettled;
+  series.settled[{{2026, 12, 29}, 0}] = CalendarEntity::kBlockSettled;
+  c.TakeDirtyEntities();
+  const auto gone = c.Prune(At("2026-12-01T00:00:00Z"), At("2026-12-01T00:00:00Z"));
+  EXPECT_EQ(gone, (std::vector<std::string>{"e/old-meeting", "k/t-1"}));
+  ASSERT_TRUE(c.entities().contains("blk"));
+  EXPECT_EQ(c.entities().at("blk").settled.size(), 1u);
+  EXPECT_EQ(c.TakeDirtyEntities(), (std::vector<std::string>{"blk"}));
+}
+
 TEST(PersonCalendar, RecordsSurviveEncoding) {
   PersonCalendar c;
   c.Upsert(Block("2026-10-20T13:00:00Z", "2026-10-20T15:00:00Z", kWeekly), At("2026-10-01T00:00:00Z"), 1);
