@@ -74,47 +74,70 @@ Timestamp AtLocalTime(const LocalDate& date, int minutes, std::string_view timez
          kMillisPerSecond;
 }
 
-std::vector<Instance> Expand(const Recurrence& recurrence, Timestamp from, Timestamp to) {
-  std::vector<Instance> out;
-  if (from >= to) return out;
-  icaltimezone* zone = Zone(recurrence.timezone);
-  auto keep = [&](Timestamp start, const icaltimetype& local) {
-    if (start < from || start >= to) return;
-    if (std::find(recurrence.exdates.begin(), recurrence.exdates.end(), start) !=
-        recurrence.exdates.end()) {
-      return;
-    }
-    out.push_back({start, {local.year, local.month, local.day}});
-  };
-  const icaltimetype dtstart =
-      icaltime_from_timet_with_zone(Seconds(recurrence.dtstart), 0, zone);
-  const RuleParse parsed = Parse(recurrence.rule);
-  if (!parsed.ok) {
-    keep(recurrence.dtstart, dtstart);
-    return out;
+struct Expansion::Iterator {
+  icalrecur_iterator* it = nullptr;
+  icaltimezone* zone = nullptr;
+  ~Iterator() {
+    if (it) icalrecur_iterator_free(it);
   }
-  icalrecur_iterator* it = icalrecur_iterator_new(parsed.rule, dtstart);
-  if (!it) {
-    keep(recurrence.dtstart, dtstart);
-    return out;
-  }
+};
+
+Expansion::Expansion(Recurrence recurrence)
+    : recurrence_(std::move(recurrence)), expanded_to_(recurrence_.dtstart) {
+  icaltimezone* zone = Zone(recurrence_.timezone);
+  const icaltimetype dtstart = icaltime_from_timet_with_zone(Seconds(recurrence_.dtstart), 0, zone);
   // RFC 5545: dtstart is always the first instance and counts toward COUNT, whether or not it
   // matches the rule (libical yields it first but may not count it).
-  keep(recurrence.dtstart, dtstart);
-  const int count = parsed.rule.count;
-  int instances = 1;
-  for (int step = 0; step < kMaxSteps && (count <= 0 || instances < count); ++step) {
-    const icaltimetype next = icalrecur_iterator_next(it);
-    if (icaltime_is_null_time(next)) break;
+  instances_.push_back({recurrence_.dtstart, {dtstart.year, dtstart.month, dtstart.day}});
+  instances_seen_ = 1;
+  expanded_to_ = recurrence_.dtstart + 1;
+  const RuleParse parsed = Parse(recurrence_.rule);
+  if (!parsed.ok) return;
+  count_ = parsed.rule.count;
+  if (count_ == 1) return;
+  auto iterator = std::make_unique<Iterator>();
+  iterator->zone = zone;
+  iterator->it = icalrecur_iterator_new(parsed.rule, dtstart);
+  if (iterator->it) iterator_ = std::move(iterator);
+}
+
+Expansion::~Expansion() = default;
+
+void Expansion::ExtendTo(Timestamp to) {
+  for (int step = 0; iterator_ && expanded_to_ < to && step < kMaxSteps; ++step) {
+    const icaltimetype next = icalrecur_iterator_next(iterator_->it);
+    if (icaltime_is_null_time(next)) {
+      iterator_.reset();
+      break;
+    }
     const Timestamp start =
-        static_cast<Timestamp>(icaltime_as_timet_with_zone(next, zone)) * kMillisPerSecond;
-    if (start >= to) break;
-    if (start <= recurrence.dtstart) continue;
-    ++instances;
-    keep(start, next);
+        static_cast<Timestamp>(icaltime_as_timet_with_zone(next, iterator_->zone)) * kMillisPerSecond;
+    if (start <= recurrence_.dtstart) continue;
+    instances_.push_back({start, {next.year, next.month, next.day}});
+    expanded_to_ = start + 1;
+    if (count_ > 0 && ++instances_seen_ >= count_) iterator_.reset();
   }
-  icalrecur_iterator_free(it);
+  if (!iterator_) expanded_to_ = INT64_MAX;
+}
+
+std::vector<Instance> Expansion::Window(Timestamp from, Timestamp to) {
+  std::vector<Instance> out;
+  if (from >= to) return out;
+  ExtendTo(to);
+  auto it = std::lower_bound(instances_.begin(), instances_.end(), from,
+                             [](const Instance& i, Timestamp t) { return i.start < t; });
+  for (; it != instances_.end() && it->start < to; ++it) {
+    if (std::find(recurrence_.exdates.begin(), recurrence_.exdates.end(), it->start) !=
+        recurrence_.exdates.end()) {
+      continue;
+    }
+    out.push_back(*it);
+  }
   return out;
+}
+
+std::vector<Instance> Expand(const Recurrence& recurrence, Timestamp from, Timestamp to) {
+  return Expansion(recurrence).Window(from, to);
 }
 
 }  // namespace huntline::calendar

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,9 +42,33 @@ Status CheckRule(std::string_view rule);
 /// Whether `timezone` names a zone of the system's IANA database (`UTC` included).
 bool KnownTimeZone(std::string_view timezone);
 
-/// The instances of `recurrence` that start in `[from, to)`, in order, minus its exdates. Never
-/// expands past `to`: an infinite series costs only the window asked for. An unknown zone is
-/// taken as UTC; an unparseable rule yields just `dtstart`.
+/// The instances of one recurrence, expanded once and extended on demand: asking again for a
+/// window of a long-running series costs a lookup, not a re-expansion (libical's iterator, which
+/// this owns, is slow). Never expands past the latest window asked for. An unknown zone is taken
+/// as UTC; an unparseable rule yields just `dtstart`. Not thread-safe; not copyable.
+class Expansion {
+ public:
+  explicit Expansion(Recurrence recurrence);
+  ~Expansion();
+  Expansion(const Expansion&) = delete;
+  Expansion& operator=(const Expansion&) = delete;
+
+  /// The instances that start in `[from, to)`, in order, minus the exdates.
+  std::vector<Instance> Window(Timestamp from, Timestamp to);
+
+ private:
+  struct Iterator;
+  void ExtendTo(Timestamp to);
+
+  Recurrence recurrence_;
+  std::unique_ptr<Iterator> iterator_;  // null once the rule has no more instances
+  std::vector<Instance> instances_;     // every instance before expanded_to_, exdates included
+  Timestamp expanded_to_;
+  int count_ = 0;      // the rule's COUNT (0: none)
+  int instances_seen_ = 0;
+};
+
+/// The instances of `recurrence` that start in `[from, to)` (a one-off Expansion).
 std::vector<Instance> Expand(const Recurrence& recurrence, Timestamp from, Timestamp to);
 
 /// The local date of `t` in `timezone` (UTC when unknown).

@@ -26,7 +26,8 @@ struct Expanded {
 };
 
 Expanded ExpandVersion(const ingest::CalendarEventUpserted& v, std::string_view owner_timezone,
-                       const std::vector<std::pair<Timestamp, Timestamp>>& windows) {
+                       const std::vector<std::pair<Timestamp, Timestamp>>& windows,
+                       ExpansionCache& cache) {
   Expanded out{&v, {}, {}};
   const Timestamp length = v.end - v.start;
   if (!v.rrule) {
@@ -35,10 +36,15 @@ Expanded ExpandVersion(const ingest::CalendarEventUpserted& v, std::string_view 
     return out;
   }
   const std::string tz(v.timezone ? *v.timezone : std::string(owner_timezone));
-  const calendar::Recurrence recurrence{*v.rrule, v.start, tz, v.exdates};
+  std::string key = *v.rrule + '\x1f' + std::to_string(v.start) + '\x1f' + tz;
+  for (Timestamp t : v.exdates) key += '\x1f' + std::to_string(t);
+  auto& expansion = cache[key];
+  if (!expansion) {
+    expansion = std::make_unique<calendar::Expansion>(calendar::Recurrence{*v.rrule, v.start, tz, v.exdates});
+  }
   std::map<Timestamp, calendar::LocalDate> instances;
   for (const auto& [from, to] : windows) {
-    for (const auto& i : calendar::Expand(recurrence, from, to)) instances.emplace(i.start, i.date);
+    for (const auto& i : expansion->Window(from, to)) instances.emplace(i.start, i.date);
   }
   calendar::LocalDate previous_date{};
   int order = 0;
@@ -152,6 +158,17 @@ std::vector<Occurrence> PersonCalendar::Occurrences(std::string_view owner,
                                                     Timestamp from, Timestamp to) const {
   std::vector<Occurrence> out;
   for (const auto& [id, entity] : entities_) {
+    // Most entities are single meetings far from the window: skip them before any work.
+    bool single_and_away = true;
+    for (const auto& a : entity.actions) {
+      if (!a.version) continue;
+      if (a.version->rrule || a.original_start ||
+          (a.version->start < to && a.version->end > from)) {
+        single_and_away = false;
+        break;
+      }
+    }
+    if (single_and_away) continue;
     // Windows to expand: the one asked for, and a day around each replaced occurrence (which
     // may have been moved far from where the series has it).
     std::vector<std::pair<Timestamp, Timestamp>> windows = {{from - kExpansionPad, to + kExpansionPad}};
@@ -166,7 +183,7 @@ std::vector<Occurrence> PersonCalendar::Occurrences(std::string_view owner,
     for (size_t i = 0; i < entity.actions.size(); ++i) {
       const auto& a = entity.actions[i];
       if (!a.version || a.original_start) continue;
-      expanded[i] = ExpandVersion(*a.version, owner_timezone, windows);
+      expanded[i] = ExpandVersion(*a.version, owner_timezone, windows, expansions_);
       for (const auto& [key, p] : expanded[i].placements) keys.insert(key);
       latest_series_version = &*a.version;
     }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,10 @@ struct OccurrenceKey {
   static OccurrenceKey Single() { return {{}, -1}; }
   auto operator<=>(const OccurrenceKey&) const = default;
 };
+
+/// Expansions of recurring versions, by rule, start, zone and exclusions: each series is
+/// expanded once as engine time moves on, not at every look.
+using ExpansionCache = std::map<std::string, std::unique_ptr<calendar::Expansion>, std::less<>>;
 
 /// One change to a calendar entity, in arrival order: an upsert (a version) or a cancellation.
 /// Occurrence-level changes (an event replacing one occurrence, a cancellation of one
@@ -117,6 +122,7 @@ class PersonCalendar {
   std::map<std::string, Task, std::less<>> tasks_;
   std::vector<std::string> dirty_entities_;
   std::vector<std::string> dirty_tasks_;
+  mutable ExpansionCache expansions_;  // derived, never persisted
 };
 
 }  // namespace huntline::processors

@@ -344,15 +344,16 @@ bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorCont
     const calendar::LocalDate since_date{static_cast<int>(CivilFromDays(policy.since).year),
                                          static_cast<int>(CivilFromDays(policy.since).month),
                                          static_cast<int>(CivilFromDays(policy.since).day)};
-    const calendar::Recurrence rule{policy.rule,
-                                    calendar::AtLocalTime(since_date, policy.start_minute, timezone),
-                                    timezone,
-                                    {}};
+    auto& expansion = person.policy_expansions[policy.name + '\x1f' + timezone];
+    if (!expansion) {
+      expansion = std::make_unique<calendar::Expansion>(calendar::Recurrence{
+          policy.rule, calendar::AtLocalTime(since_date, policy.start_minute, timezone), timezone, {}});
+    }
     const Timestamp length = static_cast<Timestamp>(policy.end_minute - policy.start_minute) *
                              kMillisPerMinute;
     calendar::LocalDate previous{};
     int order = 0;
-    for (const auto& instance : calendar::Expand(rule, from, to)) {
+    for (const auto& instance : expansion->Window(from, to)) {
       order = instance.date == previous ? order + 1 : 0;
       previous = instance.date;
       const Placement p{instance.start, instance.start + length, nullptr};

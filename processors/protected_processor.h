@@ -46,6 +46,8 @@ class ProtectedTimeProcessor : public Processor {
     PersonCalendar calendar;
     /// What this person adds to the upcoming-conflicts gauge now: (team, cause) → blocks.
     std::map<std::pair<std::string, Cause>, int> upcoming;
+    /// Team policies expanded in the person's zone (derived).
+    ExpansionCache policy_expansions;
   };
 
   /// Settles the person's occurrences whose settlement time is in (settle_after, now], marks
