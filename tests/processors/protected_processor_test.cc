@@ -219,6 +219,16 @@ TEST_F(ProtectedTime, MeetingTimeCountsByCounterpartAndLeader) {
   EXPECT_EQ(h_.Value("huntline_leader_meeting_seconds_total", {kTeam, "mgr", "customer"}), 3600);
 }
 
+TEST_F(ProtectedTime, AnAllDayOffsiteTakesTheWholeBlock) {
+  // An all-day event in New York (midnight to midnight local) covers the 09:00–11:00 block.
+  Upsert("2026-10-01T08:00:00Z", ProtectedBlock("2026-10-06T13:00:00Z", "2026-10-06T15:00:00Z"));
+  Upsert("2026-10-02T08:00:00Z", Event("rep", "offsite", "2026-10-06T04:00:00Z", "2026-10-07T04:00:00Z",
+                                       "events@partner.example", {"rep"}));
+  h_.AdvanceTo(At("2026-10-07T05:00:00Z"));
+  EXPECT_EQ(Lost("other_meeting"), 7200);
+  EXPECT_EQ(h_.Value("huntline_meeting_seconds_total", {kTeam, "rep", "external"}), 86400);
+}
+
 TEST_F(ProtectedTime, AMeetingSeriesCountsEachOccurrence) {
   auto weekly = Event("rep", "standup", "2026-10-05T13:00:00Z", "2026-10-05T13:15:00Z", "mgr", {"rep"});
   weekly.rrule = "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR";
