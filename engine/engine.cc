@@ -28,6 +28,8 @@ Engine::Engine(const processors::ProcessorRegistry& registry, const metrics::Cat
   for (auto kind : {ingest::TopicKind::kOrg, ingest::TopicKind::kCrm, ingest::TopicKind::kPeople}) {
     counters_[static_cast<size_t>(kind)] = &engine_metrics_.ForTopic(options_.topics.Of(kind));
   }
+  // Every reason is exposed from the start at 0, so rates and alerts see a series to work on.
+  for (std::string_view reason : ingest::kRejectReasonNames) engine_metrics_.DeadLetters(reason);
 }
 
 metrics::EngineMetrics::TopicCounters& Engine::CountersFor(ingest::TopicKind kind) {

@@ -240,6 +240,9 @@ void PipelineProcessor::Refresh(const std::string& opportunity_id, ProcessorCont
     const std::string& team = deal.team;
     const QuarterShare share{team, context.settings.fiscal.QuarterOf(d.close_date), Units(d.amount)};
     if (opp->open()) {
+      // A team with open deals shows its slipped and stale counts, 0 included, from the start.
+      shard.Ref(families_.slipped, {team});
+      shard.Ref(families_.stale, {team});
       const std::string_view band = StageBand(d.stage);
       const std::string_view origin = OriginName(d.origin);
       AddGauge(deal, shard, shard.Ref(families_.open_amount, {team, band, origin}), share.units);
