@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Huntline on one Debian 12 machine.
 #
-#   ./deploy/local.sh demo    install what is missing, build, run the embedded demo
+#   ./deploy/local.sh demo    install what is missing, build, run the embedded demo (and a
+#                             Prometheus with Huntline's rules scraping it, on :9090)
 #   ./deploy/local.sh test    install what is missing, build, run every test
 #   ./deploy/local.sh install only install (Debian packages, the Kafka broker's jars)
 #   ./deploy/local.sh build   only build (release preset)
@@ -76,6 +77,23 @@ run_tests() {
   HUNTLINE_BIN="$ROOT/build/ci/app/huntline" /usr/bin/python3 -m pytest -q "$ROOT/tests/e2e"
 }
 
+# The demo engine, and Debian's Prometheus scraping it with Huntline's rules loaded, so the
+# rules evaluate and alerts fire (http://127.0.0.1:9090/alerts).
+demo() {
+  local prom_dir="$HUNTLINE_CACHE/demo-prometheus" prom_port=${HUNTLINE_PROMETHEUS_PORT:-9090}
+  rm -rf "$prom_dir"
+  mkdir -p "$prom_dir"
+  cp "$ROOT/deploy/prometheus/prometheus.yml" "$ROOT/deploy/prometheus/huntline-rules.yml" "$prom_dir/"
+  sed -i "s/scrape_interval: 15s/scrape_interval: 5s/; s/evaluation_interval: 15s/evaluation_interval: 5s/" \
+    "$prom_dir/prometheus.yml"
+  prometheus --config.file="$prom_dir/prometheus.yml" --storage.tsdb.path="$prom_dir/tsdb" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$prom_dir/prometheus.log" 2>&1 &
+  DEMO_PROMETHEUS_PID=$!
+  trap 'kill "$DEMO_PROMETHEUS_PID" 2>/dev/null || true' EXIT
+  log "Prometheus with Huntline's rules: http://127.0.0.1:$prom_port/alerts (log: $prom_dir/prometheus.log)"
+  "$ROOT/build/release/app/huntline" demo "$@"
+}
+
 cmd=${1:-}
 case "$cmd" in
   install) install ;;
@@ -85,10 +103,10 @@ case "$cmd" in
     install
     build release
     shift
-    exec "$ROOT/build/release/app/huntline" demo "$@"
+    demo "$@"
     ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
