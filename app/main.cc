@@ -89,6 +89,9 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--config", replay_config,
                          "Configuration file: its fiscal year and thresholds apply");
   replay_cmd->add_flag("--include-zero", replay.include_zero, "Also write series whose value is 0");
+  replay_cmd->add_option("--history-dir", replay.history_dir,
+                         "Keep the daily history for `huntline report` in this RocksDB directory "
+                         "(replaced)");
   replay_cmd->add_flag("--engine-metrics", replay.include_engine_metrics,
                        "Also write the engine's own metrics");
 

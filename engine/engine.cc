@@ -4,6 +4,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "metrics/history.h"
+
 namespace huntline::engine {
 namespace {
 
@@ -156,9 +158,26 @@ std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMe
 
 void Engine::AdvanceTime(Timestamp now) {
   if (now <= now_) return;
+  // A day of engine time ended: its figures, before anything of the next day moves them.
+  if (options_.history && now_ != kNoTime && DayOf(now) > DayOf(now_)) QueueHistory(DayOf(now_));
   now_ = now;
   engine_metrics_.engine_time().Set(static_cast<double>(now_) / 1000.0);
   for (auto& [key, task] : tasks_) task->AdvanceTo(now_, org_, options_.settings);
+}
+
+void Engine::RecordHistoryNow() {
+  if (options_.history && now_ != kNoTime) QueueHistory(DayOf(now_));
+}
+
+void Engine::QueueHistory(Day day) {
+  using metrics::History;
+  for (const auto& [key, task] : tasks_) {
+    history_puts_.push_back(History::Encode(catalog_, task->shard(), day, task->prefix()));
+    history_deletes_.push_back(History::KeyOf(day - History::kRetentionDays, task->prefix()));
+  }
+  if (org_figures_) org_figures_->Refresh(org_, global_shard_);
+  history_puts_.push_back(History::Encode(catalog_, global_shard_, day, "global/"));
+  history_deletes_.push_back(History::KeyOf(day - History::kRetentionDays, "global/"));
 }
 
 Status Engine::Commit(bool publish) {
@@ -172,6 +191,10 @@ Status Engine::Commit(bool publish) {
       task->DiscardChanges();
     }
   }
+  for (const auto& key : history_deletes_) batch.Delete(key);
+  for (const auto& [key, value] : history_puts_) batch.Put(key, value);
+  history_deletes_.clear();
+  history_puts_.clear();
   if (!batch.empty()) {
     const auto start = std::chrono::steady_clock::now();
     if (Status s = store_.Write(batch); !s.ok()) return s;

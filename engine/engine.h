@@ -51,6 +51,8 @@ class Engine {
     std::function<Timestamp(ingest::TopicKind, int32_t, int64_t, Timestamp)> event_clock;
     /// How producers partition the input topics by key (see processors::Partitioning).
     KeyPartitioner partitioner = KeyPartitioner::kMurmur2;
+    /// Keep the daily history reports are made from (History), written with each commit.
+    bool history = true;
   };
 
   Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,
@@ -78,6 +80,10 @@ class Engine {
   void AdvanceTime(Timestamp now);
   Timestamp now() const { return now_; }
 
+  /// Records the figures as they stand now as today's history (a replay's last, partial day);
+  /// written by the next Commit().
+  void RecordHistoryNow();
+
   /// Makes everything handled so far durable (dead letters first, then state and offsets in one
   /// RocksDB batch) and, unless told not to, publishes the metric snapshot.
   Status Commit(bool publish = true);
@@ -95,6 +101,7 @@ class Engine {
   metrics::EventResult Apply(ingest::TopicKind kind, int32_t partition);
   metrics::EngineMetrics::TopicCounters& CountersFor(ingest::TopicKind kind);
   void PublishSnapshot();
+  void QueueHistory(Day day);
 
   const processors::ProcessorRegistry& registry_;
   const metrics::Catalog& catalog_;
@@ -114,6 +121,8 @@ class Engine {
   std::array<metrics::EngineMetrics::TopicCounters*, 3> counters_{};
   Timestamp now_ = kNoTime;
   Status sink_error_ = Status::Ok();
+  std::vector<std::pair<std::string, std::string>> history_puts_;  // written by the next Commit
+  std::vector<std::string> history_deletes_;
 };
 
 }  // namespace huntline::engine

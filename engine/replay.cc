@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "engine/engine.h"
@@ -45,7 +46,16 @@ Result<ReplaySummary> Replay(const ReplayOptions& options) {
   metrics::Catalog catalog;
   processors::ProcessorRegistry registry(catalog);
   processors::RegisterAllProcessors(registry);
-  storage::NullKvStore store;  // a replay never restarts: its state lives in the tasks
+  // A replay never restarts: its state lives in the tasks. Only the history may be kept.
+  std::unique_ptr<storage::KvStore> store = std::make_unique<storage::NullKvStore>();
+  if (options.history_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(*options.history_dir, ec);
+    std::filesystem::create_directories(*options.history_dir, ec);
+    auto rocks = storage::OpenRocksDb(*options.history_dir);
+    if (!rocks.ok()) return rocks.status();
+    store = std::move(rocks).value();
+  }
   metrics::EngineMetrics engine_metrics(HUNTLINE_VERSION);
   metrics::ExpositionOptions exposition;
   exposition.omit_zero = !options.include_zero;
@@ -53,7 +63,8 @@ Result<ReplaySummary> Replay(const ReplayOptions& options) {
   Engine::Options engine_options;
   engine_options.settings = options.settings;
   engine_options.durable = false;
-  Engine engine(registry, catalog, store, *dead_letters, engine_metrics, published, engine_options);
+  engine_options.history = options.history_dir.has_value();
+  Engine engine(registry, catalog, *store, *dead_letters, engine_metrics, published, engine_options);
 
   ReplaySummary summary;
   const std::string topic = "file:" + options.input;
@@ -79,6 +90,7 @@ Result<ReplaySummary> Replay(const ReplayOptions& options) {
     }
   }
   if (options.as_of) engine.AdvanceTime(*options.as_of);
+  engine.RecordHistoryNow();  // the last day, as far as the input goes
   if (Status s = engine.Commit(); !s.ok()) return s;
 
   auto families = metrics::ToFamilies(catalog, *published.Current(), exposition);

@@ -20,6 +20,8 @@ struct ReplayOptions {
   bool include_zero = false;
   /// Also write the engine's own metrics (events by result, dead letters, …).
   bool include_engine_metrics = false;
+  /// Keep the daily history (for `huntline report`) in a RocksDB directory, replaced if it exists.
+  std::optional<std::string> history_dir;
 };
 
 struct ReplaySummary {

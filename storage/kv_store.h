@@ -80,6 +80,9 @@ struct RocksOptions {
   /// fsync each batch. Off by default: a process crash loses nothing written without it (the
   /// WAL is in the OS page cache); only a machine crash can.
   bool sync = false;
+  /// Open for reading only, beside a process that has it open for writing (`huntline report`
+  /// reading a running engine's state). Writes fail.
+  bool read_only = false;
 };
 
 /// Opens (creating if needed) a RocksDB database at `path`.

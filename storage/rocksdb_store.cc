@@ -68,11 +68,12 @@ class RocksKvStore : public KvStore {
 
 Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& path, RocksOptions options) {
   rocksdb::Options ro;
-  ro.create_if_missing = true;
+  ro.create_if_missing = !options.read_only;
   ro.IncreaseParallelism(2);
   ro.OptimizeLevelStyleCompaction();
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status s = rocksdb::DB::Open(ro, path, &raw);
+  const rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(ro, path, &raw)
+                                              : rocksdb::DB::Open(ro, path, &raw);
   if (!s.ok()) return Status::Error("cannot open state store at " + path + ": " + s.ToString());
   return std::unique_ptr<KvStore>(
       std::make_unique<RocksKvStore>(std::unique_ptr<rocksdb::DB>(raw), options));
