@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +15,7 @@
 #include "engine/kafka_runner.h"
 #include "engine/replay.h"
 #include "metrics/engine_metrics.h"
+#include "reports/report_command.h"
 
 namespace {
 
@@ -64,6 +66,32 @@ int RunReplay(const huntline::engine::ReplayOptions& options) {
   std::fprintf(stderr, "; engine time %s\n",
                s.engine_time == huntline::kNoTime ? "none"
                                                   : huntline::FormatRfc3339(s.engine_time).c_str());
+  return 0;
+}
+
+int RunReport(huntline::reports::ReportCommand command, const std::string& config_path,
+              std::optional<int> min_group_size, bool per_person) {
+  if (!config_path.empty()) {
+    auto config = huntline::engine::LoadConfig(config_path);
+    if (!config.ok()) {
+      std::cerr << "huntline report: " << config.status().message() << "\n";
+      return 2;
+    }
+    if (command.history_dir.empty()) command.history_dir = config->state_dir;
+    command.fiscal = config->settings.fiscal;
+    command.privacy.min_group_size = config->privacy.min_group_size;
+    command.privacy.per_person = config->privacy.per_person_reports;
+    if (!config->privacy.pseudonym_key.empty()) command.privacy.pseudonym_key = config->privacy.pseudonym_key;
+  }
+  if (min_group_size) command.privacy.min_group_size = *min_group_size;
+  if (per_person) command.privacy.per_person = true;
+  if (const char* chromium = std::getenv("HUNTLINE_CHROMIUM")) command.chromium = chromium;
+  auto written = huntline::reports::RunReport(command);
+  if (!written.ok()) {
+    std::cerr << "huntline report: " << written.status().message() << "\n";
+    return 1;
+  }
+  if (*written != "-") std::cerr << "huntline report: wrote " << *written << "\n";
   return 0;
 }
 
@@ -124,6 +152,27 @@ int main(int argc, char** argv) {
   gen_cmd->add_option("--teams", gen.teams, "Hunting teams (default: 3, or sized to --events)");
   gen_cmd->add_option("--seed", gen.seed, "Random seed");
 
+  huntline::reports::ReportCommand report;
+  std::string report_config;
+  std::optional<int> report_min_group;
+  bool report_per_person = false;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Write the quarterly prospecting-culture report from Huntline's daily history");
+  report_cmd->add_option("--quarter", report.quarter,
+                         "Fiscal quarter, e.g. FY2026-Q3 (default: the last complete one)");
+  report_cmd->add_option("--format", report.format, "html, pdf, json, csv or md")
+      ->check(CLI::IsMember({"html", "pdf", "json", "csv", "md"}));
+  report_cmd->add_option("--out", report.out,
+                         "Output file (default huntline-report-<quarter>.<format>; '-': stdout)");
+  report_cmd->add_option("--config", report_config,
+                         "Configuration of the `huntline run` whose state directory holds the "
+                         "history (also fiscal year and privacy settings)");
+  report_cmd->add_option("--history-dir", report.history_dir,
+                         "History directory (a `huntline replay --history-dir`, or a state directory)");
+  report_cmd->add_option("--min-group-size", report_min_group,
+                         "Name people only in groups at least this large (default 5)");
+  report_cmd->add_flag("--per-person", report_per_person, "Name people in groups of any size");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*run_cmd) return RunLive(config_path);
@@ -165,6 +214,9 @@ int main(int argc, char** argv) {
     return *out ? 0 : 1;
   }
 
+  if (*report_cmd) {
+    return RunReport(report, report_config, report_min_group, report_per_person);
+  }
   if (*replay_cmd) {
     if (!as_of.empty()) {
       auto t = huntline::ParseRfc3339(as_of);

@@ -20,11 +20,13 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # libraries (Debian 12)
   librdkafka-dev librocksdb-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev
-  libsimdjson-dev libcli11-dev libical-dev tzdata libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev libcli11-dev libical-dev tzdata libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   # real services for the end-to-end tests and the demo
   prometheus openjdk-17-jre-headless maven
   # test harness
   python3 python3-confluent-kafka python3-requests python3-pytest curl procps time
+  # reports: PDF through headless Chromium, its pages checked as PNG
+  chromium poppler-utils
 )
 
 log() { printf '\033[1m[huntline]\033[0m %s\n' "$*" >&2; }

@@ -202,7 +202,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   std::string error;
   Reader root(doc, "", &error);
   root.Only({"kafka", "topics", "state_dir", "listen", "batch", "publish_interval_ms",
-             "fiscal_year_start_month", "thresholds", "engine_time", "protected_time"});
+             "fiscal_year_start_month", "thresholds", "engine_time", "protected_time", "privacy"});
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
     r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest",
@@ -256,6 +256,13 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("target_touched_days", &c.settings.target_touched_days, 1, 36500);
     r.Int("target_engaged_days", &c.settings.target_engaged_days, 1, 36500);
     r.Int("stale_deal_days", &c.settings.stale_deal_days, 1, 36500);
+  }
+  if (const json* privacy = root.Object("privacy")) {
+    Reader r(*privacy, "privacy", &error);
+    r.Only({"min_group_size", "per_person_reports", "pseudonym_key"});
+    r.Int("min_group_size", &c.privacy.min_group_size, 1, 1000);
+    r.Bool("per_person_reports", &c.privacy.per_person_reports);
+    r.String("pseudonym_key", &c.privacy.pseudonym_key);
   }
   if (const json* protected_time = root.Object("protected_time")) {
     ReadProtectedTime(*protected_time, &c.settings, &error);

@@ -37,6 +37,13 @@ struct Config {
   /// Engine time T: the wall clock (false), or the latest event time seen (true), as a replay
   /// does; for reprocessing history and for accelerated simulations such as the demo.
   bool event_time = false;
+  /// Who reports may name (metrics.md, "Privacy").
+  struct Privacy {
+    int min_group_size = 5;
+    bool per_person_reports = false;
+    /// Non-empty: people appear in reports under a keyed pseudonym.
+    std::string pseudonym_key;
+  } privacy;
 };
 
 /// Reads and checks a configuration file; a bad one names the file and the field.
