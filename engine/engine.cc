@@ -158,9 +158,20 @@ std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMe
 
 void Engine::AdvanceTime(Timestamp now) {
   if (now <= now_) return;
-  // A day of engine time ended: its figures, before anything of the next day moves them.
-  if (options_.history && now_ != kNoTime && DayOf(now) > DayOf(now_)) QueueHistory(DayOf(now_));
-  now_ = now;
+  // Each day of engine time that ends on the way is recorded as it stood at its last instant:
+  // time moves to it first, so whatever was due that day (a deal going stale, a block
+  // settling) is in the day's figures.
+  while (options_.history && now_ != kNoTime && DayOf(now) > DayOf(now_)) {
+    const Timestamp last_instant = StartOfDay(DayOf(now_) + 1) - 1;
+    if (last_instant > now_) {
+      now_ = last_instant;
+      for (auto& [key, task] : tasks_) task->AdvanceTo(now_, org_, options_.settings);
+    }
+    QueueHistory(DayOf(now_));
+    now_ = last_instant + 1;
+    for (auto& [key, task] : tasks_) task->AdvanceTo(now_, org_, options_.settings);
+  }
+  now_ = std::max(now_, now);
   engine_metrics_.engine_time().Set(static_cast<double>(now_) / 1000.0);
   for (auto& [key, task] : tasks_) task->AdvanceTo(now_, org_, options_.settings);
 }
