@@ -45,7 +45,8 @@ Result<std::optional<int64_t>> Engine::Assign(ingest::TopicKind kind, int32_t pa
   if (it == tasks_.end()) {
     const processors::Partitioning partitioning{partition, partition_count, options_.partitioner};
     auto task = std::make_unique<Task>(options_.topics.Of(kind), partitioning, kind,
-                                       registry_.Create(kind), catalog_);
+                                       registry_.Create(kind), catalog_,
+                                       TaskOptions{options_.history, options_.event_time});
     if (Status s = task->Restore(store_); !s.ok()) {
       return Status::Error("restoring " + task->prefix() + ": " + s.message());
     }
@@ -158,34 +159,25 @@ std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMe
 
 void Engine::AdvanceTime(Timestamp now) {
   if (now <= now_) return;
-  // Each day of engine time that ends on the way is recorded as it stood at its last instant:
-  // time moves to it first, so whatever was due that day (a deal going stale, a block
-  // settling) is in the day's figures.
-  while (options_.history && now_ != kNoTime && DayOf(now) > DayOf(now_)) {
-    const Timestamp last_instant = StartOfDay(DayOf(now_) + 1) - 1;
-    if (last_instant > now_) {
-      now_ = last_instant;
-      for (auto& [key, task] : tasks_) task->AdvanceTo(now_, org_, options_.settings);
-    }
-    QueueHistory(DayOf(now_));
-    now_ = last_instant + 1;
-    for (auto& [key, task] : tasks_) task->AdvanceTo(now_, org_, options_.settings);
-  }
-  now_ = std::max(now_, now);
+  // The figures derived from the global tables, as they stood when each day ended.
+  if (options_.history && now_ != kNoTime && DayOf(now) > DayOf(now_)) QueueGlobalHistory(DayOf(now_));
+  now_ = now;
   engine_metrics_.engine_time().Set(static_cast<double>(now_) / 1000.0);
+  // Each task records its own days as its time crosses them.
   for (auto& [key, task] : tasks_) task->AdvanceTo(now_, org_, options_.settings);
 }
 
 void Engine::RecordHistoryNow() {
-  if (options_.history && now_ != kNoTime) QueueHistory(DayOf(now_));
+  if (!options_.history || now_ == kNoTime) return;
+  for (const auto& [key, task] : tasks_) {
+    history_puts_.push_back(metrics::History::Encode(catalog_, task->shard(), DayOf(task->now()),
+                                                     task->prefix()));
+  }
+  QueueGlobalHistory(DayOf(now_));
 }
 
-void Engine::QueueHistory(Day day) {
+void Engine::QueueGlobalHistory(Day day) {
   using metrics::History;
-  for (const auto& [key, task] : tasks_) {
-    history_puts_.push_back(History::Encode(catalog_, task->shard(), day, task->prefix()));
-    history_deletes_.push_back(History::KeyOf(day - History::kRetentionDays, task->prefix()));
-  }
   if (org_figures_) org_figures_->Refresh(org_, global_shard_);
   history_puts_.push_back(History::Encode(catalog_, global_shard_, day, "global/"));
   history_deletes_.push_back(History::KeyOf(day - History::kRetentionDays, "global/"));
@@ -199,6 +191,7 @@ Status Engine::Commit(bool publish) {
     if (options_.durable) {
       task->Flush(batch);
     } else {
+      task->FlushHistory(batch);
       task->DiscardChanges();
     }
   }

@@ -101,7 +101,7 @@ class Engine {
   metrics::EventResult Apply(ingest::TopicKind kind, int32_t partition);
   metrics::EngineMetrics::TopicCounters& CountersFor(ingest::TopicKind kind);
   void PublishSnapshot();
-  void QueueHistory(Day day);
+  void QueueGlobalHistory(Day day);
 
   const processors::ProcessorRegistry& registry_;
   const metrics::Catalog& catalog_;

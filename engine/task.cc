@@ -2,14 +2,16 @@
 
 #include <cstdio>
 
+#include "metrics/history.h"
 #include "storage/codec.h"
 
 namespace huntline::engine {
 
 Task::Task(std::string topic, processors::Partitioning partitioning, ingest::TopicKind kind,
            std::vector<std::unique_ptr<processors::Processor>> processors,
-           const metrics::Catalog& catalog)
+           const metrics::Catalog& catalog, TaskOptions options)
     : topic_(std::move(topic)),
+      options_(options),
       partitioning_(partitioning),
       kind_(kind),
       prefix_(PrefixOf(topic_, partitioning.partition)),
@@ -40,6 +42,7 @@ Status Task::Restore(storage::KvStore& store) {
       storage::Decoder r(value);
       seq_ = r.U64();
       watermark_ = r.I64();
+      if (!r.done()) restored_now_ = r.I64();  // records written before it was kept have none
     } else if (key.starts_with("crm/")) {
       fail(crm_.Restore(key.substr(4), value));
     } else if (key.starts_with("seen/")) {
@@ -101,6 +104,10 @@ metrics::EventResult Task::Handle(const ingest::Event& event, const processors::
 
 void Task::Resume(const processors::OrgTables& org, const processors::Settings& settings,
                   Timestamp now) {
+  // Time never goes back for a task: not behind where it was before a restart, nor, when
+  // engine time follows event time, behind its own latest event.
+  now = std::max(now, restored_now_);
+  if (options_.event_time) now = std::max(now, watermark_);
   now_ = now;
   auto context = Context(org, settings, now);
   for (auto& p : processors_) p->Resume(context);
@@ -115,9 +122,23 @@ void Task::OnOrgChange(const ingest::Event& event, const processors::OrgTables& 
 void Task::AdvanceTo(Timestamp now, const processors::OrgTables& org,
                      const processors::Settings& settings) {
   if (now <= now_) return;
-  now_ = now;
-  auto context = Context(org, settings, now);
-  for (auto& p : processors_) p->OnTime(context);
+  auto move_to = [&](Timestamp t) {
+    now_ = t;
+    meta_dirty_ = true;
+    auto context = Context(org, settings, t);
+    for (auto& p : processors_) p->OnTime(context);
+  };
+  // Each day that ends on the way is recorded as it stood at its last instant: whatever was due
+  // that day (a deal going stale, a block settling) is in it, nothing of the next day is.
+  while (options_.history && now_ != kNoTime && DayOf(now) > DayOf(now_)) {
+    const Day day = DayOf(now_);
+    const Timestamp last_instant = StartOfDay(day + 1) - 1;
+    if (last_instant > now_) move_to(last_instant);
+    history_.push_back(metrics::History::Encode(catalog_, shard_, day, prefix_));
+    history_.push_back({metrics::History::KeyOf(day - metrics::History::kRetentionDays, prefix_), ""});
+    move_to(last_instant + 1);
+  }
+  if (now > now_) move_to(now);
 }
 
 void Task::DiscardChanges() {
@@ -128,13 +149,25 @@ void Task::DiscardChanges() {
   for (auto& p : processors_) p->Flush([](std::string_view, std::string_view) {});
 }
 
+void Task::FlushHistory(storage::WriteBatch& batch) {
+  for (const auto& [key, value] : history_) {
+    if (value.empty()) {
+      batch.Delete(key);
+    } else {
+      batch.Put(key, value);
+    }
+  }
+  history_.clear();
+}
+
 void Task::Flush(storage::WriteBatch& batch) {
+  FlushHistory(batch);
   if (offset_dirty_ && next_offset_) {
     batch.Put(prefix_ + "offset", storage::Encoder().I64(*next_offset_).str());
     offset_dirty_ = false;
   }
   if (meta_dirty_) {
-    batch.Put(prefix_ + "meta", storage::Encoder().U64(seq_).I64(watermark_).str());
+    batch.Put(prefix_ + "meta", storage::Encoder().U64(seq_).I64(watermark_).I64(now_).str());
     meta_dirty_ = false;
   }
   if (!seen_dirty_.empty()) {

@@ -17,21 +17,30 @@
 
 namespace huntline::engine {
 
+struct TaskOptions {
+  /// Record the task's figures at each midnight of its time (metrics::History).
+  bool history = false;
+  /// Engine time follows event time: after a restart the task's time resumes at its own latest
+  /// event time (its watermark), not behind it.
+  bool event_time = false;
+};
+
 /// One input partition's share of the work: its processors, its CRM store, its share of every
 /// metric series, the events it has seen (for de-duplication), and the next input offset.
 /// Created by the Engine when the partition is assigned and destroyed when it is revoked; used on
 /// the processing thread only. Everything it holds is persisted under `prefix()`:
 ///
-///   <prefix>offset          next input offset        <prefix>meta        seq, watermark
+///   <prefix>offset          next input offset        <prefix>meta   seq, watermark, task time
 ///   <prefix>crm/<record>    CRM store records         <prefix>seen/<n>  (source, id)s of a commit
 ///   <prefix>m/<family>/<series key>  counters        <prefix>p/<processor>/<key>  processor state
+///   h/<day>/<prefix>         the task's figures at the end of each day (metrics::History)
 ///
 /// Gauges are not persisted: processors derive them again from their state in Resume().
 class Task {
  public:
   Task(std::string topic, processors::Partitioning partitioning, ingest::TopicKind kind,
        std::vector<std::unique_ptr<processors::Processor>> processors,
-       const metrics::Catalog& catalog);
+       const metrics::Catalog& catalog, TaskOptions options = {});
 
   static std::string PrefixOf(std::string_view topic, int32_t partition);
   const std::string& prefix() const { return prefix_; }
@@ -65,8 +74,10 @@ class Task {
   std::optional<int64_t> next_offset() const { return next_offset_; }
   Timestamp watermark() const { return watermark_; }
 
-  /// Adds everything changed since the last flush to `batch`.
+  /// Adds everything changed since the last flush to `batch`, the day records included.
   void Flush(storage::WriteBatch& batch);
+  /// Adds only the day records written since the last flush (a run that keeps no state).
+  void FlushHistory(storage::WriteBatch& batch);
   /// Forgets what changed, for a run that persists nothing (replay).
   void DiscardChanges();
 
@@ -78,6 +89,7 @@ class Task {
                                        const processors::Settings& settings, Timestamp now);
 
   std::string topic_;
+  TaskOptions options_;
   processors::Partitioning partitioning_;
   ingest::TopicKind kind_;
   std::string prefix_;
@@ -95,8 +107,10 @@ class Task {
   bool offset_dirty_ = false;
   uint64_t seq_ = 0;
   Timestamp watermark_ = kNoTime;
-  Timestamp now_ = kNoTime;  // derived: engine time or the partition's own, whichever is later
+  Timestamp now_ = kNoTime;  // engine time or the partition's own, whichever is later
+  Timestamp restored_now_ = kNoTime;
   bool meta_dirty_ = false;
+  std::vector<std::pair<std::string, std::string>> history_;  // day records not yet written
 };
 
 }  // namespace huntline::engine

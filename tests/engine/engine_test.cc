@@ -1,6 +1,8 @@
 #include "engine/engine.h"
+#include "metrics/history.h"
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -246,6 +248,26 @@ TEST(Engine, EveryFigureIsTheSameAfterACrashAndARestartFromTheStore) {
   }
   stream.Feed(h, committed, stream.messages.size());
   ASSERT_TRUE(h.engine.Commit().ok());
+
+  // The daily history too: every day's record of every task, as an uninterrupted run wrote it.
+  auto want_history = metrics::LoadHistory(reference_store);
+  auto got_history = metrics::LoadHistory(**store);
+  ASSERT_TRUE(want_history.ok() && got_history.ok());
+  EXPECT_GT(want_history->size(), 100u);
+  ASSERT_EQ(got_history->size(), want_history->size());
+  auto as_map = [](const metrics::History::Record& record) {
+    std::map<std::string, double> out;  // series order within a record is not significant
+    for (const auto& sample : record) out[sample.family + " " + sample.series] = sample.value;
+    return out;
+  };
+  for (const auto& [day, owners] : *want_history) {
+    ASSERT_TRUE(got_history->contains(day)) << FormatDate(day);
+    ASSERT_EQ(got_history->at(day).size(), owners.size()) << FormatDate(day);
+    for (const auto& [owner, record] : owners) {
+      ASSERT_TRUE(got_history->at(day).contains(owner)) << FormatDate(day) << " " << owner;
+      EXPECT_EQ(as_map(got_history->at(day).at(owner)), as_map(record)) << FormatDate(day) << " " << owner;
+    }
+  }
 
   const auto want = Figures(reference);
   const auto got = Figures(h);
