@@ -11,6 +11,7 @@
 
 #include "engine/config.h"
 #include "engine/demo.h"
+#include "engine/history_topic.h"
 #include "generator/generator.h"
 #include "engine/kafka_runner.h"
 #include "engine/replay.h"
@@ -70,12 +71,26 @@ int RunReplay(const huntline::engine::ReplayOptions& options) {
 }
 
 int RunReport(huntline::reports::ReportCommand command, const std::string& config_path,
-              std::optional<int> min_group_size, bool per_person) {
+              std::optional<int> min_group_size, bool per_person, bool from_kafka) {
+  if (from_kafka && config_path.empty()) {
+    std::cerr << "huntline report: --from-kafka needs --config (brokers and topics)\n";
+    return 2;
+  }
   if (!config_path.empty()) {
     auto config = huntline::engine::LoadConfig(config_path);
     if (!config.ok()) {
       std::cerr << "huntline report: " << config.status().message() << "\n";
       return 2;
+    }
+    if (from_kafka) {
+      auto properties = config->kafka.properties;
+      properties["bootstrap.servers"] = config->kafka.brokers;
+      auto days = huntline::engine::ReadHistoryTopic(properties, config->topics.history);
+      if (!days.ok()) {
+        std::cerr << "huntline report: " << days.status().message() << "\n";
+        return 1;
+      }
+      command.history = std::move(days).value();
     }
     if (command.history_dir.empty()) command.history_dir = config->state_dir;
     command.fiscal = config->settings.fiscal;
@@ -172,6 +187,10 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--min-group-size", report_min_group,
                          "Name people only in groups at least this large (default 5)");
   report_cmd->add_flag("--per-person", report_per_person, "Name people in groups of any size");
+  bool report_from_kafka = false;
+  report_cmd->add_flag("--from-kafka", report_from_kafka,
+                       "Read the history from the history topic of --config (complete when several "
+                       "instances share the partitions)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -215,7 +234,7 @@ int main(int argc, char** argv) {
   }
 
   if (*report_cmd) {
-    return RunReport(report, report_config, report_min_group, report_per_person);
+    return RunReport(report, report_config, report_min_group, report_per_person, report_from_kafka);
   }
   if (*replay_cmd) {
     if (!as_of.empty()) {

@@ -222,10 +222,11 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   }
   if (const json* topics = root.Object("topics")) {
     Reader r(*topics, "topics", &error);
-    r.Only({"org", "crm", "people"});
+    r.Only({"org", "crm", "people", "history"});
     r.String("org", &c.topics.org);
     r.String("crm", &c.topics.crm);
     r.String("people", &c.topics.people);
+    r.String("history", &c.topics.history);
   }
   root.String("state_dir", &c.state_dir);
   root.String("listen", &c.listen);

@@ -170,8 +170,8 @@ void Engine::AdvanceTime(Timestamp now) {
 void Engine::RecordHistoryNow() {
   if (!options_.history || now_ == kNoTime) return;
   for (const auto& [key, task] : tasks_) {
-    history_puts_.push_back(metrics::History::Encode(catalog_, task->shard(), DayOf(task->now()),
-                                                     task->prefix()));
+    history_.push_back(metrics::History::Encode(catalog_, task->shard(), DayOf(task->now()),
+                                                task->prefix()));
   }
   QueueGlobalHistory(DayOf(now_));
 }
@@ -179,26 +179,40 @@ void Engine::RecordHistoryNow() {
 void Engine::QueueGlobalHistory(Day day) {
   using metrics::History;
   if (org_figures_) org_figures_->Refresh(org_, global_shard_);
-  history_puts_.push_back(History::Encode(catalog_, global_shard_, day, "global/"));
-  history_deletes_.push_back(History::KeyOf(day - History::kRetentionDays, "global/"));
+  history_.push_back(History::Encode(catalog_, global_shard_, day, "global/"));
+  history_.push_back({History::KeyOf(day - History::kRetentionDays, "global/"), ""});
 }
 
 Status Engine::Commit(bool publish) {
   if (!sink_error_.ok()) return sink_error_;
   if (Status s = dead_letters_.Flush(); !s.ok()) return s;
   storage::WriteBatch batch;
+  // The day records, sent to the history topic before the state that made them is stored: a
+  // crash in between sends them again, the same.
+  for (auto& [key, task] : tasks_) {
+    for (auto& record : task->TakeHistory()) history_.push_back(std::move(record));
+  }
+  if (options_.history_sink && !history_.empty()) {
+    for (const auto& [key, value] : history_) {
+      if (Status s = options_.history_sink->Send(key, value); !s.ok()) return s;
+    }
+    if (Status s = options_.history_sink->Flush(); !s.ok()) return s;
+  }
+  for (const auto& [key, value] : history_) {
+    if (value.empty()) {
+      batch.Delete(key);
+    } else {
+      batch.Put(key, value);
+    }
+  }
+  history_.clear();
   for (auto& [key, task] : tasks_) {
     if (options_.durable) {
       task->Flush(batch);
     } else {
-      task->FlushHistory(batch);
       task->DiscardChanges();
     }
   }
-  for (const auto& key : history_deletes_) batch.Delete(key);
-  for (const auto& [key, value] : history_puts_) batch.Put(key, value);
-  history_deletes_.clear();
-  history_puts_.clear();
   if (!batch.empty()) {
     const auto start = std::chrono::steady_clock::now();
     if (Status s = store_.Write(batch); !s.ok()) return s;

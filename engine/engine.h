@@ -12,6 +12,7 @@
 #include "ingest/dead_letter.h"
 #include "ingest/decoder.h"
 #include "metrics/engine_metrics.h"
+#include "metrics/history.h"
 #include "metrics/published.h"
 #include "processors/org_tables.h"
 #include "processors/processor.h"
@@ -25,6 +26,8 @@ struct Topics {
   std::string org = "huntline.org";
   std::string crm = "huntline.crm";
   std::string people = "huntline.people";
+  /// Output: the daily history, for reports (compacted).
+  std::string history = "huntline.history";
   const std::string& Of(ingest::TopicKind kind) const {
     return kind == ingest::TopicKind::kOrg ? org : kind == ingest::TopicKind::kCrm ? crm : people;
   }
@@ -51,8 +54,10 @@ class Engine {
     std::function<Timestamp(ingest::TopicKind, int32_t, int64_t, Timestamp)> event_clock;
     /// How producers partition the input topics by key (see processors::Partitioning).
     KeyPartitioner partitioner = KeyPartitioner::kMurmur2;
-    /// Keep the daily history reports are made from (History), written with each commit.
+    /// Keep the daily history reports are made from (metrics::History), written with each commit.
     bool history = true;
+    /// Also send the history there, before the commit that stores it (may be null).
+    metrics::HistorySink* history_sink = nullptr;
   };
 
   Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,
@@ -121,8 +126,8 @@ class Engine {
   std::array<metrics::EngineMetrics::TopicCounters*, 3> counters_{};
   Timestamp now_ = kNoTime;
   Status sink_error_ = Status::Ok();
-  std::vector<std::pair<std::string, std::string>> history_puts_;  // written by the next Commit
-  std::vector<std::string> history_deletes_;
+  /// Global day records for the next Commit, as (key, value); an empty value deletes the key.
+  std::vector<std::pair<std::string, std::string>> history_;
 };
 
 }  // namespace huntline::engine

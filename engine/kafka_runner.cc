@@ -1,6 +1,7 @@
 #include "engine/kafka_runner.h"
 
 #include "engine/event_clock.h"
+#include "engine/history_topic.h"
 
 #include <chrono>
 #include <filesystem>
@@ -375,6 +376,9 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
       ingest::KafkaDeadLetterSink::Create(producer_properties, config.kafka.dead_letter_topic);
   if (!dead_letters.ok()) return dead_letters.status();
 
+  auto history_topic = HistoryTopicWriter::Create(producer_properties, config.topics.history);
+  if (!history_topic.ok()) return history_topic.status();
+
   metrics::Catalog catalog;
   processors::ProcessorRegistry registry(catalog);
   processors::RegisterAllProcessors(registry);
@@ -393,6 +397,7 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.live = true;
   options.partitioner = config.kafka.key_partitioner;
   options.event_time = config.event_time;
+  options.history_sink = history_topic->get();
   // With event time, each partition with messages still to read holds engine time back: a
   // partition consumed after another must not find its blocks and meetings already settled.
   EventClock clock;

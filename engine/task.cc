@@ -149,19 +149,13 @@ void Task::DiscardChanges() {
   for (auto& p : processors_) p->Flush([](std::string_view, std::string_view) {});
 }
 
-void Task::FlushHistory(storage::WriteBatch& batch) {
-  for (const auto& [key, value] : history_) {
-    if (value.empty()) {
-      batch.Delete(key);
-    } else {
-      batch.Put(key, value);
-    }
-  }
-  history_.clear();
+std::vector<std::pair<std::string, std::string>> Task::TakeHistory() {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.swap(history_);
+  return out;
 }
 
 void Task::Flush(storage::WriteBatch& batch) {
-  FlushHistory(batch);
   if (offset_dirty_ && next_offset_) {
     batch.Put(prefix_ + "offset", storage::Encoder().I64(*next_offset_).str());
     offset_dirty_ = false;

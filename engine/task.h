@@ -74,10 +74,10 @@ class Task {
   std::optional<int64_t> next_offset() const { return next_offset_; }
   Timestamp watermark() const { return watermark_; }
 
-  /// Adds everything changed since the last flush to `batch`, the day records included.
+  /// Adds everything changed since the last flush to `batch`.
   void Flush(storage::WriteBatch& batch);
-  /// Adds only the day records written since the last flush (a run that keeps no state).
-  void FlushHistory(storage::WriteBatch& batch);
+  /// The day records made since the last call, as (key, value); an empty value deletes the key.
+  std::vector<std::pair<std::string, std::string>> TakeHistory();
   /// Forgets what changed, for a run that persists nothing (replay).
   void DiscardChanges();
 

@@ -44,6 +44,17 @@ class History {
   static Result<Record> Decode(std::string_view value);
 };
 
+/// Where history records go besides the store: a compacted topic, so that a report sees the days
+/// of every partition whichever instance owned it. Called on the processing thread.
+class HistorySink {
+ public:
+  virtual ~HistorySink() = default;
+  /// Queues one record (History keys and values); an empty value deletes the key.
+  virtual Status Send(const std::string& key, const std::string& value) = 0;
+  /// Returns once every record sent is stored.
+  virtual Status Flush() = 0;
+};
+
 /// Every history record of a store, by day, then owner. Reads the whole `h/` range.
 Result<std::map<Day, std::map<std::string, History::Record>>> LoadHistory(storage::KvStore& store);
 

@@ -77,22 +77,29 @@ Result<std::string> RunReport(const ReportCommand& command) {
   if (!kFormats.contains(command.format)) {
     return Status::Error("--format: must be html, pdf, json, csv or md");
   }
-  if (command.history_dir.empty() || !fs::exists(command.history_dir)) {
-    return Status::Error("no history at \"" + command.history_dir +
-                         "\": give a `huntline run` state directory (--config) or a "
-                         "`huntline replay --history-dir` directory (--history-dir)");
+  std::map<Day, std::map<std::string, metrics::History::Record>> days;
+  if (command.history) {
+    days = *command.history;
+  } else {
+    if (command.history_dir.empty() || !fs::exists(command.history_dir)) {
+      return Status::Error("no history at \"" + command.history_dir +
+                           "\": give a `huntline run` state directory (--config), its history "
+                           "topic (--config --from-kafka) or a `huntline replay --history-dir` "
+                           "directory (--history-dir)");
+    }
+    storage::RocksOptions read_only;
+    read_only.read_only = true;
+    auto store = storage::OpenRocksDb(command.history_dir, read_only);
+    if (!store.ok()) return store.status();
+    auto loaded = metrics::LoadHistory(**store);
+    if (!loaded.ok()) return loaded.status();
+    days = std::move(loaded).value();
   }
-  storage::RocksOptions read_only;
-  read_only.read_only = true;
-  auto store = storage::OpenRocksDb(command.history_dir, read_only);
-  if (!store.ok()) return store.status();
-  auto days = metrics::LoadHistory(**store);
-  if (!days.ok()) return days.status();
 
   metrics::Catalog catalog;
   processors::ProcessorRegistry registry(catalog);
   processors::RegisterAllProcessors(registry);
-  HistoryView history(catalog, std::move(days).value());
+  HistoryView history(catalog, std::move(days));
 
   ReportOptions options;
   options.fiscal = command.fiscal;

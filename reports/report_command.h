@@ -1,9 +1,11 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
 #include "common/status.h"
+#include "metrics/history.h"
 #include "reports/quarter_report.h"
 
 namespace huntline::reports {
@@ -23,6 +25,8 @@ struct ReportCommand {
   PrivacyOptions privacy;
   /// The Chromium used for PDF (headless).
   std::string chromium = "chromium";
+  /// History already read (from the history topic); when set, history_dir is not used.
+  std::optional<std::map<Day, std::map<std::string, metrics::History::Record>>> history;
 };
 
 /// Builds and writes the report; returns the path written (or "-").

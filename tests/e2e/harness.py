@@ -80,10 +80,12 @@ def kafka_broker(workdir):
         yield bootstrap
 
 
-def create_topics(bootstrap, partitions):
+def create_topics(bootstrap, partitions, compacted=()):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     futures = admin.create_topics(
-        [NewTopic(name, num_partitions=n, replication_factor=1) for name, n in partitions.items()])
+        [NewTopic(name, num_partitions=n, replication_factor=1,
+                  config={"cleanup.policy": "compact"} if name in compacted else {})
+         for name, n in partitions.items()])
     for future in futures.values():
         future.result(timeout=30)
 
@@ -152,7 +154,8 @@ def write_config(path, bootstrap, topics, state_dir, listen, group="huntline", e
     config = {
         "kafka": {"brokers": bootstrap, "group_id": group, "dead_letter_topic": topics["dead_letter"],
                   "properties": {"session.timeout.ms": "10000"}},
-        "topics": {"org": topics["org"], "crm": topics["crm"], "people": topics["people"]},
+        "topics": {"org": topics["org"], "crm": topics["crm"], "people": topics["people"],
+                   "history": topics["history"]},
         "state_dir": str(state_dir),
         "listen": listen,
         "batch": {"max_events": 5000, "max_wait_ms": 100},

@@ -63,8 +63,16 @@ def events():
     s.deal("2026-08-10T10:00:00Z", "O1", "A2", "rep", "closed_won", 50000, "2026-08-15",
            "2026-05-20T10:00:00Z", "seller_sourced")
 
-    # FY2026-Q4: engine time passes the end of Q3.
-    s.activity("2026-10-02T10:00:00Z", "rep", "no_response", account="A1")
+    # FY2026-Q4: engine time passes the end of Q3 — on every key, so that each partition (and
+    # each instance, when several share them) sees its clock pass it too.
+    for account in ("A1", "A2", "C1"):
+        s.activity("2026-10-02T10:00:00Z", "rep", "no_response", account=account)
+    for person in ("rep", "mgr"):
+        s.add("calendar.event.upserted", "2026-10-02T11:00:00Z",
+              {"calendar_id": person, "event_id": f"q4-{person}", "organizer": person,
+               "attendees": [{"id_or_email": person, "response": "accepted"}],
+               "start": "2026-10-09T13:00:00Z", "end": "2026-10-09T14:00:00Z", "show_as": "busy",
+               "protected": False})
     return s.events
 
 
