@@ -272,6 +272,10 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
                         c.topics.crm == c.topics.people)) {
     error = "topics: org, crm and people must be three different topics";
   }
+  if (error.empty() && (c.topics.history == c.topics.org || c.topics.history == c.topics.crm ||
+                        c.topics.history == c.topics.people)) {
+    error = "topics.history: must not be an input topic";
+  }
   if (!error.empty()) return Status::Error(origin + ": " + error);
   return c;
 }

@@ -172,6 +172,7 @@ TEST_F(ReplayTest, ABadConfigurationNamesTheField) {
             "kafka.key_partitioner: must be \"murmur2\" or \"crc32\""},
            {R"({"thresholds": {"cold_after_days": 0}})", "thresholds.cold_after_days: must be between"},
            {R"({"thresholds": {"stale_deal_days": "x"}})", "thresholds.stale_deal_days"},
+           {R"({"topics": {"history": "huntline.crm"}})", "topics.history: must not be an input topic"},
            // Protected time: lateness, company domains, team policies.
            {R"({"protected_time": {"allowed_lateness_minutes": -5}})",
             "protected_time.allowed_lateness_minutes: must be between 0 and 10080"},
