@@ -299,6 +299,18 @@ bool Generator::EmitDay(const Sink& sink) {
   auto at = [&](const Person& p, double local_hour) {
     return midnight + static_cast<Timestamp>((local_hour - p.utc_offset_hours) * kMillisPerHour);
   };
+  // A meeting `p` organizes with a contact of account `a`, booked at 08:00 the same day.
+  auto meeting_with = [&](const Person& p, const Acct& a, Timestamp start, Timestamp length,
+                          const std::string& title) {
+    s.Emit(ingest::TopicKind::kPeople, p.id, "calendar.event.upserted", at(p, 8.0),
+           {{"calendar_id", p.id}, {"event_id", "m-" + std::to_string(s.next_id)},
+            {"organizer", p.id},
+            {"attendees", json::array({{{"id_or_email", p.id}, {"response", "accepted"}},
+                                       {{"id_or_email", "contact1@" + a.domain},
+                                        {"response", "accepted"}}})},
+            {"start", FormatRfc3339(start)}, {"end", FormatRfc3339(start + length)},
+            {"show_as", "busy"}, {"protected", false}, {"title", title}});
+  };
   const Day quarter_end = StartOfDay(today) / kMillisPerDay + 45;
 
   s.open_opps_by_owner.clear();
@@ -524,14 +536,7 @@ bool Generator::EmitDay(const Sink& sink) {
         // Mostly afternoons; now and then booked into the seller's own block.
         const Timestamp start =
             block_day && s.Uniform() < 0.1 ? at(p, 10.0) : at(p, 13 + s.Int(0, 3));
-        s.Emit(ingest::TopicKind::kPeople, p.id, "calendar.event.upserted", at(p, 8.0),
-               {{"calendar_id", p.id}, {"event_id", "m-" + std::to_string(s.next_id)},
-                {"organizer", p.id},
-                {"attendees", json::array({{{"id_or_email", p.id}, {"response", "accepted"}},
-                                           {{"id_or_email", "contact1@" + a.domain},
-                                            {"response", "accepted"}}})},
-                {"start", FormatRfc3339(start)}, {"end", FormatRfc3339(start + 45 * kMillisPerMinute)},
-                {"show_as", "busy"}, {"protected", false}, {"title", "Call with " + a.id}});
+        meeting_with(p, a, start, 45 * kMillisPerMinute, "Call with " + a.id);
       }
     }
   }
@@ -545,14 +550,7 @@ bool Generator::EmitDay(const Sink& sink) {
       if (pool.empty()) continue;
       const Acct& a = s.accounts[s.Pick(pool)];
       const Timestamp start = at(p, 14 + s.Int(0, 2));
-      s.Emit(ingest::TopicKind::kPeople, p.id, "calendar.event.upserted", at(p, 8.0),
-             {{"calendar_id", p.id}, {"event_id", "m-" + std::to_string(s.next_id)},
-              {"organizer", p.id},
-              {"attendees", json::array({{{"id_or_email", p.id}, {"response", "accepted"}},
-                                         {{"id_or_email", "contact1@" + a.domain},
-                                          {"response", "accepted"}}})},
-              {"start", FormatRfc3339(start)}, {"end", FormatRfc3339(start + kMillisPerHour)},
-              {"show_as", "busy"}, {"protected", false}, {"title", "Meeting with " + a.id}});
+      meeting_with(p, a, start, kMillisPerHour, "Meeting with " + a.id);
     }
   }
 

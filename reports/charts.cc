@@ -12,20 +12,6 @@ constexpr double kLeft = 70, kRight = 150, kTop = 40, kBottom = 50;
 const char* const kDashes[] = {"", "6 3", "2 3", "8 3 2 3", "1 2", "10 4"};
 const char* const kGreys[] = {"#000", "#444", "#777", "#222", "#555", "#999"};
 
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string Num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", v);
@@ -58,12 +44,26 @@ std::pair<double, double> Axis(double max, Unit unit) {
 std::string Header(const std::string& title, const std::string& description, double height) {
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" viewBox=\"0 0 " +
          Num(kWidth) + " " + Num(height) + "\" width=\"" + Num(kWidth) + "\" height=\"" + Num(height) +
-         "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\">\n<title>" + Escape(title) +
-         "</title>\n<desc>" + Escape(description) + "</desc>\n<text class=\"chart-title\" x=\"" +
-         Num(kLeft) + "\" y=\"20\" font-size=\"14\" font-weight=\"bold\">" + Escape(title) + "</text>\n";
+         "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\">\n<title>" + EscapeMarkup(title) +
+         "</title>\n<desc>" + EscapeMarkup(description) + "</desc>\n<text class=\"chart-title\" x=\"" +
+         Num(kLeft) + "\" y=\"20\" font-size=\"14\" font-weight=\"bold\">" + EscapeMarkup(title) + "</text>\n";
 }
 
 }  // namespace
+
+std::string EscapeMarkup(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
 
 std::string FormatValue(double value, Unit unit) {
   char buf[48];
@@ -116,17 +116,17 @@ std::string TrendChart(const std::string& title, const std::string& x_label,
   svg += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kLeft) + "\" y1=\"" + Num(kTop) + "\" y2=\"" +
          Num(kTop + plot_h) + "\" stroke=\"#000\"/>\n";
   svg += "<text class=\"axis-label\" transform=\"translate(16 " + Num(kTop + plot_h / 2) +
-         ") rotate(-90)\" text-anchor=\"middle\">" + Escape(UnitName(unit)) + "</text>\n</g>\n";
+         ") rotate(-90)\" text-anchor=\"middle\">" + EscapeMarkup(UnitName(unit)) + "</text>\n</g>\n";
   // Category axis.
   svg += "<g class=\"axis x\">\n<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kLeft + plot_w) + "\" y1=\"" +
          Num(kTop + plot_h) + "\" y2=\"" + Num(kTop + plot_h) + "\" stroke=\"#000\"/>\n";
   const size_t every = std::max<size_t>(1, (categories.size() + 6) / 7);
   for (size_t i = 0; i < categories.size(); i += every) {
     svg += "<text x=\"" + Num(x_of(i)) + "\" y=\"" + Num(kTop + plot_h + 16) +
-           "\" text-anchor=\"middle\" font-size=\"9\">" + Escape(categories[i].substr(5)) + "</text>\n";
+           "\" text-anchor=\"middle\" font-size=\"9\">" + EscapeMarkup(categories[i].substr(5)) + "</text>\n";
   }
   svg += "<text class=\"axis-label\" x=\"" + Num(kLeft + plot_w / 2) + "\" y=\"" + Num(kHeight - 10) +
-         "\" text-anchor=\"middle\">" + Escape(x_label) + "</text>\n</g>\n";
+         "\" text-anchor=\"middle\">" + EscapeMarkup(x_label) + "</text>\n</g>\n";
   // Lines: dash pattern and marker tell them apart without colour.
   for (size_t l = 0; l < lines.size(); ++l) {
     const char* dash = kDashes[l % 6];
@@ -150,7 +150,7 @@ std::string TrendChart(const std::string& title, const std::string& x_label,
     svg += "<line x1=\"" + Num(kWidth - kRight + 12) + "\" x2=\"" + Num(kWidth - kRight + 36) + "\" y1=\"" +
            Num(ly) + "\" y2=\"" + Num(ly) + "\" stroke=\"" + grey + "\" stroke-width=\"1.6\" stroke-dasharray=\"" +
            dash + "\"/><text x=\"" + Num(kWidth - kRight + 40) + "\" y=\"" + Num(ly + 4) + "\">" +
-           Escape(lines[l].name) + "</text></g>\n";
+           EscapeMarkup(lines[l].name) + "</text></g>\n";
   }
   return svg + "</svg>\n";
 }
@@ -177,12 +177,12 @@ std::string BarChart(const std::string& title, const std::vector<std::pair<std::
            FormatValue(unit == Unit::kHours ? v * 3600 : v, unit) + "</text>\n";
   }
   svg += "<text class=\"axis-label\" x=\"" + Num(left + plot_w / 2) + "\" y=\"" + Num(bottom + 32) +
-         "\" text-anchor=\"middle\">" + Escape(UnitName(unit)) + "</text>\n</g>\n";
+         "\" text-anchor=\"middle\">" + EscapeMarkup(UnitName(unit)) + "</text>\n</g>\n";
   svg += "<g class=\"axis y\">\n<line x1=\"" + Num(zero) + "\" x2=\"" + Num(zero) + "\" y1=\"" + Num(kTop) +
          "\" y2=\"" + Num(bottom) + "\" stroke=\"#000\"/>\n";
   for (size_t i = 0; i < bars.size(); ++i) {
     svg += "<text x=\"" + Num(left - 6) + "\" y=\"" + Num(kTop + row * static_cast<double>(i) + 14) +
-           "\" text-anchor=\"end\">" + Escape(bars[i].first) + "</text>\n";
+           "\" text-anchor=\"end\">" + EscapeMarkup(bars[i].first) + "</text>\n";
   }
   svg += "</g>\n";
   for (size_t i = 0; i < bars.size(); ++i) {
@@ -234,7 +234,7 @@ std::string Waterfall(const std::string& title, const std::string& start_label, 
     out += "<text x=\"" + Num(x + bar_w / 2) + "\" y=\"" + Num(y - 3) + "\" text-anchor=\"middle\" font-size=\"9\">" +
            FormatValue(label, unit) + "</text>\n";
     out += "<text x=\"" + Num(x + bar_w / 2) + "\" y=\"" + Num(kTop + plot_h + 14) +
-           "\" text-anchor=\"middle\" font-size=\"9\">" + Escape(name) + "</text>\n";
+           "\" text-anchor=\"middle\" font-size=\"9\">" + EscapeMarkup(name) + "</text>\n";
     return out;
   };
   svg += bar(0, start_label, 0, start, start, "#555");

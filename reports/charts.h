@@ -31,6 +31,9 @@ std::string Waterfall(const std::string& title, const std::string& start_label, 
                       const std::vector<std::pair<std::string, double>>& steps,
                       const std::string& end_label, Unit unit);
 
+/// Text made safe inside HTML or SVG markup (&, <, >, ").
+std::string EscapeMarkup(const std::string& text);
+
 /// A value as the unit writes it ("83%", "1.2M", "14 h").
 std::string FormatValue(double value, Unit unit);
 

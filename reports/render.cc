@@ -12,20 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string Fmt(const json& v, Unit unit) {
   if (!v.is_number()) return "–";
   return FormatValue(v.get<double>(), unit);
@@ -55,12 +41,12 @@ using Table = std::vector<std::vector<std::string>>;
 
 std::string HtmlTable(const Table& t, const std::string& caption = "") {
   std::string out = "<table>";
-  if (!caption.empty()) out += "<caption>" + Escape(caption) + "</caption>";
+  if (!caption.empty()) out += "<caption>" + EscapeMarkup(caption) + "</caption>";
   for (size_t r = 0; r < t.size(); ++r) {
     out += "<tr>";
     for (size_t c = 0; c < t[r].size(); ++c) {
       const char* tag = r == 0 ? "th" : "td";
-      out += std::string("<") + tag + (c > 0 && r > 0 ? " class=\"num\"" : "") + ">" + Escape(t[r][c]) +
+      out += std::string("<") + tag + (c > 0 && r > 0 ? " class=\"num\"" : "") + ">" + EscapeMarkup(t[r][c]) +
              "</" + tag + ">";
     }
     out += "</tr>\n";
@@ -261,18 +247,18 @@ svg.chart { display: block; margin: 0.5em 0 1em; max-width: 100%; height: auto; 
 std::string RenderHtml(const json& report) {
   const std::string quarter = report["quarter"].get<std::string>();
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Huntline · "
-                  "Prospecting culture · " + Escape(quarter) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
-  h += "<header><h1>Prospecting culture report — " + Escape(quarter) + "</h1>\n<p class=\"period\">" +
-       Escape(report["from"].get<std::string>()) + " to " + Escape(report["to"].get<std::string>()) +
-       ", compared with " + Escape(report["previous_quarter"].get<std::string>()) + ".</p></header>\n";
+                  "Prospecting culture · " + EscapeMarkup(quarter) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  h += "<header><h1>Prospecting culture report — " + EscapeMarkup(quarter) + "</h1>\n<p class=\"period\">" +
+       EscapeMarkup(report["from"].get<std::string>()) + " to " + EscapeMarkup(report["to"].get<std::string>()) +
+       ", compared with " + EscapeMarkup(report["previous_quarter"].get<std::string>()) + ".</p></header>\n";
   if (!report["has_data"].get<bool>()) {
-    h += "<p class=\"no-data\">" + Escape(report["message"].get<std::string>()) + "</p>\n";
+    h += "<p class=\"no-data\">" + EscapeMarkup(report["message"].get<std::string>()) + "</p>\n";
   } else {
     if (!report.value("complete", true)) {
       h += "<p class=\"note\">The quarter is not over yet: figures run to the last day Huntline has recorded.</p>\n";
     }
     h += "<section class=\"summary\"><h2>Executive summary</h2>\n<ol>\n";
-    for (const auto& f : report["summary"]) h += "<li>" + Escape(f["text"].get<std::string>()) + "</li>\n";
+    for (const auto& f : report["summary"]) h += "<li>" + EscapeMarkup(f["text"].get<std::string>()) + "</li>\n";
     h += "</ol></section>\n<section><h2>Teams at a glance</h2>\n" + HtmlTable(Overview(report)) + "</section>\n";
     const auto weeks = Weeks(report);
     h += "<section><h2>Weekly trends</h2>\n";
@@ -285,7 +271,7 @@ std::string RenderHtml(const json& report) {
     h += "</section>\n";
     for (const auto& team : report["teams"]) {
       const std::string name = team["team"].get<std::string>();
-      h += "<section class=\"team\"><h2>" + Escape(name) + "</h2>\n";
+      h += "<section class=\"team\"><h2>" + EscapeMarkup(name) + "</h2>\n";
       h += "<h3>Behaviour mix</h3>\n" + HtmlTable(BehaviourTable(team["behaviour"]));
       h += "<h3>Prospect matrix at the end of the quarter (change since its start)</h3>\n" +
            HtmlTable(MatrixTable(team["prospects"]));

@@ -278,3 +278,30 @@ def assert_figures_through_prometheus(prom, expected):
             continue
         labels = ",".join(sorted({k for series in want for k, _ in series}))
         assert query(prom, f"{how} by ({labels}) ({family}) != 0") == want, family
+
+
+def replay_figures(tmp_path, lines):
+    """`huntline replay` over `lines`: (its summary on stderr, the computed figures)."""
+    events = pathlib.Path(tmp_path) / "scenario.jsonl"
+    events.write_text("\n".join(lines) + "\n")
+    out = pathlib.Path(tmp_path) / "metrics.prom"
+    run = subprocess.run([HUNTLINE, "replay", "--input", str(events), "--metrics-out", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return run.stderr, computed_figures(out.read_text())
+
+
+@contextlib.contextmanager
+def scenario_through_kafka(broker, topics, tmp_path, lines):
+    """`lines` produced to Kafka, one `huntline run` (engine time following event time) and a
+    Prometheus scraping it; yields Prometheus's URL once every event is counted there."""
+    assert produce_lines(broker, lines, topics) == len(lines)
+    listen = f"127.0.0.1:{free_port()}"
+    config = write_config(pathlib.Path(tmp_path) / "huntline.json", broker, topics,
+                          pathlib.Path(tmp_path) / "state", listen, extra={"engine_time": "event_time"})
+    with huntline_run(config, pathlib.Path(tmp_path) / "huntline.log", listen), \
+            prometheus(tmp_path, [listen]) as prom:
+        wait_for(lambda: query(prom, "sum(huntline_events_total)").get(frozenset(), 0) == len(lines),
+                 60, "every scenario event counted in Prometheus")
+        yield prom
+
