@@ -5,10 +5,12 @@
 
 Each dashboard is described once below, panel by panel, with the question it answers; this script
 turns the descriptions into Grafana JSON (schemaVersion 39) with a `datasource` variable instead of
-`${DS_…}` inputs, so the files work both provisioned and imported. Counters and partition-local
-gauges are partial sums per instance: queries aggregate them with `sum`; figures every instance
-derives from the global tables (`huntline_target_accounts`, `huntline_quota_quarter_amount`) with
-`max` (metrics.md).
+`${DS_…}` inputs, so the files work both provisioned and imported. The JSON follows Grafana's own
+model (the JSON Schemas of its dashboard, panel and Prometheus query kinds): every panel carries its
+kind's full options, variables carry no empty `current`, and the dashboards are not editable in
+Grafana (edit this script instead). Counters and partition-local gauges are partial sums per
+instance: queries aggregate them with `sum`; figures every instance derives from the global tables
+(`huntline_target_accounts`, `huntline_quota_quarter_amount`) with `max` (metrics.md).
 """
 import argparse
 import json
@@ -22,16 +24,18 @@ TEAM = 'team=~"$team"'
 TEAM_REP = 'team=~"$team", rep=~"$rep"'
 
 
+# Variables carry no `current`: Grafana's model wants a text and a value there or nothing, and
+# without one Grafana selects the first option (All where there is one).
 def datasource_variable():
-    return {"type": "datasource", "name": "datasource", "label": "Prometheus", "query": "prometheus",
-            "current": {}, "hide": 0, "refresh": 1, "options": []}
+    return {"type": "datasource", "name": "datasource", "label": "Data source", "query": "prometheus",
+            "hide": 0, "refresh": 1, "options": []}
 
 
 def query_variable(name, label, query, multi=True, include_all=True, sort=1):
     variable = {"type": "query", "name": name, "label": label, "datasource": DS,
                 "query": {"query": query, "refId": name}, "definition": query,
                 "multi": multi, "includeAll": include_all, "refresh": 2, "sort": sort,
-                "current": {}, "options": [], "hide": 0}
+                "options": [], "hide": 0}
     if include_all:
         variable["allValue"] = ".*"
     return variable
@@ -41,6 +45,30 @@ def team_variables():
     return [datasource_variable(),
             query_variable("team", "Team", "label_values(huntline_activities_total, team)"),
             query_variable("rep", "Rep", 'label_values(huntline_rep_activities_total{team=~"$team"}, rep)')]
+
+
+# Each panel kind's options as Grafana writes them (its defaults; a panel overrides some), and the
+# custom field config of the kinds whose model requires one.
+LEGEND = {"showLegend": True, "displayMode": "list", "placement": "bottom", "calcs": []}
+TOOLTIP = {"mode": "single", "sort": "none"}
+REDUCE_LAST = {"calcs": ["lastNotNull"], "fields": "", "values": False}
+OPTIONS = {
+    "timeseries": {"legend": LEGEND, "tooltip": TOOLTIP},
+    # Grafana's model requires xTickLabelMaxLength but gives no default; 0 would cut every label of
+    # a vertical chart's x axis to "...", 40 leaves ours whole.
+    "barchart": {"orientation": "auto", "stacking": "none", "showValue": "auto", "barWidth": 0.97,
+                 "groupWidth": 0.7, "fullHighlight": False, "xTickLabelRotation": 0,
+                 "xTickLabelMaxLength": 40, "legend": LEGEND, "tooltip": TOOLTIP},
+    "bargauge": {"orientation": "auto", "displayMode": "gradient", "valueMode": "color",
+                 "namePlacement": "auto", "showUnfilled": True, "sizing": "auto", "minVizWidth": 8,
+                 "minVizHeight": 16, "maxVizHeight": 300, "legend": {**LEGEND, "showLegend": False},
+                 "reduceOptions": REDUCE_LAST},
+    "stat": {"graphMode": "area", "colorMode": "value", "justifyMode": "auto", "textMode": "auto",
+             "wideLayout": True, "showPercentChange": False, "percentChangeColorMode": "standard",
+             "orientation": "auto", "reduceOptions": REDUCE_LAST},
+    "table": {"frameIndex": 0, "showHeader": True},
+}
+CUSTOM = {"table": {"align": "auto", "inspect": False}}
 
 
 class Dashboard:
@@ -72,13 +100,13 @@ class Dashboard:
                     "thresholds": {"mode": "absolute",
                                    "steps": thresholds or [{"color": "green", "value": None}]},
                     "color": {"mode": "palette-classic" if kind == "timeseries" else "thresholds"}}
-        if custom:
-            defaults["custom"] = custom
+        if custom or kind in CUSTOM:
+            defaults["custom"] = {**CUSTOM.get(kind, {}), **(custom or {})}
         panel = {"id": panel_id, "type": kind, "title": title, "description": description,
                  "datasource": DS,
                  "gridPos": {"h": height, "w": width, "x": self.x, "y": self.y},
                  "fieldConfig": {"defaults": defaults, "overrides": []},
-                 "options": options or {},
+                 "options": {**OPTIONS[kind], **(options or {})},
                  "targets": [{"refId": chr(ord("A") + i), "datasource": DS, "expr": expr,
                               "legendFormat": legend, "instant": instant, "range": not instant}
                              for i, (expr, legend) in enumerate(targets)]}
@@ -92,11 +120,13 @@ class Dashboard:
     def json(self):
         return {"uid": self.uid, "title": self.title, "description": self.description,
                 "tags": ["huntline"], "timezone": "browser", "schemaVersion": 39, "version": 1,
-                "editable": True, "graphTooltip": 1, "refresh": "30s",
+                "editable": False, "graphTooltip": 1, "refresh": "30s",
                 "time": {"from": "now-7d", "to": "now"},
                 "templating": {"list": self.variables}, "annotations": {"list": []},
+                # The other Huntline dashboards, opened with this one's time range and variables.
                 "links": [{"title": "Huntline dashboards", "type": "dashboards", "tags": ["huntline"],
-                           "asDropdown": True}],
+                           "asDropdown": True, "icon": "external link", "tooltip": "",
+                           "targetBlank": False, "includeVars": True, "keepTime": True}],
                 "panels": self.panels}
 
 

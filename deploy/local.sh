@@ -24,7 +24,7 @@ PACKAGES=(
   # real services for the end-to-end tests and the demo
   prometheus openjdk-17-jre-headless maven
   # test harness
-  python3 python3-confluent-kafka python3-requests python3-pytest python3-yaml curl procps time
+  python3 python3-confluent-kafka python3-requests python3-pytest python3-yaml python3-jsonschema curl procps time
   # reports: PDF through headless Chromium, its pages checked as PNG
   chromium poppler-utils
 )
