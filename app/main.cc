@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
       "demo", "No outside services: an in-process Kafka fed by a simulated sales org, the engine, "
               "and /metrics on 127.0.0.1:9464");
   demo_cmd->add_option("--listen", demo.listen, "Address for /metrics and /health");
-  demo_cmd->add_option("--state-dir", demo.state_dir, "RocksDB directory (emptied at start)");
+  demo_cmd->add_option("--state-dir", demo.state_dir,
+                       "RocksDB directory, emptied at start (default: ~/.cache/huntline/demo-state)");
   demo_cmd->add_option("--days-per-minute", demo.days_per_minute, "Simulated days per minute")
       ->check(CLI::PositiveNumber);
   demo_cmd->add_option("--teams", demo.teams, "Hunting teams")->check(CLI::Range(1, 500));

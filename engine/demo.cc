@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <thread>
 
@@ -50,6 +52,21 @@ void PrintBanner(const DemoOptions& options) {
 
 }  // namespace
 
+std::string DefaultDemoStateDir() {
+  namespace fs = std::filesystem;
+  fs::path base;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    base = fs::path(home) / ".cache";
+  } else {
+    std::error_code ec;
+    base = fs::temp_directory_path(ec);
+    if (ec) base = "/tmp";
+  }
+  return (base / "huntline" / "demo-state").string();
+}
+
 Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
   // The in-process cluster lives as long as the handle that created it.
   std::string error;
@@ -64,7 +81,7 @@ Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
   Config config;
   config.kafka.brokers = bootstrap;
   config.kafka.group_id = "huntline-demo";
-  config.state_dir = options.state_dir;
+  config.state_dir = options.state_dir.empty() ? DefaultDemoStateDir() : options.state_dir;
   config.listen = options.listen;
   config.batch_max_wait_ms = 200;
   // Simulated days pass faster than real ones: engine time follows them, so windows close,
@@ -78,7 +95,8 @@ Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
     rd_kafka_mock_topic_create(cluster, topic.c_str(), partitions, 1);
   }
   std::error_code ec;
-  std::filesystem::remove_all(options.state_dir, ec);  // the demo starts from nothing each time
+  std::filesystem::remove_all(config.state_dir, ec);  // the demo starts from nothing each time
+  std::cerr << "huntline demo: state in " << config.state_dir << " (emptied at each start)\n";
 
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   conf->set("bootstrap.servers", bootstrap, error);

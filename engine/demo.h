@@ -9,7 +9,8 @@ namespace huntline::engine {
 
 struct DemoOptions {
   std::string listen = "127.0.0.1:9464";
-  std::string state_dir = "./huntline-demo-state";
+  /// RocksDB directory, emptied at start; empty: DefaultDemoStateDir().
+  std::string state_dir;
   /// Simulated days streamed per minute of wall time.
   double days_per_minute = 20;
   /// Days of history streamed at full speed before the paced stream starts.
@@ -19,6 +20,11 @@ struct DemoOptions {
   /// Stop after this many seconds (0: until SIGINT/SIGTERM).
   int duration_s = 0;
 };
+
+/// Where the demo keeps its state unless told: `$XDG_CACHE_HOME/huntline/demo-state`, else
+/// `$HOME/.cache/huntline/demo-state`, else the system's temporary directory — never the
+/// directory it is started from.
+std::string DefaultDemoStateDir();
 
 /// `huntline demo`: no outside services. An in-process Kafka (librdkafka's mock cluster), the
 /// generator streaming a simulated sales organisation into it in accelerated time, and the same

@@ -4,6 +4,7 @@ promtool's checks and unit tests, and every panel's query run against a real Pro
 live engine (`huntline demo`) with the rules loaded."""
 import concurrent.futures
 import json
+import os
 import re
 import subprocess
 import time
@@ -351,10 +352,14 @@ def failing_panels(prom):
 
 def test_every_panel_query_returns_data_and_an_alert_fires(tmp_path):
     listen = f"127.0.0.1:{harness.free_port()}"
+    # The demo as a user starts it: no --state-dir. Its state goes to the user's cache, and it says so.
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
     with harness.process([harness.HUNTLINE, "demo", "--listen", listen, "--duration", "600",
-                          "--state-dir", str(tmp_path / "state"),
-                          "--days-per-minute", "30"], tmp_path / "demo.log"), \
+                          "--days-per-minute", "30"], tmp_path / "demo.log", env=env), \
             harness.prometheus(tmp_path, [listen], rule_files=[PROMETHEUS / "huntline-rules.yml"]) as prom:
+        state = tmp_path / "cache" / "huntline" / "demo-state"
+        harness.wait_for(lambda: (state / "CURRENT").exists(), 60, "the demo's state in the user's cache")
+        assert f"state in {state}" in (tmp_path / "demo.log").read_text()
         failing = []
 
         def all_panels_answer():

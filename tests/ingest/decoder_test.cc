@@ -1,6 +1,8 @@
 #include "ingest/decoder.h"
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -226,7 +228,41 @@ TEST(Decoder, EveryContractExampleLineDecodes) {
 namespace huntline::ingest {
 namespace {
 
-// The decoder implements ingest/events.schema.json; the copy must stay the contract's.
+// The decoder implements docs/contract/events.schema.json. docs/contract/ is the contract users
+// read; it must stay the shared contract, file for file.
+TEST(Contract, RepositoryCopyMatchesTheSharedContract) {
+  namespace fs = std::filesystem;
+  auto read = [](const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  auto files = [](const fs::path& root) {
+    std::set<std::string> out;
+    for (const auto& entry : fs::recursive_directory_iterator(root)) {
+      if (entry.is_regular_file()) out.insert(fs::relative(entry.path(), root).string());
+    }
+    return out;
+  };
+  const fs::path ours = fs::path(HUNTLINE_SOURCE_DIR) / "docs" / "contract";
+  const fs::path theirs = fs::path(HUNTLINE_SHARED_DIR) / "contract";
+  ASSERT_TRUE(fs::is_directory(theirs)) << theirs;
+  EXPECT_EQ(files(ours), files(theirs));
+  for (const auto& name : files(theirs)) {
+    EXPECT_EQ(read(ours / name), read(theirs / name)) << "docs/contract/" << name
+                                                       << " differs from the shared contract";
+  }
+  EXPECT_FALSE(read(ours / "events.schema.json").empty());
+}
+
+}  // namespace
+}  // namespace huntline::ingest
+
+namespace huntline::ingest {
+namespace {
+
+// The decoder implements docs/contract/events.schema.json; the copy must stay the contract's.
 TEST(Schema, RepositoryCopyMatchesTheContract) {
   auto read = [](const std::string& path) {
     std::ifstream in(path);
@@ -234,7 +270,7 @@ TEST(Schema, RepositoryCopyMatchesTheContract) {
     s << in.rdbuf();
     return s.str();
   };
-  const std::string ours = read(std::string(HUNTLINE_SOURCE_DIR) + "/ingest/events.schema.json");
+  const std::string ours = read(std::string(HUNTLINE_SOURCE_DIR) + "/docs/contract/events.schema.json");
   ASSERT_FALSE(ours.empty());
   EXPECT_EQ(ours, read(std::string(HUNTLINE_SHARED_DIR) + "/contract/events.schema.json"));
 }
