@@ -50,9 +50,13 @@ Result<std::optional<int64_t>> Engine::Assign(ingest::TopicKind kind, int32_t pa
     if (Status s = task->Restore(store_); !s.ok()) {
       return Status::Error("restoring " + task->prefix() + ": " + s.message());
     }
-    task->Resume(org_, options_.settings, now_);
+    // Live, a task resumes at its own stored time and reads its backlog as the history it is;
+    // it follows engine time only once it has caught up. In replay every task follows it.
+    task->set_caught_up(!options_.live);
+    task->Resume(org_, options_.settings, options_.live ? kNoTime : now_);
     it = tasks_.emplace(key, std::move(task)).first;
     engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
+    UpdateCatchingUp();
   }
   return it->second->next_offset();
 }
@@ -61,6 +65,7 @@ Status Engine::Revoke(ingest::TopicKind kind, int32_t partition) {
   if (Status s = Commit(); !s.ok()) return s;
   tasks_.erase({kind, partition});
   engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
+  UpdateCatchingUp();
   PublishSnapshot();
   return Status::Ok();
 }
@@ -95,10 +100,12 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition) {
       result = org_.Apply(event_) == processors::ApplyOutcome::kStale
                    ? metrics::EventResult::kStale
                    : metrics::EventResult::kAccepted;
-      if (result == metrics::EventResult::kAccepted) {
+      if (result == metrics::EventResult::kAccepted && org_.last_change()) {
+        // A task whose time is past the snapshot's hears of it now; the others when they get there.
         for (auto& [key, task] : tasks_) {
-          task->OnOrgChange(event_, org_, options_.settings, task->now());
+          task->OnOrgChange(*org_.last_change(), org_, options_.settings);
         }
+        PruneOrgHistory();
       }
     }
   } else {
@@ -108,9 +115,9 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition) {
       if (!assigned.ok()) throw std::runtime_error(assigned.status().message());
       task = TaskFor(kind, partition);
     }
-    // A partition's own stream time runs ahead of engine time when the engine waits for other
-    // partitions (EventClock): its own events are judged by it, as a replay of them would be.
-    if (options_.event_time) task->AdvanceTo(event_.time, org_, options_.settings);
+    // A task's time is its own events' (metrics.md, "Engine time"): never moved by the org topic
+    // or another partition while it reads a backlog.
+    task->AdvanceTo(event_.time, org_, options_.settings);
     result = task->Handle(event_, org_, options_.settings, task->now());
   }
   CountersFor(kind).Get(TypeIndex(event_.type), result).Increment();
@@ -134,11 +141,7 @@ metrics::EventResult Engine::HandleMessage(ingest::TopicKind kind,
                  options_.topics.Of(ingest::TopicOf(event_.type)) + ")";
     return Reject(message, why, CountersFor(kind), TypeIndex(event_.type));
   }
-  if (options_.event_time) {
-    AdvanceTime(options_.event_clock
-                    ? options_.event_clock(kind, message.partition, message.offset + 1, event_.time)
-                    : event_.time);
-  }
+  latest_event_time_ = std::max(latest_event_time_, event_.time);
   const metrics::EventResult result = Apply(kind, message.partition);
   if (options_.live && result == metrics::EventResult::kAccepted) {
     engine_metrics_.event_time_lag().Observe(static_cast<double>(WallClockNow() - event_.time) / 1000.0);
@@ -153,6 +156,7 @@ std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMe
     return Reject(message, why, CountersFor(ingest::TopicKind::kCrm), metrics::kUnknownTypeIndex);
   }
   if (as_of && event_.time > *as_of) return std::nullopt;
+  latest_event_time_ = std::max(latest_event_time_, event_.time);
   if (event_.time > now_) AdvanceTime(event_.time);
   return Apply(ingest::TopicOf(event_.type), 0);
 }
@@ -164,7 +168,29 @@ void Engine::AdvanceTime(Timestamp now) {
   now_ = now;
   engine_metrics_.engine_time().Set(static_cast<double>(now_) / 1000.0);
   // Each task records its own days as its time crosses them.
-  for (auto& [key, task] : tasks_) task->AdvanceTo(now_, org_, options_.settings);
+  for (auto& [key, task] : tasks_) {
+    if (task->caught_up()) task->AdvanceTo(now_, org_, options_.settings);
+  }
+}
+
+void Engine::SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_up) {
+  Task* task = TaskFor(kind, partition);
+  if (!task || task->caught_up() == caught_up) return;
+  task->set_caught_up(caught_up);
+  UpdateCatchingUp();
+}
+
+void Engine::UpdateCatchingUp() {
+  size_t catching_up = 0;
+  for (const auto& [key, task] : tasks_) catching_up += task->caught_up() ? 0 : 1;
+  engine_metrics_.catching_up_partitions().Set(static_cast<double>(catching_up));
+}
+
+void Engine::PruneOrgHistory() {
+  const Timestamp latest = org_.latest_time();
+  if (latest == kNoTime || DayOf(latest) == org_pruned_day_) return;
+  org_pruned_day_ = DayOf(latest);
+  org_.Prune(latest - processors::Settings::Days(options_.settings.org_history_days));
 }
 
 void Engine::RecordHistoryNow() {
@@ -178,7 +204,7 @@ void Engine::RecordHistoryNow() {
 
 void Engine::QueueGlobalHistory(Day day) {
   using metrics::History;
-  if (org_figures_) org_figures_->Refresh(org_, global_shard_);
+  if (org_figures_) org_figures_->Refresh(org_.At(now_), global_shard_);
   history_.push_back(History::Encode(catalog_, global_shard_, day, "global/"));
   history_.push_back({History::KeyOf(day - History::kRetentionDays, "global/"), ""});
 }
@@ -231,7 +257,7 @@ Status Engine::Commit(bool publish) {
 }
 
 void Engine::PublishSnapshot() {
-  if (org_figures_) org_figures_->Refresh(org_, global_shard_);
+  if (org_figures_) org_figures_->Refresh(org_.At(now_), global_shard_);
   std::vector<const metrics::Shard*> shards = {&global_shard_};
   for (const auto& [key, task] : tasks_) shards.push_back(&task->shard());
   published_.Publish(metrics::MergeShards(catalog_, shards));

@@ -43,15 +43,14 @@ class Engine {
   struct Options {
     processors::Settings settings;
     Topics topics;
-    /// A live run: engine time is the wall clock and event-time lag is observed.
+    /// A live run: a task follows engine time only once it has caught up with its partition
+    /// (SetCaughtUp); until then its time is its own events'. Event-time lag is observed.
+    /// Otherwise (replay) every task follows engine time, the latest event time seen.
     bool live = false;
     /// Write state to the store at each commit. Off for a replay, which never restarts.
     bool durable = true;
-    /// Engine time follows event time (the latest seen) instead of the caller's clock.
+    /// Engine time follows event time (the latest seen) instead of the wall clock.
     bool event_time = false;
-    /// With event_time: engine time for an event of (topic, partition, next offset) with this
-    /// time, when something else than "the latest seen" decides it (see EventClock).
-    std::function<Timestamp(ingest::TopicKind, int32_t, int64_t, Timestamp)> event_clock;
     /// How producers partition the input topics by key (see processors::Partitioning).
     KeyPartitioner partitioner = KeyPartitioner::kMurmur2;
     /// Keep the daily history reports are made from (metrics::History), written with each commit.
@@ -81,9 +80,15 @@ class Engine {
   std::optional<metrics::EventResult> HandleReplayLine(const ingest::RawMessage& message,
                                                        std::optional<Timestamp> as_of);
 
-  /// Moves engine time forward to `now` (never back) and lets time-driven processors react.
+  /// Moves engine time forward to `now` (never back): the instance's figures from the org tables
+  /// and every task that has caught up with its partition follow it (in replay, every task).
   void AdvanceTime(Timestamp now);
   Timestamp now() const { return now_; }
+  /// The latest event time of any valid message read, on any input topic (`event_time` mode's
+  /// engine time once caught up).
+  Timestamp latest_event_time() const { return latest_event_time_; }
+  /// Whether a task has read its partition to the end as last known (see Task::caught_up()).
+  void SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_up);
 
   /// Records the figures as they stand now as today's history (a replay's last, partial day);
   /// written by the next Commit().
@@ -106,6 +111,9 @@ class Engine {
   metrics::EventResult Apply(ingest::TopicKind kind, int32_t partition);
   metrics::EngineMetrics::TopicCounters& CountersFor(ingest::TopicKind kind);
   void PublishSnapshot();
+  void UpdateCatchingUp();
+  /// Drops org versions superseded longer ago than `org_history_days` (once a day of org time).
+  void PruneOrgHistory();
   void QueueGlobalHistory(Day day);
 
   const processors::ProcessorRegistry& registry_;
@@ -125,6 +133,8 @@ class Engine {
   std::map<std::pair<ingest::TopicKind, int32_t>, std::unique_ptr<Task>> tasks_;
   std::array<metrics::EngineMetrics::TopicCounters*, 3> counters_{};
   Timestamp now_ = kNoTime;
+  Timestamp latest_event_time_ = kNoTime;
+  Day org_pruned_day_ = 0;
   Status sink_error_ = Status::Ok();
   /// Global day records for the next Commit, as (key, value); an empty value deletes the key.
   std::vector<std::pair<std::string, std::string>> history_;

@@ -1,6 +1,5 @@
 #include "engine/kafka_runner.h"
 
-#include "engine/event_clock.h"
 #include "engine/history_topic.h"
 
 #include <chrono>
@@ -13,7 +12,6 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
-#include "engine/event_clock.h"
 #include "ingest/kafka_dead_letter.h"
 #include "metrics/http_server.h"
 
@@ -55,10 +53,14 @@ void CopyHeaders(RdKafka::Message& message, ingest::Headers* out) {
 /// threads and the HTTP server's.
 class Runner : public RdKafka::RebalanceCb {
  public:
-  /// `clock` is engine time's source with `engine_time: event_time` (null otherwise).
+  /// `on_progress` hears what /health should say while the instance is healthy ("" when every
+  /// owned partition has caught up).
   Runner(const Config& config, Engine& engine, metrics::EngineMetrics& engine_metrics,
-         EventClock* clock)
-      : config_(config), engine_(engine), engine_metrics_(engine_metrics), clock_(clock) {}
+         std::function<void(const std::string&)> on_progress)
+      : config_(config),
+        engine_(engine),
+        engine_metrics_(engine_metrics),
+        on_progress_(std::move(on_progress)) {}
 
   Status Start() {
     if (Status s = StartOrgConsumer(); !s.ok()) return s;
@@ -99,7 +101,10 @@ class Runner : public RdKafka::RebalanceCb {
         received.push_back(Clock::now());
         Handle(*message);
       }
-      engine_.AdvanceTime(clock_ ? clock_->Now() : WallClockNow());
+      if (Clock::now() - last_caught_up_check_ >= kCaughtUpCheck || received.empty()) {
+        if (Status s = AdvanceCaughtUpTasks(); !s.ok()) return s;
+        last_caught_up_check_ = Clock::now();
+      }
       // Merging every series into a new snapshot costs in proportion to the series, not the
       // batch: do it at most every publish interval (and whenever the input is idle).
       const bool publish = received.empty() || Clock::now() - last_publish >=
@@ -132,7 +137,6 @@ class Runner : public RdKafka::RebalanceCb {
       for (RdKafka::TopicPartition* tp : partitions) {
         auto kind = KindOf(tp->topic());
         if (!kind) continue;
-        if (clock_) clock_->Add({tp->topic(), tp->partition()});
         auto stored = engine_.Assign(*kind, tp->partition(), partition_counts_[tp->topic()]);
         if (!stored.ok()) {
           fatal_ = stored.status();
@@ -155,7 +159,6 @@ class Runner : public RdKafka::RebalanceCb {
         auto kind = KindOf(tp->topic());
         if (!kind) continue;
         if (Status s = engine_.Revoke(*kind, tp->partition()); !s.ok()) fatal_ = s;
-        if (clock_) clock_->Remove({tp->topic(), tp->partition()});
       }
       CommitOffsetsToKafka(partitions_committed_);
       if (cooperative) {
@@ -318,6 +321,40 @@ class Runner : public RdKafka::RebalanceCb {
     RdKafka::TopicPartition::destroy(tps);
   }
 
+  static constexpr std::chrono::milliseconds kCaughtUpCheck{250};
+
+  /// Marks each task caught up or not from its partition's end offset asked of the broker now,
+  /// then moves engine time to what it was before asking: the wall clock, or with event time the
+  /// latest event time read. A task that has read everything written before that moment cannot
+  /// receive an older event written before it, so its blocks do not settle ahead of its backlog.
+  Status AdvanceCaughtUpTasks() {
+    const Timestamp target = config_.event_time ? engine_.latest_event_time() : WallClockNow();
+    std::string catching_up;
+    for (const auto& [key, task] : engine_.tasks()) {
+      int64_t low = 0, high = 0;
+      const RdKafka::ErrorCode err =
+          group_->query_watermark_offsets(task->topic(), task->partition(), &low, &high, 5000);
+      if (err != RdKafka::ERR_NO_ERROR) {
+        std::cerr << "huntline run: end offset of " << task->topic() << "/" << task->partition()
+                  << ": " << RdKafka::err2str(err) << "\n";
+        continue;  // judged again at the next check
+      }
+      const bool caught_up = task->next_offset() ? *task->next_offset() >= high : low >= high;
+      engine_.SetCaughtUp(key.first, key.second, caught_up);
+      if (!caught_up) {
+        if (!catching_up.empty()) catching_up += ", ";
+        catching_up += task->topic() + "/" + std::to_string(task->partition());
+      }
+    }
+    if (target != kNoTime) engine_.AdvanceTime(target);
+    const std::string progress = catching_up.empty() ? "" : "catching up: " + catching_up;
+    if (progress != progress_) {
+      progress_ = progress;
+      if (on_progress_) on_progress_(progress_);
+    }
+    return Status::Ok();
+  }
+
   void UpdateLag() {
     for (const auto& [key, task] : engine_.tasks()) {
       int64_t low = 0, high = 0;
@@ -327,7 +364,6 @@ class Runner : public RdKafka::RebalanceCb {
         continue;  // no fetch response yet: the end of the partition is not known
       }
       const int64_t position = task->next_offset().value_or(low);
-      if (clock_) clock_->SetBounds({task->topic(), task->partition()}, position, high);
       engine_metrics_.ConsumerLag(task->topic(), task->partition())
           .Set(static_cast<double>(std::max<int64_t>(0, high - position)));
     }
@@ -348,7 +384,9 @@ class Runner : public RdKafka::RebalanceCb {
   std::string topic_;
   std::vector<Clock::time_point> received_unpublished_;
   std::map<std::pair<std::string, int32_t>, int64_t> partitions_committed_;
-  EventClock* clock_;
+  std::function<void(const std::string&)> on_progress_;
+  Clock::time_point last_caught_up_check_{};
+  std::string progress_;
   Status fatal_ = Status::Ok();
 };
 
@@ -398,19 +436,12 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.partitioner = config.kafka.key_partitioner;
   options.event_time = config.event_time;
   options.history_sink = history_topic->get();
-  // With event time, each partition with messages still to read holds engine time back: a
-  // partition consumed after another must not find its blocks and meetings already settled.
-  EventClock clock;
-  if (config.event_time) {
-    options.event_clock = [&clock, &config](ingest::TopicKind kind, int32_t partition,
-                                            int64_t next_offset, Timestamp time) {
-      return clock.OnEvent({config.topics.Of(kind), partition}, next_offset, time);
-    };
-  }
   Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
   if (!config.event_time) engine.AdvanceTime(WallClockNow());
 
-  Runner runner(config, engine, *engine_metrics, config.event_time ? &clock : nullptr);
+  metrics::HttpServer* server = http->get();
+  Runner runner(config, engine, *engine_metrics,
+                [server](const std::string& progress) { server->SetHealth(true, progress); });
   runner.state_size_ = [kv = store->get()] { return kv->ApproximateSize(); };
   if (Status s = runner.Start(); !s.ok()) return s;
   (*http)->SetHealth(true, "");

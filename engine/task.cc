@@ -25,7 +25,7 @@ std::string Task::PrefixOf(std::string_view topic, int32_t partition) {
 
 processors::ProcessorContext Task::Context(const processors::OrgTables& org,
                                            const processors::Settings& settings, Timestamp now) {
-  return processors::ProcessorContext{now, seq_, org, crm_, shard_, settings, partitioning_};
+  return processors::ProcessorContext{now, seq_, org.At(now), crm_, shard_, settings, partitioning_};
 }
 
 Status Task::Restore(storage::KvStore& store) {
@@ -109,28 +109,33 @@ void Task::Resume(const processors::OrgTables& org, const processors::Settings& 
   now = std::max(now, restored_now_);
   if (options_.event_time) now = std::max(now, watermark_);
   now_ = now;
+  org_cursor_ = {now_, UINT64_MAX};  // what took effect until now is in the tables as of now
   auto context = Context(org, settings, now);
   for (auto& p : processors_) p->Resume(context);
 }
 
-void Task::OnOrgChange(const ingest::Event& event, const processors::OrgTables& org,
-                       const processors::Settings& settings, Timestamp now) {
-  auto context = Context(org, settings, now);
-  for (auto& p : processors_) p->OnOrgChange(event, context);
+void Task::Deliver(const processors::OrgChange& change, const processors::OrgTables& org,
+                   const processors::Settings& settings) {
+  auto context = Context(org, settings, now_);
+  for (auto& p : processors_) p->OnOrgChange(change, context);
 }
 
-void Task::AdvanceTo(Timestamp now, const processors::OrgTables& org,
-                     const processors::Settings& settings) {
-  if (now <= now_) return;
-  auto move_to = [&](Timestamp t) {
-    now_ = t;
+void Task::OnOrgChange(const processors::OrgChange& change, const processors::OrgTables& org,
+                       const processors::Settings& settings) {
+  if (now_ != kNoTime && change.time <= now_) Deliver(change, org, settings);
+}
+
+void Task::StepTo(Timestamp t, const processors::OrgTables& org,
+                  const processors::Settings& settings) {
+  auto move_to = [&](Timestamp to) {
+    now_ = to;
     meta_dirty_ = true;
-    auto context = Context(org, settings, t);
+    auto context = Context(org, settings, to);
     for (auto& p : processors_) p->OnTime(context);
   };
   // Each day that ends on the way is recorded as it stood at its last instant: whatever was due
   // that day (a deal going stale, a block settling) is in it, nothing of the next day is.
-  while (options_.history && now_ != kNoTime && DayOf(now) > DayOf(now_)) {
+  while (options_.history && now_ != kNoTime && DayOf(t) > DayOf(now_)) {
     const Day day = DayOf(now_);
     const Timestamp last_instant = StartOfDay(day + 1) - 1;
     if (last_instant > now_) move_to(last_instant);
@@ -138,7 +143,23 @@ void Task::AdvanceTo(Timestamp now, const processors::OrgTables& org,
     history_.push_back({metrics::History::KeyOf(day - metrics::History::kRetentionDays, prefix_), ""});
     move_to(last_instant + 1);
   }
-  if (now > now_) move_to(now);
+  if (t > now_) move_to(t);
+}
+
+void Task::AdvanceTo(Timestamp now, const processors::OrgTables& org,
+                     const processors::Settings& settings) {
+  if (now <= now_) return;
+  // Org snapshots read ahead of the task's time take effect as its time reaches them, between
+  // the timers due before and after, as they would in a replay in event-time order.
+  std::vector<processors::OrgChange> due;
+  org.ForEachChange(org_cursor_, now, [&](const processors::OrgChange& c) { due.push_back(c); });
+  for (const auto& change : due) {
+    StepTo(change.time, org, settings);
+    org_cursor_ = change.key();
+    Deliver(change, org, settings);
+  }
+  StepTo(now, org, settings);
+  org_cursor_ = {now_, UINT64_MAX};  // a change read later that takes effect before now is late
 }
 
 void Task::DiscardChanges() {

@@ -50,21 +50,31 @@ class Task {
 
   /// Loads the task's persisted state. Called once, before any event.
   Status Restore(storage::KvStore& store);
-  /// Re-derives what is not persisted (gauges, timers) once Restore() is done.
+  /// Re-derives what is not persisted (gauges, timers) once Restore() is done. The task's time
+  /// resumes at `now` or at its own stored time, whichever is later (kNoTime: its own); org
+  /// changes taking effect until then are taken as known, later ones are delivered as its time
+  /// passes them.
   void Resume(const processors::OrgTables& org, const processors::Settings& settings,
               Timestamp now);
 
   /// Applies one decoded event: de-duplication, the CRM store's stale rule, then processors.
   metrics::EventResult Handle(const ingest::Event& event, const processors::OrgTables& org,
                               const processors::Settings& settings, Timestamp now);
-  /// Moves the task's time forward to `now` (never back) and lets time-driven processors react.
-  /// The task's time is engine time, or its own partition's stream time when that is ahead.
+  /// Moves the task's time forward to `now` (never back): timers fire, org changes taking effect
+  /// on the way are delivered in their order (OnOrgChange) and each midnight crossed is recorded.
   void AdvanceTo(Timestamp now, const processors::OrgTables& org,
                  const processors::Settings& settings);
   Timestamp now() const { return now_; }
-  /// Lets processors react to a change the org tables just applied.
-  void OnOrgChange(const ingest::Event& event, const processors::OrgTables& org,
-                   const processors::Settings& settings, Timestamp now);
+  /// An org change just applied: delivered at once when it takes effect at or before the
+  /// task's time (a late snapshot), else when the task's time reaches it (AdvanceTo).
+  void OnOrgChange(const processors::OrgChange& change, const processors::OrgTables& org,
+                   const processors::Settings& settings);
+
+  /// Whether the task has read its partition to the end as last known: only then does it
+  /// follow engine time (the wall clock, or the latest event time of the instance); with a
+  /// backlog its time is its own events' (metrics.md, "Engine time").
+  bool caught_up() const { return caught_up_; }
+  void set_caught_up(bool caught_up) { caught_up_ = caught_up; }
 
   /// Records that everything before `offset` has been handled (Kafka's next offset).
   void set_next_offset(int64_t offset) {
@@ -87,6 +97,10 @@ class Task {
  private:
   processors::ProcessorContext Context(const processors::OrgTables& org,
                                        const processors::Settings& settings, Timestamp now);
+  /// Moves time to `t` (≥ now_) firing timers and recording each midnight crossed.
+  void StepTo(Timestamp t, const processors::OrgTables& org, const processors::Settings& settings);
+  void Deliver(const processors::OrgChange& change, const processors::OrgTables& org,
+               const processors::Settings& settings);
 
   std::string topic_;
   TaskOptions options_;
@@ -109,6 +123,9 @@ class Task {
   Timestamp watermark_ = kNoTime;
   Timestamp now_ = kNoTime;  // engine time or the partition's own, whichever is later
   Timestamp restored_now_ = kNoTime;
+  bool caught_up_ = true;
+  /// The last org change delivered in time order (OnOrgChange); later ones wait for the task's time.
+  processors::OrgChangeKey org_cursor_{kNoTime, 0};
   bool meta_dirty_ = false;
   std::vector<std::pair<std::string, std::string>> history_;  // day records not yet written
 };

@@ -63,6 +63,12 @@ EngineMetrics::EngineMetrics(const std::string& version)
                               .Help("Input partitions this instance currently owns")
                               .Register(*registry_)
                               .Add({});
+  catching_up_partitions_ = &BuildGauge()
+                                 .Name("huntline_catching_up_partitions")
+                                 .Help("Owned input partitions still reading a backlog: their figures "
+                                       "are as of their own event time, behind the others'")
+                                 .Register(*registry_)
+                                 .Add({});
   BuildGauge()
       .Name("huntline_build_info")
       .Help("Build of the running engine")

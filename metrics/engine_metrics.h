@@ -53,6 +53,7 @@ class EngineMetrics {
   prometheus::Gauge& engine_time() { return *engine_time_; }
   prometheus::Counter& batches() { return *batches_; }
   prometheus::Gauge& assigned_partitions() { return *assigned_partitions_; }
+  prometheus::Gauge& catching_up_partitions() { return *catching_up_partitions_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -68,6 +69,7 @@ class EngineMetrics {
   prometheus::Gauge* engine_time_;
   prometheus::Counter* batches_;
   prometheus::Gauge* assigned_partitions_;
+  prometheus::Gauge* catching_up_partitions_;
 };
 
 }  // namespace huntline::metrics

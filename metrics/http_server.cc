@@ -43,7 +43,7 @@ class HttpServer::Handlers {
         healthy = this->healthy;
         reason = this->reason;
       }
-      const std::string body = healthy ? "ok\n" : reason + "\n";
+      const std::string body = (healthy && reason.empty() ? "ok" : reason) + "\n";
       mg_printf(conn,
                 "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                 "Connection: close\r\n\r\n",

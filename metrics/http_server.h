@@ -21,7 +21,8 @@ class HttpServer {
       const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables);
   ~HttpServer();
 
-  /// Health as reported at /health; an empty reason means healthy. Thread-safe.
+  /// Health as reported at /health: 200 when healthy, 503 otherwise, with the reason (or "ok")
+  /// as the body; a healthy instance may say what it is doing (catching up). Thread-safe.
   void SetHealth(bool healthy, std::string reason);
 
   class Handlers;

@@ -30,17 +30,18 @@ void ActivityProcessor::Process(const ingest::Event& event, ProcessorContext& co
   if (event.type != ingest::EventType::kActivityLogged) return;
   const auto& activity = event.As<ingest::ActivityLogged>();
   const Behaviour behaviour = context.BehaviourOf(activity, event.time);
-  if (actors_org_version_ != context.org.version()) {
-    actors_.clear();  // someone's team or role may have changed
-    actors_org_version_ = context.org.version();
-  }
+  // The actor's team and role as of the activity, however late it is read.
+  const OrgView then = context.org.At(event.time);
+  const User* actor = then.FindUser(activity.actor_id);
+  const uint64_t user_version = actor ? actor->version : 0;
   auto it = actors_.find(activity.actor_id);
   if (it == actors_.end()) it = actors_.try_emplace(activity.actor_id).first;
+  if (it->second.user_version != user_version) it->second = ActorSeries{user_version};
   ActorSeries& series = it->second;
   const auto b = static_cast<size_t>(behaviour);
   const auto o = static_cast<size_t>(activity.outcome);
-  const std::string_view team = context.org.TeamOf(activity.actor_id);
-  const std::string_view role = context.org.RoleOf(activity.actor_id);
+  const std::string_view team = then.TeamOf(activity.actor_id);
+  const std::string_view role = then.RoleOf(activity.actor_id);
   const std::string_view behaviour_name = kBehaviourNames[b];
   auto& counted = series.activities[b][o];
   if (!counted.entry) {

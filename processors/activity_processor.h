@@ -24,9 +24,10 @@ class ActivityProcessor : public Processor {
   void Process(const ingest::Event& event, ProcessorContext& context) override;
 
  private:
-  /// One actor's series, filled as they are first used. Valid while the org tables keep the
-  /// version they were built at (the actor's team and role are in the labels).
+  /// One actor's series, filled as they are first used. Valid for the actor's snapshot they
+  /// were built for (the actor's team and role as of the activity are in the labels).
   struct ActorSeries {
+    uint64_t user_version = 0;  // the actor's snapshot (User::version); 0: unknown
     std::array<std::array<metrics::Shard::SeriesRef, 6>, 7> activities{};  // [behaviour][outcome]
     std::array<metrics::Shard::SeriesRef, 7> seconds{};
     std::array<metrics::Shard::SeriesRef, 7> per_rep{};
@@ -34,7 +35,6 @@ class ActivityProcessor : public Processor {
 
   Families families_;
   StringMap<ActorSeries> actors_;
-  uint64_t actors_org_version_ = 0;
 };
 
 void RegisterActivityProcessors(ProcessorRegistry& registry);

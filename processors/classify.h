@@ -33,6 +33,6 @@ std::optional<std::string_view> AccountOfActivity(const ingest::ActivityLogged& 
 /// The first of the seven rules that matches, looking at the account as it stands now. An
 /// account unknown to the org tables counts as a `prospect` with `icp_tier` none and no targets.
 Behaviour ClassifyActivity(const ingest::ActivityLogged& activity, Timestamp time,
-                           const OrgTables& org, const CrmStore& crm, const Settings& settings);
+                           const OrgView& org, const CrmStore& crm, const Settings& settings);
 
 }  // namespace huntline::processors

@@ -22,19 +22,27 @@ OrgFigures::Families OrgFigures::Declare(metrics::Catalog& catalog) {
   return f;
 }
 
-void OrgFigures::Refresh(const OrgTables& org, metrics::Shard& shard) {
-  if (org.version() == version_) return;
-  version_ = org.version();
+void OrgFigures::Refresh(const OrgView& org, metrics::Shard& shard) {
+  const OrgTables& tables = org.tables();
+  // The snapshots in force are those of the last look unless the tables changed or time passed
+  // the next one to take effect.
+  const bool same_snapshots =
+      org.time() == time_ ||
+      (org.time() > time_ && (next_change_ == kNoTime || org.time() < next_change_));
+  if (tables.version() == version_ && same_snapshots) return;
+  version_ = tables.version();
+  time_ = org.time();
+  next_change_ = tables.NextChangeAfter(org.time());
 
   std::map<std::pair<std::string, std::string>, double> targets;  // (team, rep) → accounts
-  for (const auto& [id, account] : org.accounts()) {
+  org.ForEachAccount([&](const std::string&, const Account& account) {
     const std::set<std::string> reps(account.data.target_of.begin(), account.data.target_of.end());
     for (const auto& rep : reps) targets[{std::string(org.TeamOf(rep)), rep}] += 1;
-  }
+  });
   std::map<std::string, double> quotas;
-  for (const auto& [id, user] : org.users()) {
+  org.ForEachUser([&](const std::string&, const User& user) {
     if (user.data.active && user.data.quarterly_quota) quotas[user.data.team] += *user.data.quarterly_quota;
-  }
+  });
 
   // Series no longer backed by the tables fall to 0.
   for (const auto& [key, cell] : shard.series(families_.target_accounts)) {

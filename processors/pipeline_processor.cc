@@ -108,12 +108,13 @@ void PipelineProcessor::Flow(ProcessorContext& context, std::string_view team, i
   context.metrics.Add(families_.flow, {team, FiscalCalendar::Label(quarter), change}, amount);
 }
 
-void PipelineProcessor::ApplySnapshot(const ingest::OpportunityUpserted& a,
+void PipelineProcessor::ApplySnapshot(const ingest::OpportunityUpserted& a, Timestamp time,
                                       ProcessorContext& context) {
   const auto& before = *context.opportunity_before;
   Deal& deal = deals_[a.opportunity_id];
   const std::string old_team = deal.team;
-  const std::string new_team(context.org.TeamOf(a.owner_id));
+  // The owner's team as of the snapshot (metrics.md: "as of the deal's latest snapshot").
+  const std::string new_team(context.org.At(time).TeamOf(a.owner_id));
   const FiscalCalendar& fiscal = context.settings.fiscal;
   const int new_quarter = fiscal.QuarterOf(a.close_date);
   const bool a_nb = IsNewBusiness(a);
@@ -273,7 +274,7 @@ void PipelineProcessor::Refresh(const std::string& opportunity_id, ProcessorCont
 void PipelineProcessor::Process(const ingest::Event& event, ProcessorContext& context) {
   if (event.type == ingest::EventType::kOpportunityUpserted) {
     const auto& opp = event.As<ingest::OpportunityUpserted>();
-    ApplySnapshot(opp, context);
+    ApplySnapshot(opp, event.time, context);
     Refresh(opp.opportunity_id, context);
   } else if (event.type == ingest::EventType::kActivityLogged) {
     const auto account = AccountOfActivity(event.As<ingest::ActivityLogged>(), context.crm);

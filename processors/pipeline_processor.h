@@ -61,7 +61,8 @@ class PipelineProcessor : public Processor {
   };
   using QuarterTotals = StringMap<std::map<int, int64_t>>;  // team → quarter → units
 
-  void ApplySnapshot(const ingest::OpportunityUpserted& after, ProcessorContext& context);
+  void ApplySnapshot(const ingest::OpportunityUpserted& after, Timestamp time,
+                     ProcessorContext& context);
   void Refresh(const std::string& opportunity_id, ProcessorContext& context);
   /// When an open deal stops being fresh: created_at and the account's last activity, plus the window.
   Timestamp StaleAt(const ingest::OpportunityUpserted& d, const Settings& settings) const;

@@ -35,11 +35,13 @@ struct Partitioning {
 /// What a processor may touch while handling an event of its task. Built by the engine for each
 /// task (and by tests directly); every reference outlives the processors that receive it.
 struct ProcessorContext {
-  /// Engine time T: the latest event time seen (replay) or the wall clock (live).
+  /// The task's time T (metrics.md, "Engine time").
   Timestamp now = 0;
   /// Processing order of the current event within the task, for "ties go to the later" rules.
   uint64_t seq = 0;
-  const OrgTables& org;
+  /// The org tables as of `now`; `org.At(t)` for a look-up as of another time (an event's own
+  /// time, a block's settlement).
+  OrgView org;
   CrmStore& crm;
   metrics::Shard& metrics;
   const Settings& settings;
@@ -51,7 +53,7 @@ struct ProcessorContext {
 
   /// The behaviour of the activity being processed, classified once for all processors.
   Behaviour BehaviourOf(const ingest::ActivityLogged& activity, Timestamp time) {
-    if (!behaviour) behaviour = ClassifyActivity(activity, time, org, crm, settings);
+    if (!behaviour) behaviour = ClassifyActivity(activity, time, org.At(time), crm, settings);
     return *behaviour;
   }
   std::optional<Behaviour> behaviour = std::nullopt;
@@ -72,10 +74,11 @@ class Processor {
   virtual std::string_view name() const = 0;
   /// Called for every accepted event of the task's topic, after shared stores were updated.
   virtual void Process(const ingest::Event& event, ProcessorContext& context) = 0;
-  /// Called when engine time advances, before the event that advanced it is processed.
+  /// Called when the task's time advances, before the event that advanced it is processed.
   virtual void OnTime(ProcessorContext& /*context*/) {}
-  /// Called after the org tables applied a change (a user, account or contact snapshot).
-  virtual void OnOrgChange(const ingest::Event& /*event*/, ProcessorContext& /*context*/) {}
+  /// Called when an org snapshot takes effect for the task: when the task's time reaches the
+  /// snapshot's time, or at once when it is read after that (`context.now` ≥ `change.time`).
+  virtual void OnOrgChange(const OrgChange& /*change*/, ProcessorContext& /*context*/) {}
   /// Called once after Restore() and before any event: re-derives whatever is not persisted
   /// (gauges, timers) from the restored state, the org tables and engine time.
   virtual void Resume(ProcessorContext& /*context*/) {}

@@ -68,16 +68,16 @@ void ProspectProcessor::OnTime(ProcessorContext& context) {
   for (const std::string& key : timers_.PopDue(context.now)) Evaluate(key, context);
 }
 
-void ProspectProcessor::OnOrgChange(const ingest::Event& event, ProcessorContext& context) {
-  switch (event.type) {
+void ProspectProcessor::OnOrgChange(const OrgChange& change, ProcessorContext& context) {
+  switch (change.type) {
     case ingest::EventType::kUserUpserted:
       EvaluateAll(context);  // a team change moves every prospect and rep the person owns
       break;
     case ingest::EventType::kAccountUpserted:
-      Evaluate(event.As<ingest::AccountUpserted>().account_id, context);
+      Evaluate(change.id, context);
       break;
     case ingest::EventType::kContactUpserted: {
-      auto it = keys_by_contact_.find(event.As<ingest::ContactUpserted>().contact_id);
+      auto it = keys_by_contact_.find(change.id);
       if (it == keys_by_contact_.end()) break;
       for (const std::string& key : std::vector<std::string>(it->second)) Evaluate(key, context);
       break;
@@ -97,9 +97,9 @@ void ProspectProcessor::EvaluateAll(ProcessorContext& context) {
   context.crm.ForEachLead([&](const Lead& lead) {
     if (!lead.data.account_id) keys.push_back(LeadKey(lead.data.lead_id));
   });
-  for (const auto& [id, account] : context.org.accounts()) {
+  context.org.ForEachAccount([&](const std::string& id, const Account& account) {
     if (!account.data.target_of.empty() && context.partitioning.Owns(id)) keys.push_back(id);
-  }
+  });
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   for (const std::string& key : keys) Evaluate(key, context);

@@ -31,7 +31,7 @@ class ProspectProcessor : public Processor {
   std::string_view name() const override { return "prospects"; }
   void Process(const ingest::Event& event, ProcessorContext& context) override;
   void OnTime(ProcessorContext& context) override;
-  void OnOrgChange(const ingest::Event& event, ProcessorContext& context) override;
+  void OnOrgChange(const OrgChange& change, ProcessorContext& context) override;
   void Resume(ProcessorContext& context) override;
   void Flush(const std::function<void(std::string_view, std::string_view)>& put) override;
   Status Restore(std::string_view key, std::string_view value) override;

@@ -30,7 +30,7 @@ void KeepLatest(std::vector<std::pair<std::string, Timestamp>>& list, std::strin
   if (added) *added = true;
 }
 
-std::optional<ingest::BuyingRole> RoleOfContact(const OrgTables& org, std::string_view contact_id) {
+std::optional<ingest::BuyingRole> RoleOfContact(const OrgView& org, std::string_view contact_id) {
   const Contact* contact = org.FindContact(contact_id);
   if (!contact) return std::nullopt;
   return contact->data.buying_role;
@@ -125,7 +125,7 @@ bool ProspectFacts::Decode(std::string_view in, ProspectFacts* out) {
 }
 
 ProspectCell EvaluateProspect(std::string_view key, const ProspectFacts* facts,
-                              bool org_only_owned, const OrgTables& org, const CrmStore& crm,
+                              bool org_only_owned, const OrgView& org, const CrmStore& crm,
                               const Settings& settings, Timestamp now) {
   ProspectCell cell;
   const Lead* latest_lead = nullptr;
@@ -215,7 +215,7 @@ ProspectCell EvaluateProspect(std::string_view key, const ProspectFacts* facts,
 }
 
 TargetCoverage EvaluateTargetCoverage(const Account& account, const ProspectFacts* facts,
-                                      const OrgTables& org, const Settings& settings,
+                                      const OrgView& org, const Settings& settings,
                                       Timestamp now) {
   TargetCoverage coverage;
   for (const auto& rep : account.data.target_of) {

@@ -79,7 +79,7 @@ struct ProspectCell {
 /// Applies metrics.md's prospect definition and both first-match lists. `facts` is null for a key
 /// with no activity. `org_only_owned` says whether this task counts keys it holds no state for.
 ProspectCell EvaluateProspect(std::string_view key, const ProspectFacts* facts,
-                              bool org_only_owned, const OrgTables& org, const CrmStore& crm,
+                              bool org_only_owned, const OrgView& org, const CrmStore& crm,
                               const Settings& settings, Timestamp now);
 
 /// Target-account coverage of one account at `now`: the reps whose target list holds it (each
@@ -92,7 +92,7 @@ struct TargetCoverage {
   Timestamp next_change = kNoTime;
 };
 TargetCoverage EvaluateTargetCoverage(const Account& account, const ProspectFacts* facts,
-                                      const OrgTables& org, const Settings& settings,
+                                      const OrgView& org, const Settings& settings,
                                       Timestamp now);
 
 /// "In the last N days" at `now`, for an event at `t`: `now < t + window` (metrics.md's window

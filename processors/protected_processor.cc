@@ -46,7 +46,7 @@ struct Chain {
   }
 };
 
-Chain ChainOf(std::string_view person, const OrgTables& org) {
+Chain ChainOf(std::string_view person, const OrgView& org) {
   Chain chain;
   std::set<std::string_view> seen = {person};
   const User* user = org.FindUser(person);
@@ -65,31 +65,31 @@ void ForEachParticipant(const ingest::CalendarEventUpserted& m, Visit visit) {
   for (const auto& a : m.attendees) visit(std::string_view(a.id_or_email));
 }
 
-bool HasCustomerDomain(const ingest::CalendarEventUpserted& m, const OrgTables& org) {
+bool HasCustomerDomain(const ingest::CalendarEventUpserted& m, const OrgView& org) {
   bool customer = false;
   ForEachParticipant(m, [&](std::string_view who) {
     const std::string domain = EmailDomain(who);
-    if (!domain.empty() && org.KindOfDomain(domain) == OrgTables::DomainKind::kCustomer) {
+    if (!domain.empty() && org.KindOfDomain(domain) == OrgView::DomainKind::kCustomer) {
       customer = true;
     }
   });
   return customer;
 }
 
-std::string_view Counterpart(const ingest::CalendarEventUpserted& m, const OrgTables& org,
+std::string_view Counterpart(const ingest::CalendarEventUpserted& m, const OrgView& org,
                              const Settings& settings) {
   bool customer = false, prospect = false, external = false;
   ForEachParticipant(m, [&](std::string_view who) {
     const std::string domain = EmailDomain(who);
     if (domain.empty()) return;  // a user id: internal
     switch (org.KindOfDomain(domain)) {
-      case OrgTables::DomainKind::kCustomer:
+      case OrgView::DomainKind::kCustomer:
         customer = true;
         return;
-      case OrgTables::DomainKind::kAccount:
+      case OrgView::DomainKind::kAccount:
         prospect = true;
         return;
-      case OrgTables::DomainKind::kNone:
+      case OrgView::DomainKind::kNone:
         break;
     }
     const bool own = settings.company_domains.empty()
@@ -114,7 +114,7 @@ bool IsMeeting(const ingest::CalendarEventUpserted& m, const Who& owner) {
 }
 
 Cause MeetingCause(const ingest::CalendarEventUpserted& m, const Who& owner, const Chain& chain,
-                   const OrgTables& org) {
+                   const OrgView& org) {
   if (chain.Contains(m.organizer)) return Cause::kManagerMeeting;
   if (HasCustomerDomain(m, org)) return Cause::kCustomerMeeting;
   if (owner.Is(m.organizer)) return Cause::kSelfScheduled;
@@ -254,12 +254,14 @@ void ProtectedTimeProcessor::OnTime(ProcessorContext& context) {
   meta_dirty_ = true;
 }
 
-void ProtectedTimeProcessor::OnOrgChange(const ingest::Event& event, ProcessorContext& context) {
+void ProtectedTimeProcessor::OnOrgChange(const OrgChange& change, ProcessorContext& context) {
   if (context.now == kNoTime || last_now_ == kNoTime) return;
-  if (event.type == ingest::EventType::kUserUpserted) {
-    const auto& user = event.As<ingest::UserUpserted>();
-    const std::string manager = user.manager_id.value_or("");
-    auto [it, inserted] = managers_.try_emplace(user.user_id, manager);
+  const OrgView then = context.org.At(change.time);
+  if (change.type == ingest::EventType::kUserUpserted) {
+    const User* user = then.FindUser(change.id);
+    if (!user) return;
+    const std::string manager = user->data.manager_id.value_or("");
+    auto [it, inserted] = managers_.try_emplace(change.id, manager);
     const bool chain_changed = !inserted && it->second != manager;
     it->second = manager;
     if (chain_changed) {
@@ -267,19 +269,19 @@ void ProtectedTimeProcessor::OnOrgChange(const ingest::Event& event, ProcessorCo
     }
     bool policy_member = false;
     for (const auto& policy : context.settings.policies) {
-      if (InPolicy(policy, user.team)) policy_member = true;
+      if (InPolicy(policy, user->data.team)) policy_member = true;
     }
-    if (persons_.contains(user.user_id) ||
-        (policy_member && context.partitioning.Owns(user.user_id))) {
-      Refresh(user.user_id, context, context.now);
+    if (persons_.contains(change.id) || (policy_member && context.partitioning.Owns(change.id))) {
+      Refresh(change.id, context, context.now);
     }
-  } else if (event.type == ingest::EventType::kAccountUpserted) {
-    const auto& account = event.As<ingest::AccountUpserted>();
+  } else if (change.type == ingest::EventType::kAccountUpserted) {
+    const Account* account = then.FindAccount(change.id);
+    if (!account) return;
     std::string domains;
-    if (account.relationship == ingest::Relationship::kCustomer) {
-      for (const auto& d : account.domains) domains += EmailDomain("@" + d) + " ";
+    if (account->data.relationship == ingest::Relationship::kCustomer) {
+      for (const auto& d : account->email_domains) domains += d + " ";
     }
-    auto [it, inserted] = customer_domains_.try_emplace(account.account_id, domains);
+    auto [it, inserted] = customer_domains_.try_emplace(change.id, domains);
     if (!inserted && it->second == domains) return;
     it->second = domains;
     if (!domains.empty() || !inserted) RefreshWithConflicts(context);
@@ -296,11 +298,11 @@ void ProtectedTimeProcessor::RefreshWithConflicts(ProcessorContext& context) {
 
 void ProtectedTimeProcessor::AdoptPolicyMembers(ProcessorContext& context) {
   if (context.settings.policies.empty()) return;
-  for (const auto& [id, user] : context.org.users()) {
+  context.org.ForEachUser([&](const std::string& id, const User& user) {
     for (const auto& policy : context.settings.policies) {
       if (InPolicy(policy, user.data.team) && context.partitioning.Owns(id)) PersonOf(id);
     }
-  }
+  });
 }
 
 void ProtectedTimeProcessor::Resume(ProcessorContext& context) {
@@ -319,8 +321,8 @@ bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorCont
                                      Timestamp settle_after, std::optional<Timestamp> probe,
                                      Timestamp reach) {
   const Settings& settings = context.settings;
-  const OrgTables& org = context.org;
   const Timestamp now = std::max(context.now, settle_after);
+  const OrgView org = context.org.At(now);
   const Timestamp lateness = settings.allowed_lateness;
   const Timestamp upcoming = Settings::Days(settings.upcoming_conflict_days);
   Person& person = PersonOf(person_id);
@@ -329,10 +331,28 @@ bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorCont
   const User* user = org.FindUser(person_id);
   const std::string timezone = user ? user->data.timezone : "UTC";
   const Who owner{person_id, user ? std::string_view(user->data.email) : std::string_view()};
-  const Chain chain = ChainOf(person_id, org);
-  const std::string team(org.TeamOf(person_id));
-  const std::string role(org.RoleOf(person_id));
-  const bool leader = role == "manager" || role == "executive";
+  // The person's chain, team and role as of a time: now for upcoming conflicts, the settlement
+  // moment for what settles (metrics.md, "As of a time").
+  struct Standing {
+    OrgView org;
+    Chain chain;
+    std::string team;
+    std::string role;
+    bool leader = false;
+  };
+  std::map<Timestamp, Standing> standings;
+  auto standing_at = [&](Timestamp t) -> const Standing& {
+    auto [it, inserted] = standings.try_emplace(t, Standing{org.At(t), {}, {}, {}, false});
+    if (inserted) {
+      Standing& st = it->second;
+      st.chain = ChainOf(person_id, st.org);
+      st.team = st.org.TeamOf(person_id);
+      st.role = st.org.RoleOf(person_id);
+      st.leader = st.role == "manager" || st.role == "executive";
+    }
+    return it->second;
+  };
+  const std::string team = standing_at(now).team;
 
   const Timestamp from = std::min({settle_after, now, reach}) - lateness - kReach;
   const Timestamp to = now + upcoming + kReach;
@@ -361,36 +381,34 @@ bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorCont
     }
   }
 
-  std::vector<MeetingInput> meetings;
   std::vector<const Occurrence*> meeting_occurrences;
   for (const Occurrence& o : occurrences) {
     if (!o.current || !o.current->version || !IsMeeting(*o.current->version, owner)) continue;
-    meetings.push_back({{o.current->start, o.current->end},
-                        MeetingCause(*o.current->version, owner, chain, org),
-                        o.current->version->organizer,
-                        o.entity_id});
     meeting_occurrences.push_back(&o);
   }
-  std::vector<TaskInput> tasks;
-  for (const auto& [id, task] : calendar.tasks()) {
-    const auto effort = static_cast<Timestamp>(task.data.effort_minutes.value_or(0) *
-                                               static_cast<double>(kMillisPerMinute));
-    tasks.push_back({task.time, std::max<Timestamp>(0, effort), TaskCause(task.data, chain),
-                     task.data.assigned_by, task.data.task_id});
-  }
 
-  auto figures_of = [&](const Occurrence& block) {
+  // Causes depend on the chain and the accounts' relationships as of `st`.
+  auto figures_of = [&](const Occurrence& block, const Standing& st) {
     const Span ref{block.reference->start, block.reference->end};
     BlockInput input{ref, std::nullopt, block.author,
-                     chain.Contains(block.author) ? Cause::kManagerCancelled : Cause::kOtherCancelled};
+                     st.chain.Contains(block.author) ? Cause::kManagerCancelled : Cause::kOtherCancelled};
     if (block.current) input.current = Span{block.current->start, block.current->end};
     std::vector<MeetingInput> covering;
-    for (size_t i = 0; i < meetings.size(); ++i) {
-      const Occurrence& m = *meeting_occurrences[i];
-      if (m.entity_id == block.entity_id && m.key == block.key) continue;  // the block itself
-      if (meetings[i].span.start < ref.end && meetings[i].span.end > ref.start) {
-        covering.push_back(meetings[i]);
+    for (const Occurrence* m : meeting_occurrences) {
+      if (m->entity_id == block.entity_id && m->key == block.key) continue;  // the block itself
+      if (m->current->start < ref.end && m->current->end > ref.start) {
+        covering.push_back({{m->current->start, m->current->end},
+                            MeetingCause(*m->current->version, owner, st.chain, st.org),
+                            m->current->version->organizer,
+                            m->entity_id});
       }
+    }
+    std::vector<TaskInput> tasks;
+    for (const auto& [id, task] : calendar.tasks()) {
+      const auto effort = static_cast<Timestamp>(task.data.effort_minutes.value_or(0) *
+                                                 static_cast<double>(kMillisPerMinute));
+      tasks.push_back({task.time, std::max<Timestamp>(0, effort), TaskCause(task.data, st.chain),
+                       task.data.assigned_by, task.data.task_id});
     }
     return Attribute(input, covering, tasks);
   };
@@ -426,7 +444,9 @@ bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorCont
       late = true;
     }
     if (settles(o, o.reference->end + lateness, CalendarEntity::kBlockSettled)) {
-      const BlockFigures f = figures_of(o);
+      const Standing& st = standing_at(o.reference->end + lateness);
+      const std::string& team = st.team;
+      const BlockFigures f = figures_of(o, st);
       auto& shard = context.metrics;
       shard.Add(families_.protected_seconds, {team, person_id}, Seconds(f.protected_ms));
       for (size_t c = 0; c < kCauseCount; ++c) {
@@ -443,7 +463,7 @@ bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorCont
       }
     }
     if (start > now && start <= now + upcoming) {
-      if (auto cause = figures_of(o).main_cause()) ++conflicts[{team, *cause}];
+      if (auto cause = figures_of(o, standing_at(now)).main_cause()) ++conflicts[{team, *cause}];
     }
     wake_at(start - upcoming);
     wake_at(start);
@@ -451,11 +471,12 @@ bool ProtectedTimeProcessor::Refresh(const std::string& person_id, ProcessorCont
 
   for (const Occurrence* o : meeting_occurrences) {
     if (!settles(*o, o->current->end + lateness, CalendarEntity::kMeetingSettled)) continue;
+    const Standing& st = standing_at(o->current->end + lateness);
     const double seconds = Seconds(o->current->end - o->current->start);
-    const std::string_view counterpart = Counterpart(*o->current->version, org, settings);
-    context.metrics.Add(families_.meeting_seconds, {team, role, counterpart}, seconds);
-    if (leader) {
-      context.metrics.Add(families_.leader_meeting_seconds, {team, person_id, counterpart}, seconds);
+    const std::string_view counterpart = Counterpart(*o->current->version, st.org, settings);
+    context.metrics.Add(families_.meeting_seconds, {st.team, st.role, counterpart}, seconds);
+    if (st.leader) {
+      context.metrics.Add(families_.leader_meeting_seconds, {st.team, person_id, counterpart}, seconds);
     }
   }
 

@@ -36,7 +36,7 @@ class ProtectedTimeProcessor : public Processor {
   std::string_view name() const override { return "protected"; }
   void Process(const ingest::Event& event, ProcessorContext& context) override;
   void OnTime(ProcessorContext& context) override;
-  void OnOrgChange(const ingest::Event& event, ProcessorContext& context) override;
+  void OnOrgChange(const OrgChange& change, ProcessorContext& context) override;
   void Resume(ProcessorContext& context) override;
   void Flush(const std::function<void(std::string_view, std::string_view)>& put) override;
   Status Restore(std::string_view key, std::string_view value) override;

@@ -41,6 +41,9 @@ struct Settings {
   /// The company's own email domains (lower case); empty: the domains of the users' emails.
   std::vector<std::string> company_domains;
   std::vector<ProtectedTimePolicy> policies;
+  /// The org tables keep a snapshot superseded this long before the latest org time seen; a
+  /// look-up as of an earlier time gets the oldest snapshot kept.
+  int org_history_days = 400;
 
   static constexpr Timestamp Days(int days) { return static_cast<Timestamp>(days) * kMillisPerDay; }
 };

@@ -130,7 +130,7 @@ TEST(Engine, MalformedMessagesBecomeDeadLettersAndChangeNothing) {
             "data.direction: \"sideways\" is not one of outbound, inbound");
   EXPECT_NE(h.sink.letters[2].second.find("does not belong on huntline.crm"), std::string::npos);
   EXPECT_EQ(h.engine.now(), before);
-  EXPECT_EQ(h.engine.org().FindUser("u2"), nullptr);
+  EXPECT_EQ(h.engine.org().Latest().FindUser("u2"), nullptr);
   EXPECT_EQ(h.Value("huntline_activities_total", kKey), 1);
 }
 
@@ -145,7 +145,7 @@ TEST(Engine, DuplicatesAndStaleSnapshotsChangeNothing) {
   older.replace(older.find("\"id\":\"u-u1\""), 11, "\"id\":\"u-u1b\"");
   older.replace(older.find("2026-07-01T08"), 13, "2026-06-01T08");
   EXPECT_EQ(h.Send(TopicKind::kOrg, 0, 2, older), metrics::EventResult::kStale);
-  EXPECT_EQ(h.engine.org().TeamOf("u1"), "east");
+  EXPECT_EQ(h.engine.org().Latest().TeamOf("u1"), "east");
   EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, ActivityEvent(1)), metrics::EventResult::kAccepted);
   EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, ActivityEvent(1)), metrics::EventResult::kDuplicate);
   ASSERT_TRUE(h.engine.Commit().ok());

@@ -18,7 +18,7 @@ using ingest::Stage;
 class ClassifyTest : public ::testing::Test {
  protected:
   Behaviour Classify(const ingest::ActivityLogged& a, const char* time = "2026-08-01T00:00:00Z") {
-    return ClassifyActivity(a, At(time), org_, crm_, settings_);
+    return ClassifyActivity(a, At(time), org_.At(At(time)), crm_, settings_);
   }
   void AddAccount(const char* id, Relationship rel, IcpTier tier = IcpTier::kNone,
                   std::vector<std::string> targets = {}) {

@@ -37,8 +37,9 @@ class CrmHarness {
 
   void Org(const ingest::Event& event) {
     AdvanceTo(event.time);
-    org_.Apply(event);
-    task_->OnOrgChange(event, org_, settings_, now_);
+    if (org_.Apply(event) == ApplyOutcome::kApplied && org_.last_change()) {
+      task_->OnOrgChange(*org_.last_change(), org_, settings_);
+    }
   }
   metrics::EventResult Crm(ingest::EventType type, Timestamp time, ingest::EventData data) {
     AdvanceTo(time);

@@ -16,7 +16,7 @@ class OrgFiguresTest : public ::testing::Test {
  protected:
   OrgFiguresTest() : families_(OrgFigures::Declare(catalog_)), shard_(catalog_), figures_(families_) {}
   double Value(metrics::FamilyId f, const std::string& key) {
-    figures_.Refresh(org_, shard_);
+    figures_.Refresh(org_.Latest(), shard_);
     auto it = shard_.series(f).find(key);
     return it == shard_.series(f).end() ? -1 : it->second.value;
   }
