@@ -38,13 +38,17 @@ metrics::EngineMetrics::TopicCounters& Engine::CountersFor(ingest::TopicKind kin
   return *counters_[static_cast<size_t>(kind)];
 }
 
-Result<std::optional<int64_t>> Engine::Assign(ingest::TopicKind kind, int32_t partition,
-                                              int32_t partition_count) {
-  auto key = std::make_pair(kind, partition);
+Result<std::map<int32_t, int64_t>> Engine::Assign(ingest::TopicKind kind, int32_t partition,
+                                                 int32_t partition_count) {
+  const int32_t id = TaskPartition(kind, partition);
+  auto key = std::make_pair(kind, id);
   auto it = tasks_.find(key);
   if (it == tasks_.end()) {
-    const processors::Partitioning partitioning{partition, partition_count, options_.partitioner};
-    auto task = std::make_unique<Task>(options_.topics.Of(kind), partitioning, kind,
+    // The crm task reads every partition and so answers for every key.
+    const processors::Partitioning partitioning =
+        id == kAllPartitions ? processors::Partitioning{0, 1, options_.partitioner}
+                             : processors::Partitioning{partition, partition_count, options_.partitioner};
+    auto task = std::make_unique<Task>(options_.topics.Of(kind), id, partitioning, kind,
                                        registry_.Create(kind), catalog_,
                                        TaskOptions{options_.history, options_.event_time});
     if (Status s = task->Restore(store_); !s.ok()) {
@@ -58,20 +62,24 @@ Result<std::optional<int64_t>> Engine::Assign(ingest::TopicKind kind, int32_t pa
     engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
     UpdateCatchingUp();
   }
-  return it->second->next_offset();
+  return it->second->next_offsets();
 }
 
 Status Engine::Revoke(ingest::TopicKind kind, int32_t partition) {
   if (Status s = Commit(); !s.ok()) return s;
-  tasks_.erase({kind, partition});
+  tasks_.erase({kind, TaskPartition(kind, partition)});
   engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
   UpdateCatchingUp();
   PublishSnapshot();
   return Status::Ok();
 }
 
+int32_t Engine::TaskPartition(ingest::TopicKind kind, int32_t partition) {
+  return kind == ingest::TopicKind::kCrm ? kAllPartitions : partition;
+}
+
 Task* Engine::TaskFor(ingest::TopicKind kind, int32_t partition) {
-  auto it = tasks_.find({kind, partition});
+  auto it = tasks_.find({kind, TaskPartition(kind, partition)});
   return it == tasks_.end() ? nullptr : it->second.get();
 }
 
@@ -88,16 +96,17 @@ metrics::EventResult Engine::Reject(const ingest::RawMessage& message,
   return metrics::EventResult::kRejected;
 }
 
-metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition) {
+metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition,
+                                   const ingest::Event& event) {
   metrics::EventResult result;
   if (kind == ingest::TopicKind::kOrg) {
-    std::string key = event_.source;
+    std::string key = event.source;
     key.push_back('\x1f');
-    key.append(event_.id);
+    key.append(event.id);
     if (!org_seen_.insert(std::move(key)).second) {
       result = metrics::EventResult::kDuplicate;
     } else {
-      result = org_.Apply(event_) == processors::ApplyOutcome::kStale
+      result = org_.Apply(event) == processors::ApplyOutcome::kStale
                    ? metrics::EventResult::kStale
                    : metrics::EventResult::kAccepted;
       if (result == metrics::EventResult::kAccepted && org_.last_change()) {
@@ -117,48 +126,73 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition) {
     }
     // A task's time is its own events' (metrics.md, "Engine time"): never moved by the org topic
     // or another partition while it reads a backlog.
-    task->AdvanceTo(event_.time, org_, options_.settings);
-    result = task->Handle(event_, org_, options_.settings, task->now());
+    task->AdvanceTo(event.time, org_, options_.settings);
+    result = task->Handle(event, org_, options_.settings, task->now());
   }
-  CountersFor(kind).Get(TypeIndex(event_.type), result).Increment();
+  CountersFor(kind).Get(TypeIndex(event.type), result).Increment();
   return result;
+}
+
+void Engine::Decode(const ingest::RawMessage& message, DecodedMessage* out) {
+  out->ok = decoder_.Decode(message, &out->event, &out->why);
 }
 
 metrics::EventResult Engine::HandleMessage(ingest::TopicKind kind,
                                            const ingest::RawMessage& message) {
+  Decode(message, &scratch_);
+  return HandleDecoded(kind, message, scratch_);
+}
+
+metrics::EventResult Engine::HandleDecoded(ingest::TopicKind kind, const ingest::RawMessage& message,
+                                           DecodedMessage& decoded) {
   // Whatever becomes of it, the message is handled: the partition's next offset passes it.
   if (kind != ingest::TopicKind::kOrg) {
-    if (Task* task = TaskFor(kind, message.partition)) task->set_next_offset(message.offset + 1);
+    if (Task* task = TaskFor(kind, message.partition)) {
+      task->set_next_offset(message.partition, message.offset + 1);
+    }
   }
+  if (!decoded.ok) return Reject(message, decoded.why, CountersFor(kind), metrics::kUnknownTypeIndex);
+  const ingest::Event& event = decoded.event;
   ingest::Rejection why;
-  if (!decoder_.Decode(message, &event_, &why)) {
-    return Reject(message, why, CountersFor(kind), metrics::kUnknownTypeIndex);
-  }
-  if (ingest::TopicOf(event_.type) != kind) {
+  if (ingest::TopicOf(event.type) != kind) {
     why.reason = ingest::RejectReason::kInvalidValue;
-    why.detail = "type: " + std::string(ingest::kEventTypeNames[TypeIndex(event_.type)]) +
+    why.detail = "type: " + std::string(ingest::kEventTypeNames[TypeIndex(event.type)]) +
                  " does not belong on " + options_.topics.Of(kind) + " (its topic is " +
-                 options_.topics.Of(ingest::TopicOf(event_.type)) + ")";
-    return Reject(message, why, CountersFor(kind), TypeIndex(event_.type));
+                 options_.topics.Of(ingest::TopicOf(event.type)) + ")";
+    return Reject(message, why, CountersFor(kind), TypeIndex(event.type));
   }
-  latest_event_time_ = std::max(latest_event_time_, event_.time);
-  const metrics::EventResult result = Apply(kind, message.partition);
+  // A people partition holds each person's calendar whole: an event under another key would
+  // split it between two tasks (events.md, "Topics and keys").
+  if (kind == ingest::TopicKind::kPeople && options_.live) {
+    const std::string key = ingest::KeyOf(event);
+    if (message.key != key) {
+      why.reason = ingest::RejectReason::kWrongKey;
+      why.detail = "key: \"" + std::string(message.key) + "\" does not match the event's person \"" +
+                   key + "\" (" + options_.topics.people + " is keyed by the person whose calendar or "
+                   "task list it is)";
+      return Reject(message, why, CountersFor(kind), TypeIndex(event.type));
+    }
+  }
+  latest_event_time_ = std::max(latest_event_time_, event.time);
+  const metrics::EventResult result = Apply(kind, message.partition, event);
   if (options_.live && result == metrics::EventResult::kAccepted) {
-    engine_metrics_.event_time_lag().Observe(static_cast<double>(WallClockNow() - event_.time) / 1000.0);
+    engine_metrics_.event_time_lag().Observe(static_cast<double>(WallClockNow() - event.time) / 1000.0);
   }
   return result;
 }
 
 std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMessage& message,
                                                              std::optional<Timestamp> as_of) {
-  ingest::Rejection why;
-  if (!decoder_.Decode(message, &event_, &why)) {
-    return Reject(message, why, CountersFor(ingest::TopicKind::kCrm), metrics::kUnknownTypeIndex);
+  Decode(message, &scratch_);
+  if (!scratch_.ok) {
+    return Reject(message, scratch_.why, CountersFor(ingest::TopicKind::kCrm),
+                  metrics::kUnknownTypeIndex);
   }
-  if (as_of && event_.time > *as_of) return std::nullopt;
-  latest_event_time_ = std::max(latest_event_time_, event_.time);
-  if (event_.time > now_) AdvanceTime(event_.time);
-  return Apply(ingest::TopicOf(event_.type), 0);
+  const ingest::Event& event = scratch_.event;
+  if (as_of && event.time > *as_of) return std::nullopt;
+  latest_event_time_ = std::max(latest_event_time_, event.time);
+  if (event.time > now_) AdvanceTime(event.time);
+  return Apply(ingest::TopicOf(event.type), 0, event);
 }
 
 void Engine::AdvanceTime(Timestamp now) {
@@ -180,10 +214,14 @@ void Engine::SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_
   UpdateCatchingUp();
 }
 
+void Engine::SetPublished(ingest::TopicKind kind, int32_t partition, bool published) {
+  if (Task* task = TaskFor(kind, partition)) task->set_published(published);
+}
+
 void Engine::UpdateCatchingUp() {
   size_t catching_up = 0;
   for (const auto& [key, task] : tasks_) catching_up += task->caught_up() ? 0 : 1;
-  engine_metrics_.catching_up_partitions().Set(static_cast<double>(catching_up));
+  catching_up_ = catching_up;
 }
 
 void Engine::PruneOrgHistory() {
@@ -259,8 +297,13 @@ Status Engine::Commit(bool publish) {
 void Engine::PublishSnapshot() {
   if (org_figures_) org_figures_->Refresh(org_.At(now_), global_shard_);
   std::vector<const metrics::Shard*> shards = {&global_shard_};
-  for (const auto& [key, task] : tasks_) shards.push_back(&task->shard());
+  for (const auto& [key, task] : tasks_) {
+    if (task->published()) shards.push_back(&task->shard());
+  }
   published_.Publish(metrics::MergeShards(catalog_, shards));
+  // Set after the snapshot it describes: a scrape that reads 0 here (engine metrics are
+  // collected first) reads the figures of caught-up tasks.
+  engine_metrics_.catching_up_partitions().Set(static_cast<double>(catching_up_));
 }
 
 }  // namespace huntline::engine

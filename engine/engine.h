@@ -33,6 +33,13 @@ struct Topics {
   }
 };
 
+/// A message decoded and validated, not yet applied (Engine::Decode, Engine::HandleDecoded).
+struct DecodedMessage {
+  bool ok = false;
+  ingest::Event event;     // when ok
+  ingest::Rejection why;   // when not
+};
+
 /// The heart of Huntline, shared by `run`, `replay` and `demo`: decodes each message, validates
 /// it, sends refusals to the dead-letter sink, keeps the global org tables, hands the rest to the
 /// task of its partition, and at each Commit() writes every task's changes with its next input
@@ -64,17 +71,27 @@ class Engine {
          metrics::EngineMetrics& engine_metrics, metrics::PublishedMetrics& published,
          Options options);
 
-  /// Takes ownership of a partition of the crm or people topic (one of `partition_count`),
-  /// restoring its state. Returns the next offset to read as stored with the state (nullopt when
-  /// the store has none).
-  Result<std::optional<int64_t>> Assign(ingest::TopicKind kind, int32_t partition,
-                                        int32_t partition_count = 1);
+  /// Creates the task of a partition of the people topic (one of `partition_count`), or the one
+  /// task of the crm topic (any partition: it reads them all, merged in event-time order, so that
+  /// an activity naming only a lead, a deal or lead moving to another account and duplicates
+  /// across partitions are handled as in replay), restoring its state. Returns the next offset
+  /// of each input partition as stored with the state (empty when the store has none).
+  Result<std::map<int32_t, int64_t>> Assign(ingest::TopicKind kind, int32_t partition,
+                                            int32_t partition_count = 1);
   /// Commits and drops a partition's task.
   Status Revoke(ingest::TopicKind kind, int32_t partition);
+  /// Whether a task's figures are in the published snapshot (the crm task, which every instance
+  /// runs, is published by one of them).
+  void SetPublished(ingest::TopicKind kind, int32_t partition, bool published);
 
   /// A message from a known partition: a task's (crm, people) or the global org topic's.
-  /// `kind` says which topic it came from; an event of another topic's type is refused.
+  /// `kind` says which topic it came from; an event of another topic's type is refused, and so
+  /// is a people event whose key is not its person (live).
   metrics::EventResult HandleMessage(ingest::TopicKind kind, const ingest::RawMessage& message);
+  /// HandleMessage in two steps, for a caller that orders messages by event time in between.
+  void Decode(const ingest::RawMessage& message, DecodedMessage* out);
+  metrics::EventResult HandleDecoded(ingest::TopicKind kind, const ingest::RawMessage& message,
+                                     DecodedMessage& decoded);
   /// A message of a replay file: routed by its decoded type to partition 0 of its topic.
   /// `as_of` (when set) ignores events after it; returns nullopt for such an event.
   std::optional<metrics::EventResult> HandleReplayLine(const ingest::RawMessage& message,
@@ -105,10 +122,12 @@ class Engine {
   const processors::OrgTables& org() const { return org_; }
 
  private:
+  /// The task of a partition: its own, or for crm the one task of every partition.
+  static int32_t TaskPartition(ingest::TopicKind kind, int32_t partition);
   Task* TaskFor(ingest::TopicKind kind, int32_t partition);
   metrics::EventResult Reject(const ingest::RawMessage& message, const ingest::Rejection& why,
                               metrics::EngineMetrics::TopicCounters& counters, size_t type_index);
-  metrics::EventResult Apply(ingest::TopicKind kind, int32_t partition);
+  metrics::EventResult Apply(ingest::TopicKind kind, int32_t partition, const ingest::Event& event);
   metrics::EngineMetrics::TopicCounters& CountersFor(ingest::TopicKind kind);
   void PublishSnapshot();
   void UpdateCatchingUp();
@@ -125,7 +144,7 @@ class Engine {
   Options options_;
 
   ingest::Decoder decoder_;
-  ingest::Event event_;  // reused between messages
+  DecodedMessage scratch_;  // reused between messages
   processors::OrgTables org_;
   StringSet org_seen_;  // (source, id) of org events: the topic is re-read in full at start
   metrics::Shard global_shard_;  // figures derived from the org tables alone
@@ -135,6 +154,7 @@ class Engine {
   Timestamp now_ = kNoTime;
   Timestamp latest_event_time_ = kNoTime;
   Day org_pruned_day_ = 0;
+  size_t catching_up_ = 0;  // tasks not caught up, published with the next snapshot
   Status sink_error_ = Status::Ok();
   /// Global day records for the next Commit, as (key, value); an empty value deletes the key.
   std::vector<std::pair<std::string, std::string>> history_;

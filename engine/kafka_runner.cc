@@ -2,7 +2,9 @@
 
 #include "engine/history_topic.h"
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -49,12 +51,25 @@ void CopyHeaders(RdKafka::Message& message, ingest::Headers* out) {
   }
 }
 
+/// A crm message read ahead, decoded, waiting for its turn in event-time order.
+struct Pending {
+  std::unique_ptr<RdKafka::Message> message;
+  ingest::Headers headers;
+  DecodedMessage decoded;
+};
+
 /// The processing loop and everything it owns. Single-threaded apart from librdkafka's own
 /// threads and the HTTP server's.
+///
+/// Three consumers: the org topic, read in full by every instance; the consumer group on the crm
+/// and people topics, which gives each instance its people partitions (a task each) and elects
+/// the instance that publishes the crm figures (the owner of crm partition 0); and the crm
+/// reader, which reads every crm partition and hands their messages to the one crm task merged
+/// in event-time order, as a replay of them would be. The group never fetches crm itself.
 class Runner : public RdKafka::RebalanceCb {
  public:
   /// `on_progress` hears what /health should say while the instance is healthy ("" when every
-  /// owned partition has caught up).
+  /// task has caught up).
   Runner(const Config& config, Engine& engine, metrics::EngineMetrics& engine_metrics,
          std::function<void(const std::string&)> on_progress)
       : config_(config),
@@ -71,7 +86,8 @@ class Runner : public RdKafka::RebalanceCb {
       partition_counts_[*topic] = *count;
     }
     if (Status s = ReadOrgToEnd(); !s.ok()) return s;
-    return StartGroupConsumer();
+    if (Status s = StartGroupConsumer(); !s.ok()) return s;
+    return StartCrmReader();
   }
 
   Status Loop(const std::atomic<bool>& stop) {
@@ -87,19 +103,17 @@ class Runner : public RdKafka::RebalanceCb {
       while (static_cast<int>(received.size()) < config_.batch_max_events && !stop.load()) {
         const auto now = Clock::now();
         if (now >= deadline) break;
-        const int wait_ms = static_cast<int>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count());
-        std::unique_ptr<RdKafka::Message> message(group_->consume(std::max(1, std::min(wait_ms, 100))));
+        const int room = config_.batch_max_events - static_cast<int>(received.size());
+        int handled = PollPeople(room, 0, received);
+        handled += PollCrm(room, 0, received);
         if (!fatal_.ok()) return fatal_;
-        if (message->err() == RdKafka::ERR__TIMED_OUT || message->err() == RdKafka::ERR__PARTITION_EOF) {
-          continue;
-        }
-        if (message->err() != RdKafka::ERR_NO_ERROR) {
-          std::cerr << "huntline run: consumer: " << message->errstr() << "\n";
-          continue;
-        }
-        received.push_back(Clock::now());
-        Handle(*message);
+        if (handled > 0) continue;
+        // Nothing ready: wait a little on each input.
+        const int wait_ms = static_cast<int>(std::clamp<int64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() / 2, 1, 20));
+        PollCrm(room, wait_ms, received);
+        PollPeople(room, wait_ms, received);
+        if (!fatal_.ok()) return fatal_;
       }
       if (Clock::now() - last_caught_up_check_ >= kCaughtUpCheck || received.empty()) {
         if (Status s = AdvanceCaughtUpTasks(); !s.ok()) return s;
@@ -126,6 +140,7 @@ class Runner : public RdKafka::RebalanceCb {
     }
     if (Status s = CommitAll(true); !s.ok()) return s;
     group_->close();
+    crm_->close();
     return Status::Ok();
   }
 
@@ -133,17 +148,25 @@ class Runner : public RdKafka::RebalanceCb {
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
+    std::vector<RdKafka::TopicPartition*> crm;  // assigned in the group, read by the crm reader
+    for (RdKafka::TopicPartition* tp : partitions) {
+      if (tp->topic() == config_.topics.crm) crm.push_back(tp);
+    }
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (RdKafka::TopicPartition* tp : partitions) {
-        auto kind = KindOf(tp->topic());
-        if (!kind) continue;
-        auto stored = engine_.Assign(*kind, tp->partition(), partition_counts_[tp->topic()]);
+        if (tp->topic() == config_.topics.crm) {
+          if (tp->partition() == 0) SetCrmLeader(true);
+          continue;
+        }
+        if (tp->topic() != config_.topics.people) continue;
+        auto stored = engine_.Assign(ingest::TopicKind::kPeople, tp->partition(),
+                                     partition_counts_[tp->topic()]);
         if (!stored.ok()) {
           fatal_ = stored.status();
           return;
         }
-        if (*stored) {
-          tp->set_offset(**stored);
+        if (auto it = stored->find(tp->partition()); it != stored->end()) {
+          tp->set_offset(it->second);
         } else if (config_.kafka.rebuild_from_earliest) {
           tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
         }
@@ -154,11 +177,15 @@ class Runner : public RdKafka::RebalanceCb {
       } else {
         consumer->assign(partitions);
       }
+      if (!crm.empty()) consumer->pause(crm);
     } else {
       for (RdKafka::TopicPartition* tp : partitions) {
-        auto kind = KindOf(tp->topic());
-        if (!kind) continue;
-        if (Status s = engine_.Revoke(*kind, tp->partition()); !s.ok()) fatal_ = s;
+        if (tp->topic() == config_.topics.crm) {
+          if (tp->partition() == 0) SetCrmLeader(false);
+          continue;
+        }
+        if (tp->topic() != config_.topics.people) continue;
+        if (Status s = engine_.Revoke(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) fatal_ = s;
       }
       CommitOffsetsToKafka(partitions_committed_);
       if (cooperative) {
@@ -170,6 +197,13 @@ class Runner : public RdKafka::RebalanceCb {
   }
 
  private:
+  static constexpr std::chrono::milliseconds kCaughtUpCheck{250};
+  /// A crm partition that is behind its end yet delivers nothing for this long stops holding the
+  /// others back (its leader unreachable): a stall guard, said in the log.
+  static constexpr std::chrono::seconds kCrmIdleAfter{30};
+  /// Messages read ahead per crm partition before its fetching pauses.
+  static constexpr size_t kCrmReadAhead = 5000;
+
   std::optional<ingest::TopicKind> KindOf(const std::string& topic) const {
     if (topic == config_.topics.crm) return ingest::TopicKind::kCrm;
     if (topic == config_.topics.people) return ingest::TopicKind::kPeople;
@@ -177,21 +211,154 @@ class Runner : public RdKafka::RebalanceCb {
     return std::nullopt;
   }
 
-  void Handle(RdKafka::Message& message) {
-    CopyHeaders(message, &headers_);
-    topic_ = message.topic_name();  // returned by value: keep it alive while the view is used
+  /// A Kafka message as the engine sees it; its views point into `message` and `headers`.
+  ingest::RawMessage Raw(RdKafka::Message& message, const std::string& topic,
+                         const ingest::Headers& headers) {
     ingest::RawMessage raw;
-    raw.topic = topic_;
+    raw.topic = topic;
     raw.partition = message.partition();
     raw.offset = message.offset();
     if (message.key_pointer()) {
       raw.key = std::string_view(static_cast<const char*>(message.key_pointer()), message.key_len());
     }
     raw.value = std::string_view(static_cast<const char*>(message.payload()), message.len());
-    raw.headers = &headers_;
+    raw.headers = &headers;
+    return raw;
+  }
+
+  void Handle(RdKafka::Message& message) {
+    CopyHeaders(message, &headers_);
+    topic_ = message.topic_name();  // returned by value: keep it alive while the view is used
     auto kind = KindOf(topic_);
     if (!kind) return;
-    engine_.HandleMessage(*kind, raw);
+    engine_.HandleMessage(*kind, Raw(message, topic_, headers_));
+  }
+
+  /// Handles up to `room` people messages of the group consumer (waiting up to `wait_ms` for the
+  /// first). Also serves the group's rebalances and heartbeats.
+  int PollPeople(int room, int wait_ms, std::vector<Clock::time_point>& received) {
+    int handled = 0;
+    while (handled < room) {
+      std::unique_ptr<RdKafka::Message> message(group_->consume(handled == 0 ? wait_ms : 0));
+      if (!fatal_.ok() || message->err() == RdKafka::ERR__TIMED_OUT) break;
+      if (message->err() == RdKafka::ERR__PARTITION_EOF) continue;
+      if (message->err() != RdKafka::ERR_NO_ERROR) {
+        std::cerr << "huntline run: consumer: " << message->errstr() << "\n";
+        break;
+      }
+      received.push_back(Clock::now());
+      Handle(*message);
+      ++handled;
+    }
+    return handled;
+  }
+
+  /// Reads what the crm reader has (waiting up to `wait_ms` for the first message), then hands
+  /// the crm task up to `room` messages in event-time order: always the earliest head among the
+  /// partitions, as long as no partition that is behind its end has nothing read yet.
+  int PollCrm(int room, int wait_ms, std::vector<Clock::time_point>& received) {
+    for (int n = 0; n < 10000; ++n) {
+      std::unique_ptr<RdKafka::Message> message(crm_->consume(n == 0 ? wait_ms : 0));
+      if (message->err() == RdKafka::ERR__TIMED_OUT) break;
+      if (message->err() == RdKafka::ERR__PARTITION_EOF) continue;
+      if (message->err() != RdKafka::ERR_NO_ERROR) {
+        std::cerr << "huntline run: crm reader: " << message->errstr() << "\n";
+        break;
+      }
+      const auto p = static_cast<size_t>(message->partition());
+      if (p >= crm_queues_.size()) continue;
+      Pending pending;
+      CopyHeaders(*message, &pending.headers);
+      engine_.Decode(Raw(*message, config_.topics.crm, pending.headers), &pending.decoded);
+      pending.message = std::move(message);
+      crm_queues_[p].push_back(std::move(pending));
+      crm_last_seen_[p] = Clock::now();
+      crm_stalled_[p] = false;
+      if (crm_queues_[p].size() >= kCrmReadAhead) PauseCrm(static_cast<int32_t>(p), true);
+    }
+    int handled = 0;
+    const auto now = Clock::now();
+    while (handled < room) {
+      size_t best = crm_queues_.size();
+      Timestamp best_time = 0;
+      bool waiting = false;
+      for (size_t p = 0; p < crm_queues_.size(); ++p) {
+        if (crm_queues_[p].empty()) {
+          if (CrmAtEnd(static_cast<int32_t>(p))) {
+            crm_last_seen_[p] = now;
+          } else if (now - crm_last_seen_[p] < kCrmIdleAfter) {
+            waiting = true;  // an earlier event may still come from it
+            break;
+          } else if (!crm_stalled_[p]) {
+            crm_stalled_[p] = true;
+            std::cerr << "huntline run: " << config_.topics.crm << "/" << p << " has delivered nothing for "
+                      << kCrmIdleAfter.count() << " s while behind its end: no longer waiting for it\n";
+          }
+          continue;
+        }
+        const DecodedMessage& d = crm_queues_[p].front().decoded;
+        const Timestamp t = d.ok ? d.event.time : kNoTime;  // a refusal goes first: it changes nothing
+        if (best == crm_queues_.size() || t < best_time) {
+          best = p;
+          best_time = t;
+        }
+      }
+      if (waiting || best == crm_queues_.size()) break;
+      Pending pending = std::move(crm_queues_[best].front());
+      crm_queues_[best].pop_front();
+      if (crm_queues_[best].empty()) crm_last_seen_[best] = now;  // its next fetch is awaited from now
+      if (crm_queues_[best].size() < kCrmReadAhead / 2) PauseCrm(static_cast<int32_t>(best), false);
+      received.push_back(Clock::now());
+      engine_.HandleDecoded(ingest::TopicKind::kCrm,
+                            Raw(*pending.message, config_.topics.crm, pending.headers),
+                            pending.decoded);
+      ++handled;
+    }
+    return handled;
+  }
+
+  /// Whether the crm reader has fetched partition `p` to its end as the last fetch response
+  /// told (so nothing earlier can still come from it). Unknown before the first response.
+  bool CrmAtEnd(int32_t p) {
+    int64_t low = 0, high = 0;
+    if (crm_->get_watermark_offsets(config_.topics.crm, p, &low, &high) != RdKafka::ERR_NO_ERROR ||
+        high < 0) {
+      return false;
+    }
+    // The fetch position, not the last offset handled: it passes a transaction's commit marker.
+    std::vector<RdKafka::TopicPartition*> tps = {
+        RdKafka::TopicPartition::create(config_.topics.crm, p)};
+    int64_t position = -1;
+    if (crm_->position(tps) == RdKafka::ERR_NO_ERROR) position = tps[0]->offset();
+    RdKafka::TopicPartition::destroy(tps);
+    if (position < 0) position = CrmPosition(p, low);
+    return position >= high;
+  }
+
+  /// The next crm offset the crm task has to handle in partition `p`.
+  int64_t CrmPosition(int32_t p, int64_t low) const {
+    return crm_task_->next_offset(p).value_or(std::max(low, crm_start_[static_cast<size_t>(p)]));
+  }
+
+  void PauseCrm(int32_t p, bool pause) {
+    if (crm_paused_[static_cast<size_t>(p)] == pause) return;
+    crm_paused_[static_cast<size_t>(p)] = pause;
+    std::vector<RdKafka::TopicPartition*> tps = {
+        RdKafka::TopicPartition::create(config_.topics.crm, p)};
+    if (pause) {
+      crm_->pause(tps);
+    } else {
+      crm_->resume(tps);
+    }
+    RdKafka::TopicPartition::destroy(tps);
+  }
+
+  void SetCrmLeader(bool leader) {
+    if (crm_leader_ == leader) return;
+    crm_leader_ = leader;
+    engine_.SetPublished(ingest::TopicKind::kCrm, 0, leader);
+    std::cerr << "huntline run: this instance " << (leader ? "publishes" : "no longer publishes")
+              << " the " << config_.topics.crm << " figures\n";
   }
 
   Status StartOrgConsumer() {
@@ -215,6 +382,51 @@ class Runner : public RdKafka::RebalanceCb {
     const RdKafka::ErrorCode err = org_->assign(tps);
     RdKafka::TopicPartition::destroy(tps);
     if (err != RdKafka::ERR_NO_ERROR) return Status::Error("org assign: " + RdKafka::err2str(err));
+    return Status::Ok();
+  }
+
+  /// The crm task, restored, and a reader of every crm partition from where it stands: its
+  /// stored offsets, else the beginning (or, with `rebuild_from_earliest` false, the group's
+  /// committed offsets).
+  Status StartCrmReader() {
+    const int count = partition_counts_[config_.topics.crm];
+    auto stored = engine_.Assign(ingest::TopicKind::kCrm, 0, count);
+    if (!stored.ok()) return stored.status();
+    crm_task_ = engine_.tasks().at({ingest::TopicKind::kCrm, kAllPartitions}).get();
+    engine_.SetPublished(ingest::TopicKind::kCrm, 0, crm_leader_);
+
+    auto conf = BaseConf(config_);
+    if (!conf.ok()) return conf.status();
+    std::string error;
+    (*conf)->set("group.id", config_.kafka.group_id + ".crm." + std::to_string(WallClockNow()), error);
+    (*conf)->set("enable.auto.commit", "false", error);
+    (*conf)->set("enable.partition.eof", "false", error);
+    crm_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
+    if (!crm_) return Status::Error("crm reader: " + error);
+
+    std::vector<RdKafka::TopicPartition*> tps;
+    for (int p = 0; p < count; ++p) {
+      tps.push_back(RdKafka::TopicPartition::create(config_.topics.crm, p));
+    }
+    if (!config_.kafka.rebuild_from_earliest && stored->empty()) {
+      group_->committed(tps, 10000);  // a partition with none keeps OFFSET_INVALID
+    }
+    crm_start_.assign(static_cast<size_t>(count), 0);
+    for (RdKafka::TopicPartition* tp : tps) {
+      if (auto it = stored->find(tp->partition()); it != stored->end()) {
+        tp->set_offset(it->second);
+      } else if (tp->offset() < 0) {
+        tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
+      }
+      crm_start_[static_cast<size_t>(tp->partition())] = std::max<int64_t>(0, tp->offset());
+    }
+    const RdKafka::ErrorCode err = crm_->assign(tps);
+    RdKafka::TopicPartition::destroy(tps);
+    if (err != RdKafka::ERR_NO_ERROR) return Status::Error("crm assign: " + RdKafka::err2str(err));
+    crm_queues_.resize(static_cast<size_t>(count));
+    crm_last_seen_.assign(static_cast<size_t>(count), Clock::now());
+    crm_paused_.assign(static_cast<size_t>(count), false);
+    crm_stalled_.assign(static_cast<size_t>(count), false);
     return Status::Ok();
   }
 
@@ -306,44 +518,58 @@ class Runner : public RdKafka::RebalanceCb {
     return Status::Ok();
   }
 
-  /// Tells the group how far each task got. RocksDB stays the source of truth for where a task
-  /// resumes; the group's offsets serve lag monitoring and instances without stored state.
+  /// Tells the group how far each task got (the crm task's offsets by the instance that
+  /// publishes it). RocksDB stays the source of truth for where a task resumes; the group's
+  /// offsets serve lag monitoring and instances without stored state.
   void CommitOffsetsToKafka(std::map<std::pair<std::string, int32_t>, int64_t>& committed) {
     std::vector<RdKafka::TopicPartition*> tps;
     for (const auto& [key, task] : engine_.tasks()) {
-      if (!task->next_offset()) continue;
-      auto& last = committed[{task->topic(), task->partition()}];
-      if (last == *task->next_offset()) continue;
-      last = *task->next_offset();
-      tps.push_back(RdKafka::TopicPartition::create(task->topic(), task->partition(), last));
+      if (!task->published()) continue;
+      for (const auto& [partition, offset] : task->next_offsets()) {
+        auto& last = committed[{task->topic(), partition}];
+        if (last == offset) continue;
+        last = offset;
+        tps.push_back(RdKafka::TopicPartition::create(task->topic(), partition, offset));
+      }
     }
     if (!tps.empty()) group_->commitAsync(tps);
     RdKafka::TopicPartition::destroy(tps);
   }
 
-  static constexpr std::chrono::milliseconds kCaughtUpCheck{250};
-
-  /// Marks each task caught up or not from its partition's end offset asked of the broker now,
-  /// then moves engine time to what it was before asking: the wall clock, or with event time the
-  /// latest event time read. A task that has read everything written before that moment cannot
-  /// receive an older event written before it, so its blocks do not settle ahead of its backlog.
+  /// Marks each task caught up or not from the end offsets of its partitions asked of the broker
+  /// now, then moves engine time to what it was before asking: the wall clock, or with event time
+  /// the latest event time read. A task that has read everything written before that moment
+  /// cannot receive an older event written before it, so nothing settles ahead of its backlog.
   Status AdvanceCaughtUpTasks() {
     const Timestamp target = config_.event_time ? engine_.latest_event_time() : WallClockNow();
     std::string catching_up;
     for (const auto& [key, task] : engine_.tasks()) {
-      int64_t low = 0, high = 0;
-      const RdKafka::ErrorCode err =
-          group_->query_watermark_offsets(task->topic(), task->partition(), &low, &high, 5000);
-      if (err != RdKafka::ERR_NO_ERROR) {
-        std::cerr << "huntline run: end offset of " << task->topic() << "/" << task->partition()
-                  << ": " << RdKafka::err2str(err) << "\n";
-        continue;  // judged again at the next check
+      const bool crm = key.first == ingest::TopicKind::kCrm;
+      RdKafka::KafkaConsumer* consumer = crm ? crm_.get() : group_.get();
+      bool caught_up = true, known = true;
+      auto check = [&](int32_t p, int64_t position_if_unread) {
+        int64_t low = 0, high = 0;
+        if (consumer->query_watermark_offsets(task->topic(), p, &low, &high, 5000) !=
+            RdKafka::ERR_NO_ERROR) {
+          known = false;
+          return;
+        }
+        const int64_t position = task->next_offset(p).value_or(std::max(low, position_if_unread));
+        if (position < high) caught_up = false;
+      };
+      if (crm) {
+        for (size_t p = 0; p < crm_queues_.size(); ++p) {
+          if (!crm_queues_[p].empty()) caught_up = false;
+          check(static_cast<int32_t>(p), crm_start_[p]);
+        }
+      } else {
+        check(task->partition(), 0);
       }
-      const bool caught_up = task->next_offset() ? *task->next_offset() >= high : low >= high;
+      if (!known) continue;  // judged again at the next check
       engine_.SetCaughtUp(key.first, key.second, caught_up);
       if (!caught_up) {
         if (!catching_up.empty()) catching_up += ", ";
-        catching_up += task->topic() + "/" + std::to_string(task->partition());
+        catching_up += crm ? task->topic() : task->topic() + "/" + std::to_string(task->partition());
       }
     }
     if (target != kNoTime) engine_.AdvanceTime(target);
@@ -357,15 +583,23 @@ class Runner : public RdKafka::RebalanceCb {
 
   void UpdateLag() {
     for (const auto& [key, task] : engine_.tasks()) {
-      int64_t low = 0, high = 0;
-      if (group_->get_watermark_offsets(task->topic(), task->partition(), &low, &high) !=
-              RdKafka::ERR_NO_ERROR ||
-          high < 0) {
-        continue;  // no fetch response yet: the end of the partition is not known
+      const bool crm = key.first == ingest::TopicKind::kCrm;
+      RdKafka::KafkaConsumer* consumer = crm ? crm_.get() : group_.get();
+      auto lag = [&](int32_t p) {
+        int64_t low = 0, high = 0;
+        if (consumer->get_watermark_offsets(task->topic(), p, &low, &high) != RdKafka::ERR_NO_ERROR ||
+            high < 0) {
+          return;  // no fetch response yet: the end of the partition is not known
+        }
+        const int64_t position = crm ? CrmPosition(p, low) : task->next_offset(p).value_or(low);
+        engine_metrics_.ConsumerLag(task->topic(), p)
+            .Set(static_cast<double>(std::max<int64_t>(0, high - position)));
+      };
+      if (crm) {
+        for (size_t p = 0; p < crm_queues_.size(); ++p) lag(static_cast<int32_t>(p));
+      } else {
+        lag(task->partition());
       }
-      const int64_t position = task->next_offset().value_or(low);
-      engine_metrics_.ConsumerLag(task->topic(), task->partition())
-          .Set(static_cast<double>(std::max<int64_t>(0, high - position)));
     }
   }
 
@@ -380,6 +614,14 @@ class Runner : public RdKafka::RebalanceCb {
   std::vector<int> org_partitions_;
   std::map<std::string, int> partition_counts_;
   std::unique_ptr<RdKafka::KafkaConsumer> group_;
+  std::unique_ptr<RdKafka::KafkaConsumer> crm_;
+  Task* crm_task_ = nullptr;               // owned by the engine, never revoked
+  bool crm_leader_ = false;                // owns crm partition 0 in the group: publishes crm
+  std::vector<std::deque<Pending>> crm_queues_;  // per crm partition, in offset order
+  std::vector<Clock::time_point> crm_last_seen_;
+  std::vector<bool> crm_paused_;
+  std::vector<bool> crm_stalled_;
+  std::vector<int64_t> crm_start_;         // where the crm reader started in each partition
   ingest::Headers headers_;
   std::string topic_;
   std::vector<Clock::time_point> received_unpublished_;

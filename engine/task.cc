@@ -7,20 +7,23 @@
 
 namespace huntline::engine {
 
-Task::Task(std::string topic, processors::Partitioning partitioning, ingest::TopicKind kind,
+Task::Task(std::string topic, int32_t partition, processors::Partitioning partitioning,
+           ingest::TopicKind kind,
            std::vector<std::unique_ptr<processors::Processor>> processors,
            const metrics::Catalog& catalog, TaskOptions options)
     : topic_(std::move(topic)),
       options_(options),
+      partition_(partition),
       partitioning_(partitioning),
       kind_(kind),
-      prefix_(PrefixOf(topic_, partitioning.partition)),
+      prefix_(PrefixOf(topic_, partition)),
       catalog_(catalog),
       processors_(std::move(processors)),
       shard_(catalog) {}
 
 std::string Task::PrefixOf(std::string_view topic, int32_t partition) {
-  return "t/" + std::string(topic) + "/" + std::to_string(partition) + "/";
+  return "t/" + std::string(topic) + "/" +
+         (partition == kAllPartitions ? std::string("all") : std::to_string(partition)) + "/";
 }
 
 processors::ProcessorContext Task::Context(const processors::OrgTables& org,
@@ -35,9 +38,16 @@ Status Task::Restore(storage::KvStore& store) {
   };
   Status scan = store.Scan(prefix_, [&](std::string_view full_key, std::string_view value) {
     const std::string_view key = full_key.substr(prefix_.size());
-    if (key == "offset") {
+    if (key == "offset") {  // written before a task could read several partitions
       storage::Decoder r(value);
-      next_offset_ = r.I64();
+      next_offsets_.try_emplace(partition_, r.I64());
+      legacy_offset_key_ = true;
+    } else if (key == "offsets") {
+      storage::Decoder r(value);
+      for (uint64_t n = r.U64(); n > 0 && r.ok(); --n) {
+        const auto partition = static_cast<int32_t>(r.I64());
+        next_offsets_[partition] = r.I64();
+      }
     } else if (key == "meta") {
       storage::Decoder r(value);
       seq_ = r.U64();
@@ -177,8 +187,13 @@ std::vector<std::pair<std::string, std::string>> Task::TakeHistory() {
 }
 
 void Task::Flush(storage::WriteBatch& batch) {
-  if (offset_dirty_ && next_offset_) {
-    batch.Put(prefix_ + "offset", storage::Encoder().I64(*next_offset_).str());
+  if (offset_dirty_ && !next_offsets_.empty()) {
+    storage::Encoder e;
+    e.U64(next_offsets_.size());
+    for (const auto& [partition, offset] : next_offsets_) e.I64(partition).I64(offset);
+    batch.Put(prefix_ + "offsets", e.str());
+    if (legacy_offset_key_) batch.Delete(prefix_ + "offset");
+    legacy_offset_key_ = false;
     offset_dirty_ = false;
   }
   if (meta_dirty_) {

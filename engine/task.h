@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,10 @@
 
 namespace huntline::engine {
 
+/// The partition number of a task that reads every partition of its topic, merged in event-time
+/// order (the crm topic's: see Engine).
+inline constexpr int32_t kAllPartitions = -1;
+
 struct TaskOptions {
   /// Record the task's figures at each midnight of its time (metrics::History).
   bool history = false;
@@ -30,7 +35,7 @@ struct TaskOptions {
 /// Created by the Engine when the partition is assigned and destroyed when it is revoked; used on
 /// the processing thread only. Everything it holds is persisted under `prefix()`:
 ///
-///   <prefix>offset          next input offset        <prefix>meta   seq, watermark, task time
+///   <prefix>offsets         next offset per input partition   <prefix>meta   seq, watermark, time
 ///   <prefix>crm/<record>    CRM store records         <prefix>seen/<n>  (source, id)s of a commit
 ///   <prefix>m/<family>/<series key>  counters        <prefix>p/<processor>/<key>  processor state
 ///   h/<day>/<prefix>         the task's figures at the end of each day (metrics::History)
@@ -38,14 +43,17 @@ struct TaskOptions {
 /// Gauges are not persisted: processors derive them again from their state in Resume().
 class Task {
  public:
-  Task(std::string topic, processors::Partitioning partitioning, ingest::TopicKind kind,
+  /// `partition` is the input partition it reads, or kAllPartitions; `partitioning` which keys
+  /// of the org tables it answers for.
+  Task(std::string topic, int32_t partition, processors::Partitioning partitioning,
+       ingest::TopicKind kind,
        std::vector<std::unique_ptr<processors::Processor>> processors,
        const metrics::Catalog& catalog, TaskOptions options = {});
 
   static std::string PrefixOf(std::string_view topic, int32_t partition);
   const std::string& prefix() const { return prefix_; }
   const std::string& topic() const { return topic_; }
-  int32_t partition() const { return partitioning_.partition; }
+  int32_t partition() const { return partition_; }
   ingest::TopicKind kind() const { return kind_; }
 
   /// Loads the task's persisted state. Called once, before any event.
@@ -75,13 +83,21 @@ class Task {
   /// backlog its time is its own events' (metrics.md, "Engine time").
   bool caught_up() const { return caught_up_; }
   void set_caught_up(bool caught_up) { caught_up_ = caught_up; }
+  /// Whether this instance publishes the task's figures (see Engine::SetPublished).
+  bool published() const { return published_; }
+  void set_published(bool published) { published_ = published; }
 
-  /// Records that everything before `offset` has been handled (Kafka's next offset).
-  void set_next_offset(int64_t offset) {
-    next_offset_ = offset;
+  /// Records that everything before `offset` of input partition `partition` has been handled
+  /// (Kafka's next offset). A task reads one partition, or all of its topic (kAllPartitions).
+  void set_next_offset(int32_t partition, int64_t offset) {
+    next_offsets_[partition] = offset;
     offset_dirty_ = true;
   }
-  std::optional<int64_t> next_offset() const { return next_offset_; }
+  std::optional<int64_t> next_offset(int32_t partition) const {
+    auto it = next_offsets_.find(partition);
+    return it == next_offsets_.end() ? std::nullopt : std::optional<int64_t>(it->second);
+  }
+  const std::map<int32_t, int64_t>& next_offsets() const { return next_offsets_; }
   Timestamp watermark() const { return watermark_; }
 
   /// Adds everything changed since the last flush to `batch`.
@@ -104,6 +120,7 @@ class Task {
 
   std::string topic_;
   TaskOptions options_;
+  int32_t partition_;
   processors::Partitioning partitioning_;
   ingest::TopicKind kind_;
   std::string prefix_;
@@ -117,13 +134,15 @@ class Task {
   std::string seen_key_;  // scratch
   std::optional<processors::Lead> lead_before_;  // scratch
   std::optional<processors::Opportunity> opportunity_before_;  // scratch
-  std::optional<int64_t> next_offset_;
+  std::map<int32_t, int64_t> next_offsets_;  // input partition → next offset to read
   bool offset_dirty_ = false;
+  bool legacy_offset_key_ = false;  // an "offset" record to replace by "offsets"
   uint64_t seq_ = 0;
   Timestamp watermark_ = kNoTime;
   Timestamp now_ = kNoTime;  // engine time or the partition's own, whichever is later
   Timestamp restored_now_ = kNoTime;
   bool caught_up_ = true;
+  bool published_ = true;
   /// The last org change delivered in time order (OnOrgChange); later ones wait for the task's time.
   processors::OrgChangeKey org_cursor_{kNoTime, 0};
   bool meta_dirty_ = false;

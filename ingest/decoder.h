@@ -18,9 +18,10 @@ enum class RejectReason : uint8_t {
   kWrongType,      // a field of the wrong JSON type
   kInvalidValue,   // out of range, bad format, or not one of the allowed values
   kUnknownType,    // `type` is not one the contract lists
+  kWrongKey,       // the message key is not the one the contract gives the event
 };
-inline constexpr std::array<std::string_view, 5> kRejectReasonNames = {
-    "invalid_json", "missing_field", "wrong_type", "invalid_value", "unknown_type"};
+inline constexpr std::array<std::string_view, 6> kRejectReasonNames = {
+    "invalid_json", "missing_field", "wrong_type", "invalid_value", "unknown_type", "wrong_key"};
 
 struct Rejection {
   RejectReason reason = RejectReason::kInvalidJson;

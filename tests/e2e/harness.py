@@ -301,7 +301,17 @@ def scenario_through_kafka(broker, topics, tmp_path, lines):
                           pathlib.Path(tmp_path) / "state", listen, extra={"engine_time": "event_time"})
     with huntline_run(config, pathlib.Path(tmp_path) / "huntline.log", listen), \
             prometheus(tmp_path, [listen]) as prom:
-        wait_for(lambda: query(prom, "sum(huntline_events_total)").get(frozenset(), 0) == len(lines),
-                 60, "every scenario event counted in Prometheus")
+        wait_until_caught_up(prom, len(lines))
         yield prom
+
+
+def wait_until_caught_up(prom, events, timeout=60):
+    """Waits until Prometheus has scraped every one of `events` counted and no partition catching
+    up: a task settles its figures as of engine time only once it has read its backlog."""
+    def caught_up():
+        counted = query(prom, "sum(huntline_events_total)").get(frozenset(), 0)
+        catching_up = query(prom, "max(huntline_catching_up_partitions)").get(frozenset())
+        return counted == events and catching_up == 0
+
+    wait_for(caught_up, timeout, f"all {events} events counted and every partition caught up")
 

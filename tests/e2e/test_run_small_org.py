@@ -30,6 +30,7 @@ def test_small_org_figures_reach_prometheus(broker, topics, tmp_path):
         harness.wait_for(
             lambda: harness.query(prom, 'sum(huntline_events_total{result="accepted"})')
             .get(frozenset(), 0) == 12, 60, "12 accepted events in Prometheus")
+        harness.wait_until_caught_up(prom, 14)
         activities = harness.query(prom, "huntline_activities_total")
         assert activities == {frozenset({"team": "east-hunters", "role": "rep",
                                          "behaviour": "target_prospecting",

@@ -84,7 +84,7 @@ TEST(Engine, CountersAndOffsetsSurviveARestartWithoutDoubleCounting) {
     ASSERT_TRUE(h.engine.Assign(TopicKind::kCrm, 0).ok());
     for (int i = 0; i < 10; ++i) {
       EXPECT_EQ(h.Send(TopicKind::kCrm, 0, i, ActivityEvent(i)), metrics::EventResult::kAccepted);
-      h.engine.tasks().at({TopicKind::kCrm, 0})->set_next_offset(i + 1);
+      h.engine.tasks().at({TopicKind::kCrm, kAllPartitions})->set_next_offset(0, i + 1);
     }
     ASSERT_TRUE(h.engine.Commit().ok());
     // Handled but never committed: lost with the crash, and read again after it.
@@ -96,10 +96,10 @@ TEST(Engine, CountersAndOffsetsSurviveARestartWithoutDoubleCounting) {
   h.Send(TopicKind::kOrg, 0, 0, UserEvent("u1", "east"));
   auto next = h.engine.Assign(TopicKind::kCrm, 0);
   ASSERT_TRUE(next.ok());
-  ASSERT_EQ(*next, std::optional<int64_t>(10));
+  ASSERT_EQ(*next, (std::map<int32_t, int64_t>{{0, 10}}));
   for (int i = 10; i < 15; ++i) {
     h.Send(TopicKind::kCrm, 0, i, ActivityEvent(i));
-    h.engine.tasks().at({TopicKind::kCrm, 0})->set_next_offset(i + 1);
+    h.engine.tasks().at({TopicKind::kCrm, kAllPartitions})->set_next_offset(0, i + 1);
   }
   // A redelivery of an event committed before the restart is still a duplicate.
   EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 3, ActivityEvent(3)), metrics::EventResult::kDuplicate);
@@ -244,7 +244,7 @@ TEST(Engine, EveryFigureIsTheSameAfterACrashAndARestartFromTheStore) {
     ASSERT_TRUE(next.ok());
     int64_t expected = 0;
     for (size_t i = 0; i < committed; ++i) expected += stream.messages[i].kind == kind;
-    ASSERT_EQ(*next, std::optional<int64_t>(expected));
+    ASSERT_EQ(*next, (std::map<int32_t, int64_t>{{0, expected}}));
   }
   stream.Feed(h, committed, stream.messages.size());
   ASSERT_TRUE(h.engine.Commit().ok());

@@ -102,7 +102,7 @@ class CrmHarness {
 
  private:
   std::unique_ptr<engine::Task> NewTask() {
-    return std::make_unique<engine::Task>(std::string(ingest::kTopicKindNames[static_cast<size_t>(kind_)]),
+    return std::make_unique<engine::Task>(std::string(ingest::kTopicKindNames[static_cast<size_t>(kind_)]), 0,
                                           Partitioning{}, kind_, registry_.Create(kind_), catalog_);
   }
 
