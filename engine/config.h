@@ -33,6 +33,11 @@ struct Config {
   int batch_max_wait_ms = 200;
   /// How often the metric snapshot scrapes read is rebuilt (state is committed every batch).
   int publish_interval_ms = 500;
+  /// A crm message written to Kafka less than this long ago waits until it is this old before
+  /// it is applied, so that an earlier event written to another crm partition (or to the org
+  /// topic) at about the same moment is applied first: the merge stays in event-time order when
+  /// messages are produced as things happen. A backlog never waits.
+  int order_wait_ms = 200;
   processors::Settings settings;
   /// Engine time T: the wall clock (false), or the latest event time seen (true), as a replay
   /// does; for reprocessing history and for accelerated simulations such as the demo.

@@ -59,7 +59,6 @@ Result<std::map<int32_t, int64_t>> Engine::Assign(ingest::TopicKind kind, int32_
     task->set_caught_up(!options_.live);
     task->Resume(org_, options_.settings, options_.live ? kNoTime : now_);
     it = tasks_.emplace(key, std::move(task)).first;
-    engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
     UpdateCatchingUp();
   }
   return it->second->next_offsets();
@@ -68,7 +67,6 @@ Result<std::map<int32_t, int64_t>> Engine::Assign(ingest::TopicKind kind, int32_
 Status Engine::Revoke(ingest::TopicKind kind, int32_t partition) {
   if (Status s = Commit(); !s.ok()) return s;
   tasks_.erase({kind, TaskPartition(kind, partition)});
-  engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
   UpdateCatchingUp();
   PublishSnapshot();
   return Status::Ok();
@@ -112,7 +110,9 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition,
       if (result == metrics::EventResult::kAccepted && org_.last_change()) {
         // A task whose time is past the snapshot's hears of it now; the others when they get there.
         for (auto& [key, task] : tasks_) {
-          task->OnOrgChange(*org_.last_change(), org_, options_.settings);
+          if (task->OnOrgChange(*org_.last_change(), org_, options_.settings)) {
+            engine_metrics_.LateOrgChanges(task->topic()).Increment();
+          }
         }
         PruneOrgHistory();
       }
@@ -214,8 +214,12 @@ void Engine::SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_
   UpdateCatchingUp();
 }
 
-void Engine::SetPublished(ingest::TopicKind kind, int32_t partition, bool published) {
-  if (Task* task = TaskFor(kind, partition)) task->set_published(published);
+Status Engine::SetPublished(ingest::TopicKind kind, int32_t partition, bool published) {
+  Task* task = TaskFor(kind, partition);
+  if (!task || task->published() == published) return Status::Ok();
+  task->set_published(published);
+  // Published from what is durable, never ahead of it.
+  return Commit();
 }
 
 void Engine::UpdateCatchingUp() {
@@ -296,14 +300,20 @@ Status Engine::Commit(bool publish) {
 
 void Engine::PublishSnapshot() {
   if (org_figures_) org_figures_->Refresh(org_.At(now_), global_shard_);
-  std::vector<const metrics::Shard*> shards = {&global_shard_};
+  std::vector<metrics::PublishedShard> shards = {{&global_shard_, ""}};
   for (const auto& [key, task] : tasks_) {
-    if (task->published()) shards.push_back(&task->shard());
+    if (!task->published()) continue;
+    // Live, a people task's series carry its partition: they move whole with it.
+    const bool labelled = options_.live && key.first == ingest::TopicKind::kPeople;
+    shards.push_back({&task->shard(), labelled ? std::to_string(task->partition()) : std::string()});
   }
   published_.Publish(metrics::MergeShards(catalog_, shards));
-  // Set after the snapshot it describes: a scrape that reads 0 here (engine metrics are
-  // collected first) reads the figures of caught-up tasks.
+  // Set after the snapshot they describe: a scrape that reads these (engine metrics are
+  // collected first) reads the figures of those tasks.
+  engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
   engine_metrics_.catching_up_partitions().Set(static_cast<double>(catching_up_));
+  const Task* crm = TaskFor(ingest::TopicKind::kCrm, kAllPartitions);
+  engine_metrics_.crm_publisher().Set(crm && crm->published() ? 1 : 0);
 }
 
 }  // namespace huntline::engine

@@ -81,8 +81,8 @@ class Engine {
   /// Commits and drops a partition's task.
   Status Revoke(ingest::TopicKind kind, int32_t partition);
   /// Whether a task's figures are in the published snapshot (the crm task, which every instance
-  /// runs, is published by one of them).
-  void SetPublished(ingest::TopicKind kind, int32_t partition, bool published);
+  /// runs, is published by one of them). A change commits and publishes at once.
+  Status SetPublished(ingest::TopicKind kind, int32_t partition, bool published);
 
   /// A message from a known partition: a task's (crm, people) or the global org topic's.
   /// `kind` says which topic it came from; an event of another topic's type is refused, and so

@@ -53,6 +53,7 @@ void CopyHeaders(RdKafka::Message& message, ingest::Headers* out) {
 
 /// A crm message read ahead, decoded, waiting for its turn in event-time order.
 struct Pending {
+  Timestamp written_at = kNoTime;  // the message's Kafka timestamp, when it has one
   std::unique_ptr<RdKafka::Message> message;
   ingest::Headers headers;
   DecodedMessage decoded;
@@ -61,11 +62,12 @@ struct Pending {
 /// The processing loop and everything it owns. Single-threaded apart from librdkafka's own
 /// threads and the HTTP server's.
 ///
-/// Three consumers: the org topic, read in full by every instance; the consumer group on the crm
-/// and people topics, which gives each instance its people partitions (a task each) and elects
-/// the instance that publishes the crm figures (the owner of crm partition 0); and the crm
-/// reader, which reads every crm partition and hands their messages to the one crm task merged
-/// in event-time order, as a replay of them would be. The group never fetches crm itself.
+/// Four consumers: the org topic's, read in full by every instance; the consumer group on the
+/// people topic (`group_id`), which gives each instance its people partitions, a task each; the
+/// crm reader, which reads every crm partition and hands their messages to the one crm task,
+/// merged in event-time order as a replay of them would be; and a member of the group
+/// `<group_id>.crm` on the crm topic, which never fetches: the instance that owns its partition 0
+/// publishes the crm figures (and commits the crm task's offsets there, for lag monitoring).
 class Runner : public RdKafka::RebalanceCb {
  public:
   /// `on_progress` hears what /health should say while the instance is healthy ("" when every
@@ -99,11 +101,13 @@ class Runner : public RdKafka::RebalanceCb {
       const auto deadline = batch_start + std::chrono::milliseconds(config_.batch_max_wait_ms);
       received.clear();
       // Org changes are applied between batches (the org topic is small and slow-moving).
-      if (Status s = DrainOrg(); !s.ok()) return s;
+      DrainOrg();
       while (static_cast<int>(received.size()) < config_.batch_max_events && !stop.load()) {
         const auto now = Clock::now();
         if (now >= deadline) break;
         const int room = config_.batch_max_events - static_cast<int>(received.size());
+        PollCrmElection();
+        DrainOrg();
         int handled = PollPeople(room, 0, received);
         handled += PollCrm(room, 0, received);
         if (!fatal_.ok()) return fatal_;
@@ -140,24 +144,30 @@ class Runner : public RdKafka::RebalanceCb {
     }
     if (Status s = CommitAll(true); !s.ok()) return s;
     group_->close();
+    crm_election_->close();
     crm_->close();
     return Status::Ok();
   }
 
-  /// Rebalance callback: runs inside consume(), on the processing thread.
+  /// Rebalance callback of both groups: runs inside consume(), on the processing thread.
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
-    std::vector<RdKafka::TopicPartition*> crm;  // assigned in the group, read by the crm reader
-    for (RdKafka::TopicPartition* tp : partitions) {
-      if (tp->topic() == config_.topics.crm) crm.push_back(tp);
+    if (consumer == crm_election_.get()) {
+      for (RdKafka::TopicPartition* tp : partitions) {
+        if (tp->partition() == 0) SetCrmLeader(err == RdKafka::ERR__ASSIGN_PARTITIONS);
+      }
+      if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+        if (Status s = Take(consumer, partitions, cooperative); !s.ok()) fatal_ = s;
+        consumer->pause(partitions);  // membership only: the crm reader reads crm
+      } else {
+        CommitOffsetsToKafka(partitions_committed_);
+        Release(consumer, partitions, cooperative);
+      }
+      return;
     }
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (RdKafka::TopicPartition* tp : partitions) {
-        if (tp->topic() == config_.topics.crm) {
-          if (tp->partition() == 0) SetCrmLeader(true);
-          continue;
-        }
         if (tp->topic() != config_.topics.people) continue;
         auto stored = engine_.Assign(ingest::TopicKind::kPeople, tp->partition(),
                                      partition_counts_[tp->topic()]);
@@ -171,28 +181,14 @@ class Runner : public RdKafka::RebalanceCb {
           tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
         }
       }
-      if (cooperative) {
-        std::unique_ptr<RdKafka::Error> e(consumer->incremental_assign(partitions));
-        if (e) fatal_ = Status::Error("incremental assign: " + e->str());
-      } else {
-        consumer->assign(partitions);
-      }
-      if (!crm.empty()) consumer->pause(crm);
+      if (Status s = Take(consumer, partitions, cooperative); !s.ok()) fatal_ = s;
     } else {
       for (RdKafka::TopicPartition* tp : partitions) {
-        if (tp->topic() == config_.topics.crm) {
-          if (tp->partition() == 0) SetCrmLeader(false);
-          continue;
-        }
         if (tp->topic() != config_.topics.people) continue;
         if (Status s = engine_.Revoke(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) fatal_ = s;
       }
       CommitOffsetsToKafka(partitions_committed_);
-      if (cooperative) {
-        std::unique_ptr<RdKafka::Error> e(consumer->incremental_unassign(partitions));
-      } else {
-        consumer->unassign();
-      }
+      Release(consumer, partitions, cooperative);
     }
   }
 
@@ -203,6 +199,24 @@ class Runner : public RdKafka::RebalanceCb {
   static constexpr std::chrono::seconds kCrmIdleAfter{30};
   /// Messages read ahead per crm partition before its fetching pauses.
   static constexpr size_t kCrmReadAhead = 5000;
+
+  static Status Take(RdKafka::KafkaConsumer* consumer,
+                     std::vector<RdKafka::TopicPartition*>& partitions, bool cooperative) {
+    if (!cooperative) {
+      consumer->assign(partitions);
+      return Status::Ok();
+    }
+    std::unique_ptr<RdKafka::Error> e(consumer->incremental_assign(partitions));
+    return e ? Status::Error("incremental assign: " + e->str()) : Status::Ok();
+  }
+  static void Release(RdKafka::KafkaConsumer* consumer,
+                      std::vector<RdKafka::TopicPartition*>& partitions, bool cooperative) {
+    if (cooperative) {
+      std::unique_ptr<RdKafka::Error> e(consumer->incremental_unassign(partitions));
+    } else {
+      consumer->unassign();
+    }
+  }
 
   std::optional<ingest::TopicKind> KindOf(const std::string& topic) const {
     if (topic == config_.topics.crm) return ingest::TopicKind::kCrm;
@@ -234,23 +248,58 @@ class Runner : public RdKafka::RebalanceCb {
     engine_.HandleMessage(*kind, Raw(message, topic_, headers_));
   }
 
-  /// Handles up to `room` people messages of the group consumer (waiting up to `wait_ms` for the
-  /// first). Also serves the group's rebalances and heartbeats.
+  /// Serves the crm election group's rebalances and heartbeats (it never delivers messages).
+  void PollCrmElection() {
+    std::unique_ptr<RdKafka::Message> message(crm_election_->consume(0));
+  }
+
+  /// Reads the people messages the group consumer has (waiting up to `wait_ms` for the first),
+  /// then handles up to `room` of them in the order read, each once it is order_wait_ms old (see
+  /// CrmReady). Also serves the group's rebalances and heartbeats.
   int PollPeople(int room, int wait_ms, std::vector<Clock::time_point>& received) {
-    int handled = 0;
-    while (handled < room) {
-      std::unique_ptr<RdKafka::Message> message(group_->consume(handled == 0 ? wait_ms : 0));
+    for (int n = 0; n < 10000; ++n) {
+      std::unique_ptr<RdKafka::Message> message(group_->consume(n == 0 ? wait_ms : 0));
       if (!fatal_.ok() || message->err() == RdKafka::ERR__TIMED_OUT) break;
       if (message->err() == RdKafka::ERR__PARTITION_EOF) continue;
       if (message->err() != RdKafka::ERR_NO_ERROR) {
         std::cerr << "huntline run: consumer: " << message->errstr() << "\n";
         break;
       }
+      Pending pending;
+      pending.written_at = WrittenAt(*message);
+      pending.message = std::move(message);
+      people_queue_.push_back(std::move(pending));
+    }
+    int handled = 0;
+    while (handled < room && !people_queue_.empty() && fatal_.ok()) {
+      Pending& head = people_queue_.front();
+      // A partition revoked meanwhile: its messages are read again by its new owner.
+      if (!engine_.tasks().contains({ingest::TopicKind::kPeople, head.message->partition()})) {
+        people_queue_.pop_front();
+        continue;
+      }
+      if (!ReadyToApply(head.written_at)) break;
       received.push_back(Clock::now());
-      Handle(*message);
+      Handle(*head.message);
+      people_queue_.pop_front();
       ++handled;
     }
     return handled;
+  }
+
+  static Timestamp WrittenAt(RdKafka::Message& message) {
+    const RdKafka::MessageTimestamp ts = message.timestamp();
+    return ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE ? kNoTime : ts.timestamp;
+  }
+
+  /// Messages produced as things happen reach the partitions (and the org topic) a little
+  /// apart: one written less than order_wait_ms ago waits, so that an earlier one written to
+  /// another partition, or an org snapshot, at about the same moment is applied first. A
+  /// backlog never waits. The org snapshots read meanwhile are applied first.
+  bool ReadyToApply(Timestamp written_at) {
+    if (written_at != kNoTime && WallClockNow() - written_at < config_.order_wait_ms) return false;
+    DrainOrg();
+    return true;
   }
 
   /// Reads what the crm reader has (waiting up to `wait_ms` for the first message), then hands
@@ -268,6 +317,7 @@ class Runner : public RdKafka::RebalanceCb {
       const auto p = static_cast<size_t>(message->partition());
       if (p >= crm_queues_.size()) continue;
       Pending pending;
+      pending.written_at = WrittenAt(*message);
       CopyHeaders(*message, &pending.headers);
       engine_.Decode(Raw(*message, config_.topics.crm, pending.headers), &pending.decoded);
       pending.message = std::move(message);
@@ -304,6 +354,7 @@ class Runner : public RdKafka::RebalanceCb {
         }
       }
       if (waiting || best == crm_queues_.size()) break;
+      if (!ReadyToApply(crm_queues_[best].front().written_at)) break;
       Pending pending = std::move(crm_queues_[best].front());
       crm_queues_[best].pop_front();
       if (crm_queues_[best].empty()) crm_last_seen_[best] = now;  // its next fetch is awaited from now
@@ -356,7 +407,7 @@ class Runner : public RdKafka::RebalanceCb {
   void SetCrmLeader(bool leader) {
     if (crm_leader_ == leader) return;
     crm_leader_ = leader;
-    engine_.SetPublished(ingest::TopicKind::kCrm, 0, leader);
+    if (Status s = engine_.SetPublished(ingest::TopicKind::kCrm, 0, leader); !s.ok()) fatal_ = s;
     std::cerr << "huntline run: this instance " << (leader ? "publishes" : "no longer publishes")
               << " the " << config_.topics.crm << " figures\n";
   }
@@ -369,6 +420,11 @@ class Runner : public RdKafka::RebalanceCb {
     (*conf)->set("group.id", config_.kafka.group_id + ".org." + std::to_string(WallClockNow()), error);
     (*conf)->set("enable.auto.commit", "false", error);
     (*conf)->set("enable.partition.eof", "false", error);
+    // An org snapshot must be read within order_wait_ms of being written (see ReadyToApply):
+    // the broker answers an idle fetch this soon.
+    if (!config_.kafka.properties.contains("fetch.wait.max.ms")) {
+      (*conf)->set("fetch.wait.max.ms", std::to_string(std::max(1, config_.order_wait_ms / 4)), error);
+    }
     org_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
     if (!org_) return Status::Error("org consumer: " + error);
     auto partitions = WaitForPartitionCount(config_.topics.org);
@@ -393,7 +449,7 @@ class Runner : public RdKafka::RebalanceCb {
     auto stored = engine_.Assign(ingest::TopicKind::kCrm, 0, count);
     if (!stored.ok()) return stored.status();
     crm_task_ = engine_.tasks().at({ingest::TopicKind::kCrm, kAllPartitions}).get();
-    engine_.SetPublished(ingest::TopicKind::kCrm, 0, crm_leader_);
+    if (Status s = engine_.SetPublished(ingest::TopicKind::kCrm, 0, crm_leader_); !s.ok()) return s;
 
     auto conf = BaseConf(config_);
     if (!conf.ok()) return conf.status();
@@ -409,7 +465,7 @@ class Runner : public RdKafka::RebalanceCb {
       tps.push_back(RdKafka::TopicPartition::create(config_.topics.crm, p));
     }
     if (!config_.kafka.rebuild_from_earliest && stored->empty()) {
-      group_->committed(tps, 10000);  // a partition with none keeps OFFSET_INVALID
+      crm_election_->committed(tps, 10000);  // a partition with none keeps OFFSET_INVALID
     }
     crm_start_.assign(static_cast<size_t>(count), 0);
     for (RdKafka::TopicPartition* tp : tps) {
@@ -476,14 +532,14 @@ class Runner : public RdKafka::RebalanceCb {
     return engine_.Commit();
   }
 
-  Status DrainOrg() {
+  /// Applies the org snapshots read so far (the org tables keep them with their times).
+  void DrainOrg() {
     for (int i = 0; i < 1000; ++i) {
       std::unique_ptr<RdKafka::Message> message(org_->consume(0));
       if (message->err() == RdKafka::ERR__TIMED_OUT) break;
       if (message->err() != RdKafka::ERR_NO_ERROR) break;
       Handle(*message);
     }
-    return Status::Ok();
   }
 
   Status StartGroupConsumer() {
@@ -505,7 +561,14 @@ class Runner : public RdKafka::RebalanceCb {
     }
     group_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
     if (!group_) return Status::Error("consumer: " + error);
-    const RdKafka::ErrorCode err = group_->subscribe({config_.topics.crm, config_.topics.people});
+    RdKafka::ErrorCode err = group_->subscribe({config_.topics.people});
+    if (err != RdKafka::ERR_NO_ERROR) return Status::Error("subscribe: " + RdKafka::err2str(err));
+
+    // The crm election: the same settings in a group of its own.
+    (*conf)->set("group.id", config_.kafka.group_id + ".crm", error);
+    crm_election_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
+    if (!crm_election_) return Status::Error("crm election consumer: " + error);
+    err = crm_election_->subscribe({config_.topics.crm});
     if (err != RdKafka::ERR_NO_ERROR) return Status::Error("subscribe: " + RdKafka::err2str(err));
     return Status::Ok();
   }
@@ -518,22 +581,24 @@ class Runner : public RdKafka::RebalanceCb {
     return Status::Ok();
   }
 
-  /// Tells the group how far each task got (the crm task's offsets by the instance that
-  /// publishes it). RocksDB stays the source of truth for where a task resumes; the group's
-  /// offsets serve lag monitoring and instances without stored state.
+  /// Tells the groups how far each task got: the people tasks' offsets to `group_id`, the crm
+  /// task's to `<group_id>.crm` by the instance that publishes it. RocksDB stays the source of
+  /// truth for where a task resumes; the groups' offsets serve lag monitoring and instances
+  /// without stored state.
   void CommitOffsetsToKafka(std::map<std::pair<std::string, int32_t>, int64_t>& committed) {
-    std::vector<RdKafka::TopicPartition*> tps;
     for (const auto& [key, task] : engine_.tasks()) {
       if (!task->published()) continue;
+      std::vector<RdKafka::TopicPartition*> tps;
       for (const auto& [partition, offset] : task->next_offsets()) {
         auto& last = committed[{task->topic(), partition}];
         if (last == offset) continue;
         last = offset;
         tps.push_back(RdKafka::TopicPartition::create(task->topic(), partition, offset));
       }
+      const bool crm = key.first == ingest::TopicKind::kCrm;
+      if (!tps.empty()) (crm ? crm_election_ : group_)->commitAsync(tps);
+      RdKafka::TopicPartition::destroy(tps);
     }
-    if (!tps.empty()) group_->commitAsync(tps);
-    RdKafka::TopicPartition::destroy(tps);
   }
 
   /// Marks each task caught up or not from the end offsets of its partitions asked of the broker
@@ -615,9 +680,11 @@ class Runner : public RdKafka::RebalanceCb {
   std::map<std::string, int> partition_counts_;
   std::unique_ptr<RdKafka::KafkaConsumer> group_;
   std::unique_ptr<RdKafka::KafkaConsumer> crm_;
+  std::unique_ptr<RdKafka::KafkaConsumer> crm_election_;
   Task* crm_task_ = nullptr;               // owned by the engine, never revoked
   bool crm_leader_ = false;                // owns crm partition 0 in the group: publishes crm
   std::vector<std::deque<Pending>> crm_queues_;  // per crm partition, in offset order
+  std::deque<Pending> people_queue_;             // read, waiting for their turn
   std::vector<Clock::time_point> crm_last_seen_;
   std::vector<bool> crm_paused_;
   std::vector<bool> crm_stalled_;

@@ -130,9 +130,11 @@ void Task::Deliver(const processors::OrgChange& change, const processors::OrgTab
   for (auto& p : processors_) p->OnOrgChange(change, context);
 }
 
-void Task::OnOrgChange(const processors::OrgChange& change, const processors::OrgTables& org,
+bool Task::OnOrgChange(const processors::OrgChange& change, const processors::OrgTables& org,
                        const processors::Settings& settings) {
-  if (now_ != kNoTime && change.time <= now_) Deliver(change, org, settings);
+  if (now_ == kNoTime || change.time > now_) return false;
+  Deliver(change, org, settings);
+  return change.time < now_;
 }
 
 void Task::StepTo(Timestamp t, const processors::OrgTables& org,

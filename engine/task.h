@@ -74,8 +74,9 @@ class Task {
                  const processors::Settings& settings);
   Timestamp now() const { return now_; }
   /// An org change just applied: delivered at once when it takes effect at or before the
-  /// task's time (a late snapshot), else when the task's time reaches it (AdvanceTo).
-  void OnOrgChange(const processors::OrgChange& change, const processors::OrgTables& org,
+  /// task's time, else when the task's time reaches it (AdvanceTo). True when it is late: the
+  /// task's time had passed it, so what was counted in between did not see it.
+  bool OnOrgChange(const processors::OrgChange& change, const processors::OrgTables& org,
                    const processors::Settings& settings);
 
   /// Whether the task has read its partition to the end as last known: only then does it

@@ -68,7 +68,8 @@ struct Generator::State {
   std::map<std::string, size_t> account_index;
   std::vector<Opp> opps;
   std::vector<LeadRow> leads;
-  std::vector<Generated> day;  // the current day's events, sorted before emission
+  std::vector<Generated> day;      // the current day's events
+  std::vector<Generated> pending;  // generated, held back until nothing earlier can come
   // Indexes, so a day costs time in proportion to its events, not to the org's size.
   std::map<std::string, size_t> person_index;
   std::map<std::string, std::vector<size_t>> hunting_grounds;  // person → accounts they prospect
@@ -278,11 +279,11 @@ void Generator::EmitOrg(const Sink& sink) {
             {"show_as", "busy"}, {"protected", true}, {"rrule", "FREQ=WEEKLY;BYDAY=TU,TH"},
             {"timezone", p.timezone}, {"title", "Prospecting block"}});
   }
-  for (auto& g : s.day) {
-    sink(g);
-    ++emitted_;
-  }
+  // Held back with the first day's events, to come out in time order with them.
+  s.pending.insert(s.pending.end(), std::make_move_iterator(s.day.begin()),
+                   std::make_move_iterator(s.day.end()));
   s.day.clear();
+  Flush(sink, StartOfDay(s.first_day));
 }
 
 bool Generator::EmitDay(const Sink& sink) {
@@ -324,6 +325,26 @@ bool Generator::EmitDay(const Sink& sink) {
   for (size_t i = 0; i < s.leads.size(); ++i) {
     const auto& st = s.leads[i].status;
     if (st == "open" || st == "working") s.open_leads_by_owner[s.leads[i].owner].push_back(i);
+  }
+
+  if (working && options_.teams > 1 && s.day_number > 0 && s.day_number % 23 == 0) {
+    // Now and then a rep moves to another team (their target list goes with them).
+    std::vector<size_t> reps;
+    for (size_t i = 0; i < s.people.size(); ++i) {
+      if (s.people[i].role == "rep") reps.push_back(i);
+    }
+    if (!reps.empty()) {
+      Person& p = s.people[s.Pick(reps)];
+      const int to = (p.team_index + 1 + s.Int(0, options_.teams - 2)) % options_.teams;
+      for (const Person& m : s.people) {
+        if (m.role == "manager" && m.team_index == to) {
+          p.team = m.team;
+          p.manager = m.id;
+        }
+      }
+      p.team_index = to;
+      s.UpsertUser(p, midnight + 7 * kMillisPerHour);
+    }
   }
 
   if (working) {
@@ -417,7 +438,10 @@ bool Generator::EmitDay(const Sink& sink) {
           auto& open_leads = s.open_leads_by_owner[p.id];
           if (open_leads.empty()) continue;
           LeadRow& l = s.leads[s.Pick(open_leads)];
-          const Acct* a = l.account.empty() ? nullptr : &s.accounts[s.account_index[l.account]];
+          // Often the CRM logs the activity on the lead alone, even when the lead has an account.
+          const Acct* a = l.account.empty() || s.Uniform() < 0.4
+                              ? nullptr
+                              : &s.accounts[s.account_index[l.account]];
           s.Activity(p, a, &l, t, u < 0.5 ? "call" : "email", u < 0.9 ? "outbound" : "inbound",
                      outcome, s.Int(30, 900));
           const double next = s.Uniform();
@@ -425,6 +449,13 @@ bool Generator::EmitDay(const Sink& sink) {
                                : next < 0.6 ? "disqualified" : nullptr;
           if (status) {
             l.status = status;
+            // A lead worked without an account is matched to one now and then.
+            const auto& team_accounts = s.team_accounts[static_cast<size_t>(std::max(0, p.team_index))];
+            if (l.account.empty() && !team_accounts.empty() && s.Uniform() < 0.3) {
+              l.account = s.accounts[team_accounts[static_cast<size_t>(
+                                         s.Int(0, static_cast<int>(team_accounts.size()) - 1))]]
+                              .id;
+            }
             s.UpsertLead(l, t + kMillisPerMinute);
             // Qualified inbound leads become inbound opportunities on their account.
             if (l.status == std::string("qualified") && !l.account.empty()) {
@@ -464,11 +495,34 @@ bool Generator::EmitDay(const Sink& sink) {
         s.UpsertOpp(o, t);
         continue;
       }
+      if (u > 0.998 && owner->team_index >= 0 &&
+          !s.team_accounts[static_cast<size_t>(owner->team_index)].empty()) {
+        // Logged on the wrong account: moved to another of the team's.
+        const auto& candidates = s.team_accounts[static_cast<size_t>(owner->team_index)];
+        const std::string& to = s.accounts[candidates[static_cast<size_t>(
+                                               s.Int(0, static_cast<int>(candidates.size()) - 1))]]
+                                    .id;
+        if (to != o.account && !s.account_has_open_opp[to]) {
+          s.account_has_open_opp[o.account] = false;
+          o.account = to;
+          s.account_has_open_opp[to] = true;
+          s.UpsertOpp(o, t);
+          continue;
+        }
+      }
       if (o.stage == 4 && u < 0.08) {
         const bool won = s.Uniform() < (o.priority ? 0.6 : 0.35);
         o.stage = won ? 5 : 6;
         o.open = false;
         s.UpsertOpp(o, t, won ? nullptr : kLossReasons[s.Int(0, 4)]);
+        Acct& account = s.accounts[s.account_index[o.account]];
+        if (won && o.type == "new_business" && account.relationship != "customer" &&
+            s.Uniform() < 0.6) {
+          // The prospect becomes a customer the next morning.
+          account.relationship = "customer";
+          s.UpsertAccount(account, t + 15 * kMillisPerHour);
+          s.customers.push_back(s.account_index[o.account]);
+        }
       } else if (o.stage < 4 && u < 0.06) {
         ++o.stage;
         s.UpsertOpp(o, t);
@@ -554,22 +608,35 @@ bool Generator::EmitDay(const Sink& sink) {
     }
   }
 
-  std::stable_sort(s.day.begin(), s.day.end(),
-                   [](const Generated& a, const Generated& b) { return a.time < b.time; });
-  for (auto& g : s.day) {
-    if (options_.max_events > 0 && emitted_ >= options_.max_events) break;
-    sink(g);
-    ++emitted_;
-  }
+  // A day's events reach from the evening before (a block moved overnight) to the next morning
+  // (an account updated after a deal is won), so they are held back until no later day can
+  // make an earlier one: the stream comes out in event-time order, as CRMs publish changes.
+  s.pending.insert(s.pending.end(), std::make_move_iterator(s.day.begin()),
+                   std::make_move_iterator(s.day.end()));
   s.day.clear();
+  Flush(sink, StartOfDay(today));
   ++s.day_number;
   return true;
+}
+
+void Generator::Flush(const Sink& sink, Timestamp before) {
+  auto& pending = state_->pending;
+  std::stable_sort(pending.begin(), pending.end(),
+                   [](const Generated& a, const Generated& b) { return a.time < b.time; });
+  size_t n = 0;
+  for (; n < pending.size() && pending[n].time < before; ++n) {
+    if (options_.max_events > 0 && emitted_ >= options_.max_events) continue;
+    sink(pending[n]);
+    ++emitted_;
+  }
+  pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 void Generator::EmitAll(const Sink& sink) {
   EmitOrg(sink);
   while (EmitDay(sink)) {
   }
+  Flush(sink, INT64_MAX);
 }
 
 }  // namespace huntline::generator

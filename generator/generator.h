@@ -50,11 +50,12 @@ class Generator {
 
   using Sink = std::function<void(const Generated&)>;
   /// The org snapshot (users, accounts, contacts) and each rep's protected-block series,
-  /// at the start time.
+  /// at the start time (they come out with the first day's events).
   void EmitOrg(const Sink& sink);
-  /// One simulated day, in time order. False once the simulation is complete.
+  /// One simulated day. Events come out in time order, each once no later day can make an
+  /// earlier one (so a day's events leave with the next day's call). False once complete.
   bool EmitDay(const Sink& sink);
-  /// EmitOrg, then every day.
+  /// EmitOrg, then every day, then what is held back.
   void EmitAll(const Sink& sink);
 
   int64_t emitted() const { return emitted_; }
@@ -63,6 +64,8 @@ class Generator {
 
  private:
   struct State;
+  /// Emits the events held back whose time is before `before`, in time order.
+  void Flush(const Sink& sink, Timestamp before);
   Options options_;
   std::unique_ptr<State> state_;
   int64_t emitted_ = 0;

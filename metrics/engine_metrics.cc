@@ -20,6 +20,11 @@ EngineMetrics::EngineMetrics(const std::string& version)
                      .Name("huntline_consumer_lag_messages")
                      .Help("Messages between the consumer position and the end of the partition")
                      .Register(*registry_);
+  late_org_family_ = &BuildCounter()
+                          .Name("huntline_org_changes_late_total")
+                          .Help("Org snapshots read after a task had counted later events: they "
+                                "apply from then on (metrics.md, \"Live equals replay\")")
+                          .Register(*registry_);
   watermark_family_ = &BuildGauge()
                            .Name("huntline_watermark_seconds")
                            .Help("Latest event time processed on the partition (Unix seconds)")
@@ -63,6 +68,13 @@ EngineMetrics::EngineMetrics(const std::string& version)
                               .Help("Input partitions this instance currently owns")
                               .Register(*registry_)
                               .Add({});
+  crm_publisher_ = &BuildGauge()
+                        .Name("huntline_crm_publisher")
+                        .Help("1 on the one instance that publishes the crm figures (every instance "
+                              "computes them; the owner of partition 0 of the crm election group "
+                              "publishes them)")
+                        .Register(*registry_)
+                        .Add({});
   catching_up_partitions_ = &BuildGauge()
                                  .Name("huntline_catching_up_partitions")
                                  .Help("Owned input partitions still reading a backlog: their figures "
@@ -97,6 +109,10 @@ prometheus::Counter& EngineMetrics::DeadLetters(std::string_view reason) {
 
 prometheus::Gauge& EngineMetrics::ConsumerLag(const std::string& topic, int32_t partition) {
   return lag_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
+prometheus::Counter& EngineMetrics::LateOrgChanges(const std::string& topic) {
+  return late_org_family_->Add({{"topic", topic}});
 }
 
 prometheus::Gauge& EngineMetrics::Watermark(const std::string& topic, int32_t partition) {

@@ -46,6 +46,7 @@ class EngineMetrics {
   prometheus::Counter& DeadLetters(std::string_view reason);
   prometheus::Gauge& ConsumerLag(const std::string& topic, int32_t partition);
   prometheus::Gauge& Watermark(const std::string& topic, int32_t partition);
+  prometheus::Counter& LateOrgChanges(const std::string& topic);
   prometheus::Histogram& event_time_lag() { return *event_time_lag_; }
   prometheus::Histogram& processing_latency() { return *processing_latency_; }
   prometheus::Histogram& commit_duration() { return *commit_duration_; }
@@ -54,6 +55,7 @@ class EngineMetrics {
   prometheus::Counter& batches() { return *batches_; }
   prometheus::Gauge& assigned_partitions() { return *assigned_partitions_; }
   prometheus::Gauge& catching_up_partitions() { return *catching_up_partitions_; }
+  prometheus::Gauge& crm_publisher() { return *crm_publisher_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -61,6 +63,7 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>* dead_letters_family_;
   prometheus::Family<prometheus::Gauge>* lag_family_;
   prometheus::Family<prometheus::Gauge>* watermark_family_;
+  prometheus::Family<prometheus::Counter>* late_org_family_;
   std::map<std::string, TopicCounters> topics_;
   prometheus::Histogram* event_time_lag_;
   prometheus::Histogram* processing_latency_;
@@ -70,6 +73,7 @@ class EngineMetrics {
   prometheus::Counter* batches_;
   prometheus::Gauge* assigned_partitions_;
   prometheus::Gauge* catching_up_partitions_;
+  prometheus::Gauge* crm_publisher_;
 };
 
 }  // namespace huntline::metrics

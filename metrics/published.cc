@@ -22,14 +22,18 @@ std::vector<std::string_view> SplitKey(std::string_view key, size_t n) {
 
 }  // namespace
 
-Snapshot MergeShards(const Catalog& catalog, std::span<const Shard* const> shards) {
+Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> shards) {
   Snapshot out;
   out.families.resize(catalog.size());
-  for (const Shard* shard : shards) {
-    for (FamilyId f = 0; f < catalog.size() && f < shard->family_count(); ++f) {
-      auto& merged = out.families[f];
+  for (const PublishedShard& published : shards) {
+    Snapshot::Families& into = published.partition.empty() ? out.families
+                                                           : out.by_partition[published.partition];
+    into.resize(catalog.size());
+    const Shard& shard = *published.shard;
+    for (FamilyId f = 0; f < catalog.size() && f < shard.family_count(); ++f) {
+      auto& merged = into[f];
       const bool max = catalog.spec(f).merge == Merge::kMax;
-      for (const auto& [key, cell] : shard->series(f)) {
+      for (const auto& [key, cell] : shard.series(f)) {
         auto [it, inserted] = merged.emplace(key, cell.value);
         if (!inserted) it->second = max ? std::max(it->second, cell.value) : it->second + cell.value;
       }
@@ -50,16 +54,22 @@ std::vector<prometheus::MetricFamily> ToFamilies(const Catalog& catalog, const S
                                               : prometheus::MetricType::Gauge;
     // Rewriting may merge series (pseudonyms never collide, but be safe): sum them.
     std::map<std::vector<std::pair<std::string, std::string>>, double> series;
-    for (const auto& [key, value] : snapshot.families[f]) {
-      std::vector<std::pair<std::string, std::string>> labels;
-      const auto parts = SplitKey(key, spec.labels.size());
-      for (size_t i = 0; i < spec.labels.size(); ++i) {
-        labels.emplace_back(spec.labels[i], options.rewrite ? options.rewrite(spec.labels[i], parts[i])
-                                                            : std::string(parts[i]));
+    auto add = [&](const Snapshot::Families& families, const std::string* partition) {
+      if (f >= families.size()) return;
+      for (const auto& [key, value] : families[f]) {
+        std::vector<std::pair<std::string, std::string>> labels;
+        const auto parts = SplitKey(key, spec.labels.size());
+        for (size_t i = 0; i < spec.labels.size(); ++i) {
+          labels.emplace_back(spec.labels[i], options.rewrite ? options.rewrite(spec.labels[i], parts[i])
+                                                              : std::string(parts[i]));
+        }
+        if (partition) labels.emplace_back("partition", *partition);
+        std::sort(labels.begin(), labels.end());
+        series[std::move(labels)] += value;
       }
-      std::sort(labels.begin(), labels.end());
-      series[std::move(labels)] += value;
-    }
+    };
+    add(snapshot.families, nullptr);
+    for (const auto& [partition, families] : snapshot.by_partition) add(families, &partition);
     for (auto& [labels, value] : series) {
       if (options.omit_zero && value == 0) continue;
       prometheus::ClientMetric metric;

@@ -18,11 +18,24 @@ namespace huntline::metrics {
 
 /// Merged values of every domain series: for each family, series key → value.
 struct Snapshot {
-  std::vector<std::map<std::string, double>> families;
+  using Families = std::vector<std::map<std::string, double>>;
+  /// The shards published whole, merged.
+  Families families;
+  /// The shards published under a `partition` label (see PublishedShard), by label value.
+  std::map<std::string, Families> by_partition;
+};
+
+/// A task's shard as it is published: merged with the others, or under a label
+/// `partition="<partition>"` of its own when `partition` is set. The people tasks are published
+/// so: when a partition moves to another instance its series move whole, so no series of an
+/// instance ever goes down (Prometheus would read a reset).
+struct PublishedShard {
+  const Shard* shard = nullptr;
+  std::string partition;  // empty: merged
 };
 
 /// Merges task shards into one snapshot, summing or taking the max as each family says.
-Snapshot MergeShards(const Catalog& catalog, std::span<const Shard* const> shards);
+Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> shards);
 
 /// Rewrites label values before exposure (pseudonyms for per-person labels). Identity when unset.
 using LabelRewriter = std::function<std::string(std::string_view label, std::string_view value)>;

@@ -16,11 +16,25 @@ TEST(MergeShards, SumsCountersAndTakesTheMaxOfGlobalFigures) {
   b.Add(sum, {"west"}, 1);
   a.Set(max, {"east"}, 100);
   b.Set(max, {"east"}, 100);
-  std::vector<const Shard*> shards = {&a, &b};
+  std::vector<PublishedShard> shards = {{&a, ""}, {&b, ""}};
   const Snapshot s = MergeShards(catalog, shards);
   EXPECT_EQ(s.families[sum].at("east"), 5);
   EXPECT_EQ(s.families[sum].at("west"), 1);
   EXPECT_EQ(s.families[max].at("east"), 100);
+}
+
+TEST(MergeShards, APartitionedShardIsExposedUnderItsOwnPartitionLabel) {
+  Catalog catalog;
+  const FamilyId f = catalog.Declare({"huntline_x_total", "x", Kind::kCounter, {"team"}});
+  Shard whole(catalog), p3(catalog), p5(catalog);
+  whole.Add(f, {"east"}, 1);
+  p3.Add(f, {"east"}, 2);
+  p5.Add(f, {"east"}, 4);
+  std::vector<PublishedShard> shards = {{&whole, ""}, {&p3, "3"}, {&p5, "5"}};
+  const std::string text = ToText(ToFamilies(catalog, MergeShards(catalog, shards)));
+  EXPECT_NE(text.find("huntline_x_total{team=\"east\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("huntline_x_total{partition=\"3\",team=\"east\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("huntline_x_total{partition=\"5\",team=\"east\"} 4\n"), std::string::npos) << text;
 }
 
 TEST(ToText, SortsLabelsAndCanOmitZeros) {
@@ -30,7 +44,7 @@ TEST(ToText, SortsLabelsAndCanOmitZeros) {
   Shard shard(catalog);
   shard.Add(f, {"east", "deal_work"}, 2);
   shard.Add(f, {"west", "other"}, 0);
-  std::vector<const Shard*> shards = {&shard};
+  std::vector<PublishedShard> shards = {{&shard, ""}};
   const Snapshot s = MergeShards(catalog, shards);
   const std::string all = ToText(ToFamilies(catalog, s));
   EXPECT_NE(all.find("# TYPE huntline_activities_total counter"), std::string::npos);
