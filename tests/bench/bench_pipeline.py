@@ -1,11 +1,15 @@
 """Whole-pipeline benchmark: replay and `huntline run` on a real broker, side by side with a plain
 librdkafka consumer of the same topics. Prints a Markdown table (tests/bench/README.md).
 
-    tests/bench/run.sh [EVENTS]
+    tests/bench/run.sh [EVENTS]                 builds the release preset, then runs this
+    HUNTLINE_BIN=… HUNTLINE_RAW_CONSUME=… bench_pipeline.py [EVENTS]    any build, as it is
+
+HUNTLINE_RAW_CONSUME defaults to tests/raw_consume beside HUNTLINE_BIN's app/ directory.
 """
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +21,7 @@ EVENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 STEADY = 20_000        # events produced at a steady pace after the backlog, for latency
 STEADY_RATE = 5_000    # events per second
 RAW = os.environ.get("HUNTLINE_RAW_CONSUME", str(pathlib.Path(harness.HUNTLINE).parents[1] / "tests" / "raw_consume"))
+RAW_TIMEOUT_S = 600    # raw_consume waits for every message: a missing one must not hang the run
 
 
 def histogram(listen, name):
@@ -45,13 +50,37 @@ def quantile(buckets, q):
     return bounds[-1]
 
 
+def by_result(figures, topics):
+    """crm+people events counted at /metrics, by result (accepted, late, …)."""
+    out = {}
+    for k, v in figures.items():
+        if k.startswith("huntline_events_total{") and \
+                ('topic="%s"' % topics["crm"] in k or 'topic="%s"' % topics["people"] in k):
+            result = k.split('result="')[1].split('"')[0]
+            out[result] = out.get(result, 0) + v
+    return out
+
+
 def consumed(listen, topics):
-    figures = harness.parse_exposition(harness.scrape(listen))
-    return sum(v for k, v in figures.items() if k.startswith("huntline_events_total{")
-               and ('topic="%s"' % topics["crm"] in k or 'topic="%s"' % topics["people"] in k))
+    return sum(by_result(harness.parse_exposition(harness.scrape(listen)), topics).values())
+
+
+def published(listen, count):
+    """True once `count` consumed events are visible at /metrics: the latency histogram observes
+    each consumed event when the snapshot holding it is published, after its batch committed
+    (the event counters move earlier, as each event is handled)."""
+    return histogram(listen, "huntline_processing_latency_seconds").get(float("inf"), 0) >= count
+
+
+def family_sum(figures, name):
+    return sum(v for k, v in figures.items() if k == name or k.startswith(name + "{"))
 
 
 def main():
+    for binary in (harness.HUNTLINE, RAW):
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"bench_pipeline.py: no executable {binary} (build it, or set HUNTLINE_BIN and "
+                     "HUNTLINE_RAW_CONSUME; tests/bench/run.sh builds the release preset)")
     with harness.workdir("bench") as work, harness.kafka_broker(work) as broker:
         events = work / "events.jsonl"
         subprocess.run([harness.HUNTLINE, "generate", "--events", str(EVENTS + STEADY), "--out", str(events)],
@@ -70,30 +99,39 @@ def main():
                                 check=True, capture_output=True, text=True)
         replay_s = time.perf_counter() - start
         replay_rss_mb = int(replay.stderr.strip().splitlines()[-1]) / 1024
+        replay_figures = harness.parse_exposition((work / "replay.prom").read_text())
 
         # 2. The same events on the broker.
         topics = {"org": "bench.org", "crm": "bench.crm", "people": "bench.people",
-                  "dead_letter": "bench.dead-letter"}
+                  "dead_letter": "bench.dead-letter", "history": "bench.history"}
         harness.create_topics(broker, {topics["org"]: 1, topics["crm"]: 3, topics["people"]: 3,
-                                       topics["dead_letter"]: 1})
+                                       topics["dead_letter"]: 1, topics["history"]: 3},
+                              compacted=[topics["history"]])
         harness.produce_lines(broker, backlog, topics)
         non_org = sum(1 for line in backlog if json.loads(line)["type"] not in harness.ORG_TYPES)
 
         def raw(group):
             out = subprocess.run([RAW, broker, group, str(non_org), topics["crm"], topics["people"]],
-                                 check=True, capture_output=True, text=True)
+                                 check=True, capture_output=True, text=True, timeout=RAW_TIMEOUT_S)
             return json.loads(out.stdout)["per_second"]
 
         raw_before = raw("raw-before")
 
         listen = f"127.0.0.1:{harness.free_port()}"
+        # Engine time follows event time, as in replay and the demo: over a generated history the
+        # wall clock would settle every protected block on arrival, and the calendar work would
+        # not be measured.
         config = harness.write_config(work / "run.json", broker, topics, work / "state", listen,
-                                      group="bench", extra={"batch": {"max_events": 20000,
+                                      group="bench", extra={"engine_time": "event_time",
+                                                            "batch": {"max_events": 20000,
                                                                       "max_wait_ms": 200}})
         with harness.huntline_run(config, work / "run.log", listen) as proc:
             start = time.perf_counter()
             harness.wait_for(lambda: consumed(listen, topics) >= non_org, 600, "the backlog")
             run_s = time.perf_counter() - start
+            harness.wait_for(lambda: published(listen, non_org), 60, "the backlog published")
+            backlog_figures = harness.parse_exposition(harness.scrape(listen))
+            backlog_results = by_result(backlog_figures, topics)
             backlog_latency = histogram(listen, "huntline_processing_latency_seconds")
             commits = histogram(listen, "huntline_commit_duration_seconds")
 
@@ -105,6 +143,7 @@ def main():
                 harness.produce_lines(broker, steady[i:i + chunk], topics)
                 time.sleep(0.1)
             harness.wait_for(lambda: consumed(listen, topics) >= non_org + steady_non_org, 120, "steady events")
+            harness.wait_for(lambda: published(listen, non_org + steady_non_org), 60, "steady events published")
             after = histogram(listen, "huntline_processing_latency_seconds")
             delta = {b: after[b] - before.get(b, 0) for b in after}
             peak_mb = int(next(line.split()[1] for line in open(f"/proc/{proc.pid}/status")
@@ -130,6 +169,16 @@ def main():
              "%.0f / %.0f ms" % (quantile(commits, .5) * 1000, quantile(commits, .99) * 1000),
              "%d batches; each writes the changed state, metric series and offsets" % commits[float("inf")]),
             ("`huntline run` peak memory", "%.0f MiB" % peak_mb, "VmHWM"),
+            ("`huntline run` backlog events by result",
+             ", ".join("%s %d" % (r, n) for r, n in sorted(backlog_results.items(), key=lambda x: -x[1])
+                       if n or r in ("accepted", "late")),
+             "`huntline_events_total` of crm+people; replay's summary, all events: " + ", ".join(
+                 "%s %s" % (r, n) for n, r in re.findall(r"(\d+) (accepted|duplicate|stale|late|rejected)",
+                                                        replay.stderr) if n != "0" or r in ("accepted", "late"))),
+            ("protected time settled, replay / run (hours)",
+             "%.0f / %.0f" % (family_sum(replay_figures, "huntline_protected_seconds_total") / 3600,
+                              family_sum(backlog_figures, "huntline_protected_seconds_total") / 3600),
+             "`huntline_protected_seconds_total` after the same backlog, both in event time"),
         ]
         print("| measure | result | notes |\n|---|---|---|")
         for row in rows:
