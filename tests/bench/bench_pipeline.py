@@ -1,11 +1,15 @@
 """Whole-pipeline benchmark: replay and `huntline run` on a real broker, side by side with a plain
 librdkafka consumer of the same topics. Prints a Markdown table (tests/bench/README.md).
 
-    tests/bench/run.sh [EVENTS]
+    tests/bench/run.sh [EVENTS]                 builds the release preset, then runs this
+    HUNTLINE_BIN=… HUNTLINE_RAW_CONSUME=… bench_pipeline.py [EVENTS]    any build, as it is
+
+HUNTLINE_RAW_CONSUME defaults to tests/raw_consume beside HUNTLINE_BIN's app/ directory.
 """
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +21,10 @@ EVENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 STEADY = 20_000        # events produced at a steady pace after the backlog, for latency
 STEADY_RATE = 5_000    # events per second
 RAW = os.environ.get("HUNTLINE_RAW_CONSUME", str(pathlib.Path(harness.HUNTLINE).parents[1] / "tests" / "raw_consume"))
+# A day's history record of a large organisation exceeds Kafka's default 1 MB message limit: the
+# history topic and huntline's producer allow larger ones.
+HISTORY_MAX_BYTES = 32 * 1024 * 1024
+RAW_TIMEOUT_S = 600    # raw_consume waits for every message: a missing one must not hang the run
 
 
 def histogram(listen, name):
@@ -45,13 +53,71 @@ def quantile(buckets, q):
     return bounds[-1]
 
 
+def by_result(figures, topics):
+    """crm+people events counted at /metrics, by result (accepted, late, …)."""
+    out = {}
+    for k, v in figures.items():
+        if k.startswith("huntline_events_total{") and \
+                ('topic="%s"' % topics["crm"] in k or 'topic="%s"' % topics["people"] in k):
+            result = k.split('result="')[1].split('"')[0]
+            out[result] = out.get(result, 0) + v
+    return out
+
+
 def consumed(listen, topics):
-    figures = harness.parse_exposition(harness.scrape(listen))
-    return sum(v for k, v in figures.items() if k.startswith("huntline_events_total{")
-               and ('topic="%s"' % topics["crm"] in k or 'topic="%s"' % topics["people"] in k))
+    return sum(by_result(harness.parse_exposition(harness.scrape(listen)), topics).values())
+
+
+def published(listen, count):
+    """True once `count` consumed events are visible at /metrics: the latency histogram observes
+    each consumed event when the snapshot holding it is published, after its batch committed
+    (the event counters move earlier, as each event is handled)."""
+    return histogram(listen, "huntline_processing_latency_seconds").get(float("inf"), 0) >= count
+
+
+def wait_running(proc, log, predicate, timeout, what):
+    """harness.wait_for, failing at once with the log's tail if `huntline run` exits."""
+    def check():
+        if proc.poll() is not None:
+            raise SystemExit("huntline run exited with status %s while waiting for %s; its log ends:\n%s"
+                             % (proc.returncode, what, pathlib.Path(log).read_text()[-4000:]))
+        return predicate()
+    return harness.wait_for(check, timeout, what)
+
+
+def history_records(broker, topic):
+    """(records, bytes of the largest) on the history topic, read from its beginning to its end."""
+    from confluent_kafka import Consumer, TopicPartition
+    consumer = Consumer({"bootstrap.servers": broker, "group.id": "bench-history",
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        count, largest, deadline = 0, 0, time.time() + 120
+        remaining = {p for p, end in ends.items() if end > 0}
+        while remaining and time.time() < deadline:
+            message = consumer.poll(1.0)
+            if message is None or message.error():
+                continue
+            count += 1
+            largest = max(largest, len(message.value() or b""))
+            if message.offset() + 1 >= ends[message.partition()]:
+                remaining.discard(message.partition())
+        return count, largest
+    finally:
+        consumer.close()
+
+
+def family_sum(figures, name):
+    return sum(v for k, v in figures.items() if k == name or k.startswith(name + "{"))
 
 
 def main():
+    for binary in (harness.HUNTLINE, RAW):
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"bench_pipeline.py: no executable {binary} (build it, or set HUNTLINE_BIN and "
+                     "HUNTLINE_RAW_CONSUME; tests/bench/run.sh builds the release preset)")
     with harness.workdir("bench") as work, harness.kafka_broker(work) as broker:
         events = work / "events.jsonl"
         subprocess.run([harness.HUNTLINE, "generate", "--events", str(EVENTS + STEADY), "--out", str(events)],
@@ -70,30 +136,44 @@ def main():
                                 check=True, capture_output=True, text=True)
         replay_s = time.perf_counter() - start
         replay_rss_mb = int(replay.stderr.strip().splitlines()[-1]) / 1024
+        replay_figures = harness.parse_exposition((work / "replay.prom").read_text())
 
         # 2. The same events on the broker.
         topics = {"org": "bench.org", "crm": "bench.crm", "people": "bench.people",
-                  "dead_letter": "bench.dead-letter"}
+                  "dead_letter": "bench.dead-letter", "history": "bench.history"}
         harness.create_topics(broker, {topics["org"]: 1, topics["crm"]: 3, topics["people"]: 3,
                                        topics["dead_letter"]: 1})
+        harness.create_topics(broker, {topics["history"]: 3}, compacted=[topics["history"]],
+                              config={"max.message.bytes": str(HISTORY_MAX_BYTES)})
         harness.produce_lines(broker, backlog, topics)
         non_org = sum(1 for line in backlog if json.loads(line)["type"] not in harness.ORG_TYPES)
 
         def raw(group):
             out = subprocess.run([RAW, broker, group, str(non_org), topics["crm"], topics["people"]],
-                                 check=True, capture_output=True, text=True)
+                                 check=True, capture_output=True, text=True, timeout=RAW_TIMEOUT_S)
             return json.loads(out.stdout)["per_second"]
 
         raw_before = raw("raw-before")
 
         listen = f"127.0.0.1:{harness.free_port()}"
+        # Engine time follows event time, as in replay and the demo: over a generated history the
+        # wall clock would settle every protected block on arrival, and the calendar work would
+        # not be measured.
         config = harness.write_config(work / "run.json", broker, topics, work / "state", listen,
-                                      group="bench", extra={"batch": {"max_events": 20000,
+                                      group="bench", extra={"engine_time": "event_time",
+                                                            "batch": {"max_events": 20000,
                                                                       "max_wait_ms": 200}})
-        with harness.huntline_run(config, work / "run.log", listen) as proc:
+        run_config = json.loads(config.read_text())
+        run_config["kafka"]["properties"]["message.max.bytes"] = str(HISTORY_MAX_BYTES)
+        config.write_text(json.dumps(run_config, indent=2))
+        run_log = work / "run.log"
+        with harness.huntline_run(config, run_log, listen) as proc:
             start = time.perf_counter()
-            harness.wait_for(lambda: consumed(listen, topics) >= non_org, 600, "the backlog")
+            wait_running(proc, run_log, lambda: consumed(listen, topics) >= non_org, 600, "the backlog")
             run_s = time.perf_counter() - start
+            wait_running(proc, run_log, lambda: published(listen, non_org), 60, "the backlog published")
+            backlog_figures = harness.parse_exposition(harness.scrape(listen))
+            backlog_results = by_result(backlog_figures, topics)
             backlog_latency = histogram(listen, "huntline_processing_latency_seconds")
             commits = histogram(listen, "huntline_commit_duration_seconds")
 
@@ -104,13 +184,15 @@ def main():
             for i in range(0, len(steady), chunk):
                 harness.produce_lines(broker, steady[i:i + chunk], topics)
                 time.sleep(0.1)
-            harness.wait_for(lambda: consumed(listen, topics) >= non_org + steady_non_org, 120, "steady events")
+            wait_running(proc, run_log, lambda: consumed(listen, topics) >= non_org + steady_non_org, 120, "steady events")
+            wait_running(proc, run_log, lambda: published(listen, non_org + steady_non_org), 60, "steady events published")
             after = histogram(listen, "huntline_processing_latency_seconds")
             delta = {b: after[b] - before.get(b, 0) for b in after}
             peak_mb = int(next(line.split()[1] for line in open(f"/proc/{proc.pid}/status")
                                if line.startswith("VmHWM"))) / 1024
 
         raw_after = raw("raw-after")
+        history_count, history_largest = history_records(broker, topics["history"])
         raw_rate = (raw_before + raw_after) / 2
         run_rate = non_org / run_s
         rows = [
@@ -130,6 +212,20 @@ def main():
              "%.0f / %.0f ms" % (quantile(commits, .5) * 1000, quantile(commits, .99) * 1000),
              "%d batches; each writes the changed state, metric series and offsets" % commits[float("inf")]),
             ("`huntline run` peak memory", "%.0f MiB" % peak_mb, "VmHWM"),
+            ("history records sent by `huntline run` (largest)",
+             "%d (%.2f MiB)" % (history_count, history_largest / 2**20),
+             "on the compacted history topic; Kafka's default message limit is 1 MB, the benchmark "
+             "allows %d MiB" % (HISTORY_MAX_BYTES // 2**20)),
+            ("`huntline run` backlog events by result",
+             ", ".join("%s %d" % (r, n) for r, n in sorted(backlog_results.items(), key=lambda x: -x[1])
+                       if n or r in ("accepted", "late")),
+             "`huntline_events_total` of crm+people; replay's summary, all events: " + ", ".join(
+                 "%s %s" % (r, n) for n, r in re.findall(r"(\d+) (accepted|duplicate|stale|late|rejected)",
+                                                        replay.stderr) if n != "0" or r in ("accepted", "late"))),
+            ("protected time settled, replay / run (hours)",
+             "%.0f / %.0f" % (family_sum(replay_figures, "huntline_protected_seconds_total") / 3600,
+                              family_sum(backlog_figures, "huntline_protected_seconds_total") / 3600),
+             "`huntline_protected_seconds_total` after the same backlog, both in event time"),
         ]
         print("| measure | result | notes |\n|---|---|---|")
         for row in rows:

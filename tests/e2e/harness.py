@@ -80,11 +80,12 @@ def kafka_broker(workdir):
         yield bootstrap
 
 
-def create_topics(bootstrap, partitions, compacted=()):
+def create_topics(bootstrap, partitions, compacted=(), config=None):
+    """Topics {name: partitions}; those in `compacted` compacted; `config`: more topic settings."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
     futures = admin.create_topics(
         [NewTopic(name, num_partitions=n, replication_factor=1,
-                  config={"cleanup.policy": "compact"} if name in compacted else {})
+                  config={**({"cleanup.policy": "compact"} if name in compacted else {}), **(config or {})})
          for name, n in partitions.items()])
     for future in futures.values():
         future.result(timeout=30)

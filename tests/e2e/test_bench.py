@@ -1,0 +1,30 @@
+"""The whole-pipeline benchmark (tests/bench) still runs end to end, on a small input and the
+binaries under test: its figures are not compared, only that it completes and prints its table."""
+import os
+import pathlib
+import subprocess
+import sys
+
+import harness
+
+BENCH = harness.ROOT / "tests" / "bench" / "bench_pipeline.py"
+EVENTS = 20_000
+
+
+def test_benchmark_runs_on_a_small_input():
+    env = dict(os.environ)
+    env["HUNTLINE_BIN"] = harness.HUNTLINE
+    # raw_consume is built with the tests, beside the app/ directory of the binary under test.
+    env.setdefault("HUNTLINE_RAW_CONSUME",
+                   str(pathlib.Path(harness.HUNTLINE).parents[1] / "tests" / "raw_consume"))
+    run = subprocess.run([sys.executable, str(BENCH), str(EVENTS)], env=env, capture_output=True,
+                         text=True, timeout=170)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    table = [line for line in run.stdout.splitlines() if line.startswith("|")]
+    assert table[:2] == ["| measure | result | notes |", "|---|---|---|"], run.stdout
+    measures = [line.split(" | ")[0] for line in table[2:]]
+    for expected in ("| replay, %d events" % EVENTS, "| raw librdkafka consume",
+                     "| `huntline run` from the broker", "| event→metric latency, backlog",
+                     "| event→metric latency, steady", "| RocksDB commit per batch",
+                     "| `huntline run` peak memory"):
+        assert any(m.startswith(expected) for m in measures), (expected, run.stdout)
