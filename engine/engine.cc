@@ -147,9 +147,13 @@ metrics::EventResult Engine::HandleDecoded(ingest::TopicKind kind, const ingest:
                                            DecodedMessage& decoded) {
   // Whatever becomes of it, the message is handled: the partition's next offset passes it.
   if (kind != ingest::TopicKind::kOrg) {
-    if (Task* task = TaskFor(kind, message.partition)) {
-      task->set_next_offset(message.partition, message.offset + 1);
+    Task* task = TaskFor(kind, message.partition);
+    if (!task) {
+      auto assigned = Assign(kind, message.partition);
+      if (!assigned.ok()) throw std::runtime_error(assigned.status().message());
+      task = TaskFor(kind, message.partition);
     }
+    task->set_next_offset(message.partition, message.offset + 1);
   }
   if (!decoded.ok) return Reject(message, decoded.why, CountersFor(kind), metrics::kUnknownTypeIndex);
   const ingest::Event& event = decoded.event;

@@ -25,28 +25,36 @@ class RecordingSink : public ingest::DeadLetterSink {
 
 /// An engine with everything it needs, over a given store.
 struct Harness {
-  explicit Harness(storage::KvStore& store)
+  explicit Harness(storage::KvStore& store, Engine::Options options = {})
       : registry(catalog),
         engine_metrics("test"),
         published(catalog, {}),
         engine((processors::RegisterAllProcessors(registry), registry), catalog, store, sink,
-               engine_metrics, published, Engine::Options{}) {}
+               engine_metrics, published, std::move(options)) {}
 
   metrics::EventResult Send(TopicKind kind, int32_t partition, int64_t offset,
-                            const std::string& value) {
+                            const std::string& value, std::string_view key = {}) {
     ingest::RawMessage m;
     m.topic = "t";
     m.partition = partition;
     m.offset = offset;
+    m.key = key;
     m.value = value;
     return engine.HandleMessage(kind, m);
   }
+  /// A published series, summed over the partitions it is published under (people tasks, live).
   double Value(const std::string& family, const std::string& key) {
     auto id = catalog.Find(family);
     auto snapshot = published.Current();
-    if (!id || *id >= snapshot->families.size()) return 0;
-    auto it = snapshot->families[*id].find(key);
-    return it == snapshot->families[*id].end() ? 0 : it->second;
+    double sum = 0;
+    auto add = [&](const metrics::Snapshot::Families& families) {
+      if (!id || *id >= families.size()) return;
+      auto it = families[*id].find(key);
+      if (it != families[*id].end()) sum += it->second;
+    };
+    add(snapshot->families);
+    for (const auto& [partition, families] : snapshot->by_partition) add(families);
+    return sum;
   }
 
   metrics::Catalog catalog;
@@ -163,6 +171,127 @@ TEST(Engine, UnknownActorsCountUnderUnknownTeamAndRole) {
   EXPECT_EQ(h.Value("huntline_rep_activities_total",
                     "unknown\x1fu-ghost\x1fopportunistic_prospecting"),
             1);
+}
+
+/// A live run's engine: tasks follow engine time only once caught up; engine time follows event time.
+Engine::Options Live() {
+  Engine::Options options;
+  options.live = true;
+  options.event_time = true;
+  return options;
+}
+
+std::string Event(const std::string& id, const std::string& type, const std::string& time,
+                  const std::string& data) {
+  return R"({"specversion":"1.0","id":")" + id + R"(","source":"t","type":")" + type +
+         R"(","time":")" + time + R"(","data":)" + data + "}";
+}
+
+std::string User(const std::string& id, const std::string& team, const std::string& time) {
+  return Event("u-" + id + "-" + time, "org.user.upserted", time,
+               R"({"user_id":")" + id + R"(","name":"n","email":")" + id + R"(@acme.example","role":"rep",)"
+               R"("team":")" + team + R"(","timezone":"UTC","active":true})");
+}
+
+std::string Activity(const std::string& id, const std::string& time, const std::string& where) {
+  return Event(id, "crm.activity.logged", time,
+               R"({"activity_id":")" + id + R"(","actor_id":"u1",)" + where +
+                   R"(,"channel":"call","direction":"outbound","outcome":"connected"})");
+}
+
+TEST(EngineLive, AnActivityReadAfterTheOrgTopicCountsWithTheTeamOfItsOwnTime) {
+  storage::MemoryKvStore store;
+  Harness h(store, Live());
+  // The org topic is read to its end first: u1 moved from east to west on 1 October.
+  h.Send(TopicKind::kOrg, 0, 0, User("u1", "east", "2026-09-01T00:00:00Z"));
+  h.Send(TopicKind::kOrg, 0, 1, User("u1", "west", "2026-10-01T00:00:00Z"));
+  ASSERT_TRUE(h.engine.Assign(TopicKind::kCrm, 0).ok());
+  h.Send(TopicKind::kCrm, 0, 0, Activity("a1", "2026-09-15T10:00:00Z", R"("account_id":"x")"));
+  h.Send(TopicKind::kCrm, 0, 1, Activity("a2", "2026-10-15T10:00:00Z", R"("account_id":"x")"));
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.Value("huntline_rep_activities_total", "east\x1fu1\x1fopportunistic_prospecting"), 1);
+  EXPECT_EQ(h.Value("huntline_rep_activities_total", "west\x1fu1\x1fopportunistic_prospecting"), 1);
+}
+
+TEST(EngineLive, ATaskReadingABacklogRunsOnItsOwnTimeUntilItHasCaughtUp) {
+  storage::MemoryKvStore store;
+  Harness h(store, Live());
+  h.Send(TopicKind::kOrg, 0, 0, User("u1", "east", "2026-08-01T00:00:00Z"));
+  h.Send(TopicKind::kOrg, 0, 1, User("u9", "west", "2026-12-01T00:00:00Z"));
+  ASSERT_TRUE(h.engine.Assign(TopicKind::kPeople, 0).ok());
+  Task& task = *h.engine.tasks().at({TopicKind::kPeople, 0});
+  EXPECT_FALSE(task.caught_up());
+  // Engine time (the org topic's latest, or the wall clock) does not move a task with a backlog.
+  h.engine.AdvanceTime(*ParseRfc3339("2026-12-01T00:00:00Z"));
+  EXPECT_EQ(task.now(), kNoTime);
+  const std::string block =
+      R"({"calendar_id":"u1","event_id":"b1","organizer":"u1","attendees":[],)"
+      R"("start":"2026-09-01T09:00:00Z","end":"2026-09-01T11:00:00Z","show_as":"busy","protected":true})";
+  h.Send(TopicKind::kPeople, 0, 0, Event("c1", "calendar.event.upserted", "2026-08-20T00:00:00Z", block), "u1");
+  EXPECT_EQ(task.now(), *ParseRfc3339("2026-08-20T00:00:00Z"));
+  // A manager cancels it before it settles: in the backlog's own time, not late.
+  const auto cancelled = h.Send(TopicKind::kPeople, 0, 1,
+      Event("c2", "calendar.event.cancelled", "2026-08-25T00:00:00Z",
+            R"({"calendar_id":"u1","event_id":"b1","cancelled_by":"boss"})"), "u1");
+  EXPECT_EQ(cancelled, metrics::EventResult::kAccepted);
+  // Once caught up the task follows engine time, and the block settles, lost.
+  h.engine.SetCaughtUp(TopicKind::kPeople, 0, true);
+  h.engine.AdvanceTime(*ParseRfc3339("2026-12-01T00:00:01Z"));
+  EXPECT_EQ(task.now(), *ParseRfc3339("2026-12-01T00:00:01Z"));
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.Value("huntline_protected_lost_seconds_total", "east\x1fu1\x1fother_cancelled"), 7200);
+}
+
+TEST(EngineLive, EveryCrmPartitionFeedsOneTaskSoAnActivityNamingOnlyALeadCountsWithItsAccount) {
+  storage::MemoryKvStore store;
+  Harness h(store, Live());
+  h.Send(TopicKind::kOrg, 0, 0, User("u1", "east", "2026-09-01T00:00:00Z"));
+  // The lead lives under its account's key (partition 1); the activity names only the lead and
+  // is keyed lead:l1 (partition 2).
+  h.Send(TopicKind::kCrm, 1, 0,
+         Event("l1", "crm.lead.upserted", "2026-09-02T00:00:00Z",
+               R"({"lead_id":"l1","account_id":"acct","owner_id":"u1","source":"inbound","status":"working"})"),
+         "acct");
+  h.Send(TopicKind::kCrm, 2, 0, Activity("a1", "2026-09-03T00:00:00Z", R"("lead_id":"l1")"), "lead:l1");
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.engine.tasks().size(), 1u);
+  EXPECT_EQ(h.Value("huntline_rep_activities_total", "east\x1fu1\x1finbound_followup"), 1);
+  const Task& crm = *h.engine.tasks().at({TopicKind::kCrm, kAllPartitions});
+  EXPECT_EQ(crm.next_offset(1), std::optional<int64_t>(1));
+  EXPECT_EQ(crm.next_offset(2), std::optional<int64_t>(1));
+}
+
+TEST(EngineLive, ADealMovedToAnAccountOnAnotherPartitionIsCreatedOnceAndLeavesTheOldOne) {
+  storage::MemoryKvStore store;
+  Harness h(store, Live());
+  h.Send(TopicKind::kOrg, 0, 0, User("u1", "east", "2026-09-01T00:00:00Z"));
+  const std::string deal =
+      R"({"opportunity_id":"o1","account_id":"%s","owner_id":"u1","type":"new_business",)"
+      R"("origin":"seller_sourced","stage":"discovery","amount":1000,"close_date":"2026-12-15",)"
+      R"("created_at":"2026-09-02T00:00:00Z"})";
+  auto at = [&](const std::string& account) {
+    std::string d = deal;
+    d.replace(d.find("%s"), 2, account);
+    return d;
+  };
+  h.Send(TopicKind::kCrm, 0, 0, Event("o1a", "crm.opportunity.upserted", "2026-09-02T00:00:00Z", at("old")), "old");
+  h.Send(TopicKind::kCrm, 1, 0, Event("o1b", "crm.opportunity.upserted", "2026-09-05T00:00:00Z", at("new")), "new");
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.Value("huntline_pipeline_created_deals_total", "east\x1fseller_sourced"), 1);
+  EXPECT_EQ(h.Value("huntline_pipeline_open_deals", "east\x1f" "early\x1f" "seller_sourced"), 1);
+}
+
+TEST(EngineLive, APeopleEventUnderAnotherPersonsKeyIsADeadLetter) {
+  storage::MemoryKvStore store;
+  Harness h(store, Live());
+  ASSERT_TRUE(h.engine.Assign(TopicKind::kPeople, 0).ok());
+  const std::string task = Event("t1", "crm.task.assigned", "2026-09-01T10:00:00Z",
+                                 R"({"task_id":"t1","assignee_id":"u1","assigned_by":"boss","kind":"admin"})");
+  EXPECT_EQ(h.Send(TopicKind::kPeople, 0, 0, task, "u2"), metrics::EventResult::kRejected);
+  ASSERT_EQ(h.sink.letters.size(), 1u);
+  EXPECT_NE(h.sink.letters[0].second.find("does not match the event's person \"u1\""), std::string::npos)
+      << h.sink.letters[0].second;
+  EXPECT_EQ(h.Send(TopicKind::kPeople, 0, 1, task, "u1"), metrics::EventResult::kAccepted);
 }
 
 /// The contract's medium example as messages of the three topics, in file order.
