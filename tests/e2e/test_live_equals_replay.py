@@ -192,3 +192,28 @@ def test_generated_quarter_across_instances_a_crash_and_rebalances(broker, tmp_p
     diff = differences(live, replay)
     assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
     assert went_down == {}, f"counter series that went down: {went_down}"
+
+
+def test_generated_quarter_on_the_wall_clock_equals_replay_as_of_the_end(broker, tmp_path, generated):
+    """With the wall clock, a backlog is read on its own events' time and only then follows the
+    clock: the figures equal a replay as of the engine time they were taken at."""
+    lines, _ = generated
+    topics = fresh_topics(broker, "generated-wall-clock", 3)
+    assert harness.produce_lines(broker, lines, topics) == len(lines)
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen)
+    with harness.huntline_run(config, tmp_path / "huntline.log", listen):
+        settled_figures([listen], 3)
+        exposition = harness.scrape(listen)  # figures and the engine time they are taken at, at once
+    live = harness.computed_figures(exposition)
+    as_of = harness.parse_exposition(exposition)["huntline_engine_time_seconds"]
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "replay.prom"
+    stamp = harness.time.strftime("%Y-%m-%dT%H:%M:%S", harness.time.gmtime(int(as_of)))
+    stamp += ".%03dZ" % round((as_of - int(as_of)) * 1000)
+    run = harness.subprocess.run([harness.HUNTLINE, "replay", "--input", str(events), "--as-of", stamp,
+                                  "--metrics-out", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    diff = differences(live, harness.computed_figures(out.read_text()))
+    assert diff == [], f"{len(diff)} series differ from replay as of {stamp}:\n" + "\n".join(diff[:60])
