@@ -195,8 +195,17 @@ std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMe
   const ingest::Event& event = scratch_.event;
   if (as_of && event.time > *as_of) return std::nullopt;
   latest_event_time_ = std::max(latest_event_time_, event.time);
+  const ingest::TopicKind kind = ingest::TopicOf(event.type);
+  // An org snapshot is in force from its own time on ("at or before"): applied before time
+  // reaches it, so what settles at that very moment sees it, as a live run (which reads the org
+  // topic first) does. The tasks hear of it as their time reaches it.
+  if (kind == ingest::TopicKind::kOrg) {
+    const metrics::EventResult result = Apply(kind, 0, event);
+    if (event.time > now_) AdvanceTime(event.time);
+    return result;
+  }
   if (event.time > now_) AdvanceTime(event.time);
-  return Apply(ingest::TopicOf(event.type), 0, event);
+  return Apply(kind, 0, event);
 }
 
 void Engine::AdvanceTime(Timestamp now) {

@@ -154,6 +154,7 @@ class Runner : public RdKafka::RebalanceCb {
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
     if (consumer == crm_election_.get()) {
+      if (err != RdKafka::ERR__ASSIGN_PARTITIONS) CommitOffsetsToKafka(partitions_committed_);
       for (RdKafka::TopicPartition* tp : partitions) {
         if (tp->partition() == 0) SetCrmLeader(err == RdKafka::ERR__ASSIGN_PARTITIONS);
       }
@@ -161,7 +162,6 @@ class Runner : public RdKafka::RebalanceCb {
         if (Status s = Take(consumer, partitions, cooperative); !s.ok()) fatal_ = s;
         consumer->pause(partitions);  // membership only: the crm reader reads crm
       } else {
-        CommitOffsetsToKafka(partitions_committed_);
         Release(consumer, partitions, cooperative);
       }
       return;
@@ -183,11 +183,14 @@ class Runner : public RdKafka::RebalanceCb {
       }
       if (Status s = Take(consumer, partitions, cooperative); !s.ok()) fatal_ = s;
     } else {
+      // The revoked tasks' last offsets go to the group while the tasks still exist.
+      if (Status s = engine_.Commit(); !s.ok()) fatal_ = s;
+      CommitOffsetsToKafka(partitions_committed_);
       for (RdKafka::TopicPartition* tp : partitions) {
         if (tp->topic() != config_.topics.people) continue;
         if (Status s = engine_.Revoke(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) fatal_ = s;
+        DropQueued(tp->partition());
       }
-      CommitOffsetsToKafka(partitions_committed_);
       Release(consumer, partitions, cooperative);
     }
   }
@@ -273,11 +276,6 @@ class Runner : public RdKafka::RebalanceCb {
     int handled = 0;
     while (handled < room && !people_queue_.empty() && fatal_.ok()) {
       Pending& head = people_queue_.front();
-      // A partition revoked meanwhile: its messages are read again by its new owner.
-      if (!engine_.tasks().contains({ingest::TopicKind::kPeople, head.message->partition()})) {
-        people_queue_.pop_front();
-        continue;
-      }
       if (!ReadyToApply(head.written_at)) break;
       received.push_back(Clock::now());
       Handle(*head.message);
@@ -285,6 +283,13 @@ class Runner : public RdKafka::RebalanceCb {
       ++handled;
     }
     return handled;
+  }
+
+  /// Forgets the messages read ahead from a revoked partition: its next owner reads them again
+  /// from the offsets committed with its state.
+  void DropQueued(int32_t partition) {
+    std::erase_if(people_queue_,
+                  [&](const Pending& p) { return p.message->partition() == partition; });
   }
 
   static Timestamp WrittenAt(RdKafka::Message& message) {
@@ -457,6 +462,8 @@ class Runner : public RdKafka::RebalanceCb {
     (*conf)->set("group.id", config_.kafka.group_id + ".crm." + std::to_string(WallClockNow()), error);
     (*conf)->set("enable.auto.commit", "false", error);
     (*conf)->set("enable.partition.eof", "false", error);
+    // A stored offset the input no longer holds (retention passed) resumes at what is left.
+    (*conf)->set("auto.offset.reset", "earliest", error);
     crm_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
     if (!crm_) return Status::Error("crm reader: " + error);
 
@@ -534,7 +541,7 @@ class Runner : public RdKafka::RebalanceCb {
 
   /// Applies the org snapshots read so far (the org tables keep them with their times).
   void DrainOrg() {
-    for (int i = 0; i < 1000; ++i) {
+    while (true) {
       std::unique_ptr<RdKafka::Message> message(org_->consume(0));
       if (message->err() == RdKafka::ERR__TIMED_OUT) break;
       if (message->err() != RdKafka::ERR_NO_ERROR) break;

@@ -161,6 +161,13 @@ void Task::StepTo(Timestamp t, const processors::OrgTables& org,
 void Task::AdvanceTo(Timestamp now, const processors::OrgTables& org,
                      const processors::Settings& settings) {
   if (now <= now_) return;
+  if (now_ == kNoTime) {
+    // A task with no past starts at its first moment, with the org tables as they stand then,
+    // as a replay creates it at its first event: no day, block or window before it.
+    Resume(org, settings, now);
+    meta_dirty_ = true;
+    return;
+  }
   // Org snapshots read ahead of the task's time take effect as its time reaches them, between
   // the timers due before and after, as they would in a replay in event-time order.
   std::vector<processors::OrgChange> due;

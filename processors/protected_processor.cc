@@ -256,15 +256,15 @@ void ProtectedTimeProcessor::OnTime(ProcessorContext& context) {
 
 void ProtectedTimeProcessor::OnOrgChange(const OrgChange& change, ProcessorContext& context) {
   if (context.now == kNoTime || last_now_ == kNoTime) return;
+  // What changed is read from the tables themselves (the snapshot against the one in force just
+  // before it), so a task restored or started later decides as one that saw every change.
   const OrgView then = context.org.At(change.time);
+  const OrgView before = context.org.At(change.time - 1);
   if (change.type == ingest::EventType::kUserUpserted) {
     const User* user = then.FindUser(change.id);
     if (!user) return;
-    const std::string manager = user->data.manager_id.value_or("");
-    auto [it, inserted] = managers_.try_emplace(change.id, manager);
-    const bool chain_changed = !inserted && it->second != manager;
-    it->second = manager;
-    if (chain_changed) {
+    const User* was = before.FindUser(change.id);
+    if ((was ? was->data.manager_id : std::nullopt) != user->data.manager_id) {
       RefreshWithConflicts(context);  // everyone below this person has a new chain
     }
     bool policy_member = false;
@@ -275,16 +275,17 @@ void ProtectedTimeProcessor::OnOrgChange(const OrgChange& change, ProcessorConte
       Refresh(change.id, context, context.now);
     }
   } else if (change.type == ingest::EventType::kAccountUpserted) {
-    const Account* account = then.FindAccount(change.id);
-    if (!account) return;
-    std::string domains;
-    if (account->data.relationship == ingest::Relationship::kCustomer) {
-      for (const auto& d : account->email_domains) domains += d + " ";
+    auto customer_domains = [](const Account* account) {
+      std::vector<std::string> domains;
+      if (account && account->data.relationship == ingest::Relationship::kCustomer) {
+        domains = account->email_domains;
+      }
+      return domains;
+    };
+    if (customer_domains(then.FindAccount(change.id)) !=
+        customer_domains(before.FindAccount(change.id))) {
+      RefreshWithConflicts(context);
     }
-    auto [it, inserted] = customer_domains_.try_emplace(change.id, domains);
-    if (!inserted && it->second == domains) return;
-    it->second = domains;
-    if (!domains.empty() || !inserted) RefreshWithConflicts(context);
   }
 }
 

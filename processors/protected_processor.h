@@ -71,9 +71,6 @@ class ProtectedTimeProcessor : public Processor {
   bool meta_dirty_ = false;
   bool resume_pending_ = false;
   std::vector<std::string> deleted_;
-  /// What org changes matter here: each user's manager, each account's customer domains.
-  StringMap<std::string> managers_;
-  StringMap<std::string> customer_domains_;
 };
 
 void RegisterProtectedTimeProcessors(ProcessorRegistry& registry);
