@@ -56,7 +56,7 @@ Result<std::map<int32_t, int64_t>> Engine::Assign(ingest::TopicKind kind, int32_
     }
     // Live, a task resumes at its own stored time and reads its backlog as the history it is;
     // it follows engine time only once it has caught up. In replay every task follows it.
-    task->set_caught_up(!options_.live);
+    if (options_.live) task->StartWithBacklog();
     task->Resume(org_, options_.settings, options_.live ? kNoTime : now_);
     it = tasks_.emplace(key, std::move(task)).first;
     UpdateCatchingUp();
@@ -220,11 +220,19 @@ void Engine::AdvanceTime(Timestamp now) {
   }
 }
 
-void Engine::SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_up) {
+void Engine::SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_up,
+                         bool read_to_end) {
   Task* task = TaskFor(kind, partition);
-  if (!task || task->caught_up() == caught_up) return;
+  if (!task) return;
   task->set_caught_up(caught_up);
+  if (read_to_end || caught_up) task->set_backlog_read();
   UpdateCatchingUp();
+}
+
+void Engine::UpdateCatchingUp() {
+  size_t catching_up = 0;
+  for (const auto& [key, task] : tasks_) catching_up += task->backlog_read() ? 0 : 1;
+  catching_up_ = catching_up;
 }
 
 Status Engine::SetPublished(ingest::TopicKind kind, int32_t partition, bool published) {
@@ -235,17 +243,14 @@ Status Engine::SetPublished(ingest::TopicKind kind, int32_t partition, bool publ
   return Commit();
 }
 
-void Engine::UpdateCatchingUp() {
-  size_t catching_up = 0;
-  for (const auto& [key, task] : tasks_) catching_up += task->caught_up() ? 0 : 1;
-  catching_up_ = catching_up;
-}
-
 void Engine::PruneOrgHistory() {
-  const Timestamp latest = org_.latest_time();
-  if (latest == kNoTime || DayOf(latest) == org_pruned_day_) return;
-  org_pruned_day_ = DayOf(latest);
-  org_.Prune(latest - processors::Settings::Days(options_.settings.org_history_days));
+  // Versions are kept for org_history_days before the earliest task's time (and all of them
+  // while a task has not started).
+  Timestamp earliest = INT64_MAX;
+  for (const auto& [key, task] : tasks_) earliest = std::min(earliest, task->now());
+  if (tasks_.empty() || earliest == kNoTime || DayOf(earliest) == org_pruned_day_) return;
+  org_pruned_day_ = DayOf(earliest);
+  org_.Prune(earliest - processors::Settings::Days(options_.settings.org_history_days));
 }
 
 void Engine::RecordHistoryNow() {
@@ -315,7 +320,9 @@ void Engine::PublishSnapshot() {
   if (org_figures_) org_figures_->Refresh(org_.At(now_), global_shard_);
   std::vector<metrics::PublishedShard> shards = {{&global_shard_, ""}};
   for (const auto& [key, task] : tasks_) {
-    if (!task->published()) continue;
+    // A task restored or rebuilt shows nothing until it has read its backlog: a partial sum
+    // published as if whole would make counters summed over instances go down, then up.
+    if (!task->published() || !task->backlog_read()) continue;
     // Live, a people task's series carry its partition: they move whole with it.
     const bool labelled = options_.live && key.first == ingest::TopicKind::kPeople;
     shards.push_back({&task->shard(), labelled ? std::to_string(task->partition()) : std::string()});
@@ -326,7 +333,7 @@ void Engine::PublishSnapshot() {
   engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
   engine_metrics_.catching_up_partitions().Set(static_cast<double>(catching_up_));
   const Task* crm = TaskFor(ingest::TopicKind::kCrm, kAllPartitions);
-  engine_metrics_.crm_publisher().Set(crm && crm->published() ? 1 : 0);
+  engine_metrics_.crm_publisher().Set(crm && crm->published() && crm->backlog_read() ? 1 : 0);
 }
 
 }  // namespace huntline::engine

@@ -104,8 +104,10 @@ class Engine {
   /// The latest event time of any valid message read, on any input topic (`event_time` mode's
   /// engine time once caught up).
   Timestamp latest_event_time() const { return latest_event_time_; }
-  /// Whether a task has read its partition to the end as last known (see Task::caught_up()).
-  void SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_up);
+  /// What the runner found of a task's input: every message up to the end handed to the engine
+  /// (`read_to_end`; from then on its figures are published), and none of them waiting either
+  /// (`caught_up`: it follows engine time; see Task::caught_up()).
+  void SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_up, bool read_to_end);
 
   /// Records the figures as they stand now as today's history (a replay's last, partial day);
   /// written by the next Commit().

@@ -393,8 +393,9 @@ class Runner : public RdKafka::RebalanceCb {
 
   /// The next crm offset the crm task has to handle in partition `p`.
   int64_t CrmPosition(int32_t p, int64_t low) const {
-    return crm_task_->next_offset(p).value_or(std::max(low, crm_start_[static_cast<size_t>(p)]));
+    return crm_task_->next_offset(p).value_or(std::max(low, CrmStart(p)));
   }
+  int64_t CrmStart(int32_t p) const { return crm_start_[static_cast<size_t>(p)]; }
 
   void PauseCrm(int32_t p, bool pause) {
     if (crm_paused_[static_cast<size_t>(p)] == pause) return;
@@ -610,36 +611,47 @@ class Runner : public RdKafka::RebalanceCb {
 
   /// Marks each task caught up or not from the end offsets of its partitions asked of the broker
   /// now, then moves engine time to what it was before asking: the wall clock, or with event time
-  /// the latest event time read. A task that has read everything written before that moment
-  /// cannot receive an older event written before it, so nothing settles ahead of its backlog.
+  /// the latest event time read. A task that has been handed everything written before that
+  /// moment (its consumer's position, which also passes transaction markers, at the end) and
+  /// holds none of it waiting cannot receive an older event written before it, so nothing
+  /// settles ahead of its backlog.
   Status AdvanceCaughtUpTasks() {
     const Timestamp target = config_.event_time ? engine_.latest_event_time() : WallClockNow();
     std::string catching_up;
     for (const auto& [key, task] : engine_.tasks()) {
       const bool crm = key.first == ingest::TopicKind::kCrm;
       RdKafka::KafkaConsumer* consumer = crm ? crm_.get() : group_.get();
-      bool caught_up = true, known = true;
-      auto check = [&](int32_t p, int64_t position_if_unread) {
+      bool read_to_end = true, known = true;
+      auto check = [&](int32_t p) {
         int64_t low = 0, high = 0;
         if (consumer->query_watermark_offsets(task->topic(), p, &low, &high, 5000) !=
             RdKafka::ERR_NO_ERROR) {
           known = false;
           return;
         }
-        const int64_t position = task->next_offset(p).value_or(std::max(low, position_if_unread));
-        if (position < high) caught_up = false;
+        std::vector<RdKafka::TopicPartition*> tps = {RdKafka::TopicPartition::create(task->topic(), p)};
+        int64_t position = RdKafka::Topic::OFFSET_INVALID;
+        if (consumer->position(tps) == RdKafka::ERR_NO_ERROR) position = tps[0]->offset();
+        RdKafka::TopicPartition::destroy(tps);
+        // Nothing handed over yet: where the task stands, if it stands anywhere.
+        if (position < 0) position = task->next_offset(p).value_or(crm ? CrmStart(p) : low);
+        if (position < high && low < high) read_to_end = false;
       };
+      bool waiting = false;
       if (crm) {
         for (size_t p = 0; p < crm_queues_.size(); ++p) {
-          if (!crm_queues_[p].empty()) caught_up = false;
-          check(static_cast<int32_t>(p), crm_start_[p]);
+          check(static_cast<int32_t>(p));
+          waiting = waiting || !crm_queues_[p].empty();
         }
       } else {
-        check(task->partition(), 0);
+        check(task->partition());
+        waiting = std::any_of(people_queue_.begin(), people_queue_.end(), [&](const Pending& m) {
+          return m.message->partition() == task->partition();
+        });
       }
       if (!known) continue;  // judged again at the next check
-      engine_.SetCaughtUp(key.first, key.second, caught_up);
-      if (!caught_up) {
+      engine_.SetCaughtUp(key.first, key.second, read_to_end && !waiting, read_to_end);
+      if (!task->backlog_read()) {
         if (!catching_up.empty()) catching_up += ", ";
         catching_up += crm ? task->topic() : task->topic() + "/" + std::to_string(task->partition());
       }

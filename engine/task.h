@@ -84,6 +84,12 @@ class Task {
   /// backlog its time is its own events' (metrics.md, "Engine time").
   bool caught_up() const { return caught_up_; }
   void set_caught_up(bool caught_up) { caught_up_ = caught_up; }
+  /// Whether the task has read its backlog since it was created: until then its figures are a
+  /// partial sum, restored or being rebuilt, and are not published (Engine::PublishSnapshot).
+  bool backlog_read() const { return backlog_read_; }
+  void set_backlog_read() { backlog_read_ = true; }
+  /// A live task starts reading a backlog (until the runner finds it read).
+  void StartWithBacklog() { caught_up_ = backlog_read_ = false; }
   /// Whether this instance publishes the task's figures (see Engine::SetPublished).
   bool published() const { return published_; }
   void set_published(bool published) { published_ = published; }
@@ -143,6 +149,7 @@ class Task {
   Timestamp now_ = kNoTime;  // engine time or the partition's own, whichever is later
   Timestamp restored_now_ = kNoTime;
   bool caught_up_ = true;
+  bool backlog_read_ = true;
   bool published_ = true;
   /// The last org change delivered in time order (OnOrgChange); later ones wait for the task's time.
   processors::OrgChangeKey org_cursor_{kNoTime, 0};

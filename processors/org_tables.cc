@@ -10,8 +10,10 @@ namespace {
 template <typename Row, typename Data>
 Row* Upsert(StringMap<Versions<Row>>& table, const std::string& id, const Data& data,
             Timestamp time, uint64_t version, std::multiset<Timestamp>& times) {
-  auto& rows = table[id].rows;
+  auto& versions = table[id];
+  auto& rows = versions.rows;
   if (!rows.empty() && time < rows.back().updated) return nullptr;
+  if (rows.empty() && !versions.pruned) versions.first = time;
   if (rows.empty() || time > rows.back().updated) {
     rows.emplace_back();
     times.insert(time);

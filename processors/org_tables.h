@@ -66,7 +66,8 @@ class OrgView;
 template <typename Row>
 struct Versions {
   std::vector<Row> rows;
-  bool pruned = false;  // older versions were dropped: the first row stands in for them
+  Timestamp first = kNoTime;  // the time of the entity's first snapshot: unknown before it
+  bool pruned = false;        // older versions were dropped: the first row stands in for them
 };
 
 /// The global tables of `huntline.org` with their history: for every user, account and contact,
@@ -75,9 +76,9 @@ struct Versions {
 /// stale and ignored (events.md); so each entity's versions are in increasing time.
 ///
 /// Every instance holds all of them (the topic is read in full, from the beginning, at each
-/// start), so they are not persisted with partition state. Versions superseded more than
-/// `retention` before the latest snapshot time seen are dropped (Prune): a look-up older than
-/// the oldest version kept gets that version.
+/// start), so they are not persisted with partition state. Versions superseded long before any
+/// task's time are dropped (Prune): a look-up older than the oldest version kept, but after the
+/// entity's first snapshot, gets that version.
 ///
 /// It also keeps the log of accepted changes by the time they take effect, so that each task
 /// hears of a change (Processor::OnOrgChange) when its own time passes it, whenever the change
@@ -195,7 +196,7 @@ template <typename Row>
 const Row* OrgTables::AsOf(const StringMap<Versions<Row>>& table, std::string_view id,
                            Timestamp time) {
   auto it = table.find(id);
-  if (it == table.end() || it->second.rows.empty()) return nullptr;
+  if (it == table.end() || it->second.rows.empty() || time < it->second.first) return nullptr;
   const auto& rows = it->second.rows;
   // The last version taking effect at or before `time`; before the oldest kept (pruned), that one.
   auto after = std::upper_bound(rows.begin(), rows.end(), time,

@@ -41,7 +41,7 @@ struct Settings {
   /// The company's own email domains (lower case); empty: the domains of the users' emails.
   std::vector<std::string> company_domains;
   std::vector<ProtectedTimePolicy> policies;
-  /// The org tables keep a snapshot superseded this long before the latest org time seen; a
+  /// The org tables keep a snapshot superseded this long before the earliest task's time; a
   /// look-up as of an earlier time gets the oldest snapshot kept.
   int org_history_days = 400;
 

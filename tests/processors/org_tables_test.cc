@@ -76,6 +76,7 @@ TEST(OrgTables, PruningKeepsTheVersionInForceAndStandsItInForOlderLookUps) {
   EXPECT_EQ(org.version_count(), 3u);                 // u1's September version is gone
   EXPECT_EQ(org.At(kOct1).TeamOf("u1"), "west");      // kept: in force at the cut
   EXPECT_EQ(org.At(kSep1).TeamOf("u1"), "west");      // older: the oldest kept stands in
+  EXPECT_EQ(org.At(kSep1 - 1).TeamOf("u1"), "unknown");  // before its first snapshot: unknown
   EXPECT_EQ(org.At(kNov1).TeamOf("u1"), "north");
   EXPECT_EQ(org.At(kOct1).TeamOf("u2"), "unknown");   // never pruned: not known before its time
 }
