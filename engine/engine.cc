@@ -209,12 +209,17 @@ std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMe
 }
 
 void Engine::AdvanceTime(Timestamp now) {
-  if (now <= now_) return;
-  // The figures derived from the global tables, as they stood when each day ended.
-  if (options_.history && now_ != kNoTime && DayOf(now) > DayOf(now_)) QueueGlobalHistory(DayOf(now_));
-  now_ = now;
-  engine_metrics_.engine_time().Set(static_cast<double>(now_) / 1000.0);
-  // Each task records its own days as its time crosses them.
+  if (now > now_) {
+    // The figures derived from the global tables, as they stood when each day ended.
+    if (options_.history && now_ != kNoTime && DayOf(now) > DayOf(now_)) {
+      QueueGlobalHistory(DayOf(now_));
+    }
+    now_ = now;
+    engine_metrics_.engine_time().Set(static_cast<double>(now_) / 1000.0);
+  }
+  if (now_ == kNoTime) return;
+  // Every caught-up task is brought to engine time, also one that caught up since it last moved.
+  // Each records its own days as its time crosses them.
   for (auto& [key, task] : tasks_) {
     if (task->caught_up()) task->AdvanceTo(now_, org_, options_.settings);
   }

@@ -200,8 +200,8 @@ class Runner : public RdKafka::RebalanceCb {
   /// A crm partition that is behind its end yet delivers nothing for this long stops holding the
   /// others back (its leader unreachable): a stall guard, said in the log.
   static constexpr std::chrono::seconds kCrmIdleAfter{30};
-  /// Messages read ahead per crm partition before its fetching pauses.
-  static constexpr size_t kCrmReadAhead = 5000;
+  /// Messages read ahead and decoded per crm partition (librdkafka prefetches more).
+  static constexpr size_t kCrmReadAhead = 256;
 
   static Status Take(RdKafka::KafkaConsumer* consumer,
                      std::vector<RdKafka::TopicPartition*>& partitions, bool cooperative) {
@@ -307,29 +307,24 @@ class Runner : public RdKafka::RebalanceCb {
     return true;
   }
 
-  /// Reads what the crm reader has (waiting up to `wait_ms` for the first message), then hands
-  /// the crm task up to `room` messages in event-time order: always the earliest head among the
-  /// partitions, as long as no partition that is behind its end has nothing read yet.
+  /// Tops up each crm partition's few messages read ahead from its own librdkafka queue (which
+  /// prefetches per partition), then hands the crm task up to `room` messages in event-time
+  /// order: always the earliest head among the partitions, as long as no partition that is
+  /// behind its end has nothing read yet (that one is waited for, up to `wait_ms`).
   int PollCrm(int room, int wait_ms, std::vector<Clock::time_point>& received) {
-    for (int n = 0; n < 10000; ++n) {
-      std::unique_ptr<RdKafka::Message> message(crm_->consume(n == 0 ? wait_ms : 0));
-      if (message->err() == RdKafka::ERR__TIMED_OUT) break;
-      if (message->err() == RdKafka::ERR__PARTITION_EOF) continue;
-      if (message->err() != RdKafka::ERR_NO_ERROR) {
-        std::cerr << "huntline run: crm reader: " << message->errstr() << "\n";
-        break;
+    std::unique_ptr<RdKafka::Message> event(crm_->consume(0));  // errors and events, no messages
+    if (event->err() != RdKafka::ERR__TIMED_OUT && event->err() != RdKafka::ERR_NO_ERROR) {
+      std::cerr << "huntline run: crm reader: " << event->errstr() << "\n";
+    }
+    for (size_t p = 0; p < crm_queues_.size(); ++p) TopUpCrm(p, 0);
+    if (wait_ms > 0) {
+      // Wait on the first partition that holds the merge back.
+      for (size_t p = 0; p < crm_queues_.size(); ++p) {
+        if (crm_queues_[p].empty() && !CrmAtEnd(static_cast<int32_t>(p))) {
+          TopUpCrm(p, wait_ms);
+          break;
+        }
       }
-      const auto p = static_cast<size_t>(message->partition());
-      if (p >= crm_queues_.size()) continue;
-      Pending pending;
-      pending.written_at = WrittenAt(*message);
-      CopyHeaders(*message, &pending.headers);
-      engine_.Decode(Raw(*message, config_.topics.crm, pending.headers), &pending.decoded);
-      pending.message = std::move(message);
-      crm_queues_[p].push_back(std::move(pending));
-      crm_last_seen_[p] = Clock::now();
-      crm_stalled_[p] = false;
-      if (crm_queues_[p].size() >= kCrmReadAhead) PauseCrm(static_cast<int32_t>(p), true);
     }
     int handled = 0;
     const auto now = Clock::now();
@@ -363,7 +358,6 @@ class Runner : public RdKafka::RebalanceCb {
       Pending pending = std::move(crm_queues_[best].front());
       crm_queues_[best].pop_front();
       if (crm_queues_[best].empty()) crm_last_seen_[best] = now;  // its next fetch is awaited from now
-      if (crm_queues_[best].size() < kCrmReadAhead / 2) PauseCrm(static_cast<int32_t>(best), false);
       received.push_back(Clock::now());
       engine_.HandleDecoded(ingest::TopicKind::kCrm,
                             Raw(*pending.message, config_.topics.crm, pending.headers),
@@ -371,6 +365,30 @@ class Runner : public RdKafka::RebalanceCb {
       ++handled;
     }
     return handled;
+  }
+
+  /// Reads up to kCrmReadAhead messages of crm partition `p` ahead, decoded (waiting up to
+  /// `wait_ms` for the first when there is none).
+  void TopUpCrm(size_t p, int wait_ms) {
+    auto& queue = crm_queues_[p];
+    for (int n = 0; queue.size() < kCrmReadAhead; ++n) {
+      std::unique_ptr<RdKafka::Message> message(
+          crm_partition_queues_[p]->consume(n == 0 && queue.empty() ? wait_ms : 0));
+      if (message->err() == RdKafka::ERR__TIMED_OUT) break;
+      if (message->err() == RdKafka::ERR__PARTITION_EOF) continue;
+      if (message->err() != RdKafka::ERR_NO_ERROR) {
+        std::cerr << "huntline run: crm reader: " << message->errstr() << "\n";
+        break;
+      }
+      Pending pending;
+      pending.written_at = WrittenAt(*message);
+      CopyHeaders(*message, &pending.headers);
+      engine_.Decode(Raw(*message, config_.topics.crm, pending.headers), &pending.decoded);
+      pending.message = std::move(message);
+      queue.push_back(std::move(pending));
+      crm_last_seen_[p] = Clock::now();
+      crm_stalled_[p] = false;
+    }
   }
 
   /// Whether the crm reader has fetched partition `p` to its end as the last fetch response
@@ -396,19 +414,6 @@ class Runner : public RdKafka::RebalanceCb {
     return crm_task_->next_offset(p).value_or(std::max(low, CrmStart(p)));
   }
   int64_t CrmStart(int32_t p) const { return crm_start_[static_cast<size_t>(p)]; }
-
-  void PauseCrm(int32_t p, bool pause) {
-    if (crm_paused_[static_cast<size_t>(p)] == pause) return;
-    crm_paused_[static_cast<size_t>(p)] = pause;
-    std::vector<RdKafka::TopicPartition*> tps = {
-        RdKafka::TopicPartition::create(config_.topics.crm, p)};
-    if (pause) {
-      crm_->pause(tps);
-    } else {
-      crm_->resume(tps);
-    }
-    RdKafka::TopicPartition::destroy(tps);
-  }
 
   void SetCrmLeader(bool leader) {
     if (crm_leader_ == leader) return;
@@ -487,9 +492,18 @@ class Runner : public RdKafka::RebalanceCb {
     const RdKafka::ErrorCode err = crm_->assign(tps);
     RdKafka::TopicPartition::destroy(tps);
     if (err != RdKafka::ERR_NO_ERROR) return Status::Error("crm assign: " + RdKafka::err2str(err));
+    // Each partition's messages come from a queue of its own, so the merge takes from the one
+    // it needs while librdkafka keeps fetching the others.
+    for (int p = 0; p < count; ++p) {
+      std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(config_.topics.crm, p));
+      crm_partition_queues_.emplace_back(crm_->get_partition_queue(tp.get()));
+      if (!crm_partition_queues_.back()) {
+        return Status::Error("crm reader: no queue for partition " + std::to_string(p));
+      }
+      crm_partition_queues_.back()->forward(nullptr);
+    }
     crm_queues_.resize(static_cast<size_t>(count));
     crm_last_seen_.assign(static_cast<size_t>(count), Clock::now());
-    crm_paused_.assign(static_cast<size_t>(count), false);
     crm_stalled_.assign(static_cast<size_t>(count), false);
     return Status::Ok();
   }
@@ -702,10 +716,10 @@ class Runner : public RdKafka::RebalanceCb {
   std::unique_ptr<RdKafka::KafkaConsumer> crm_election_;
   Task* crm_task_ = nullptr;               // owned by the engine, never revoked
   bool crm_leader_ = false;                // owns crm partition 0 in the group: publishes crm
-  std::vector<std::deque<Pending>> crm_queues_;  // per crm partition, in offset order
+  std::vector<std::unique_ptr<RdKafka::Queue>> crm_partition_queues_;  // librdkafka's, per partition
+  std::vector<std::deque<Pending>> crm_queues_;  // per crm partition, read ahead, in offset order
   std::deque<Pending> people_queue_;             // read, waiting for their turn
   std::vector<Clock::time_point> crm_last_seen_;
-  std::vector<bool> crm_paused_;
   std::vector<bool> crm_stalled_;
   std::vector<int64_t> crm_start_;         // where the crm reader started in each partition
   ingest::Headers headers_;
