@@ -6,9 +6,7 @@ counted (metrics.md allows those to differ). A soak, not a test: run it by hand.
 
     HUNTLINE_BIN=build/ci/app/huntline /usr/bin/python3 tests/bench/live_chaos.py [EVENTS] [PARTITIONS]
 """
-import contextlib
 import pathlib
-import signal
 import subprocess
 import sys
 
@@ -37,38 +35,22 @@ def main():
                 harness.produce_lines(broker, lines[i:min(i + 2000, cuts[last])], topics, producer=producer)
                 harness.time.sleep(0.2)
 
-        listens = {name: f"127.0.0.1:{harness.free_port()}" for name in "abc"}
-        configs = {name: harness.write_config(work / f"{name}.json", broker, topics, work / f"state-{name}",
-                                              listens[name], group="chaos", extra={"engine_time": "event_time"})
-                   for name in "abc"}
-        running = {}
-
-        def start(name, log):
-            stack = contextlib.ExitStack()
-            proc = stack.enter_context(harness.huntline_run(configs[name], work / log, listens[name]))
-            running[name] = (stack, proc)
-
-        try:
-            start("a", "a.log")
-            start("b", "b.log")
+        with live.Instances(broker, topics, work, "abc", group="chaos") as instances:
+            instances.start("a")
+            instances.start("b")
             produce_live(4, 5)
-            stack, proc = running.pop("a")
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            stack.close()
-            start("a", "a-again.log")
-            start("c", "c.log")
+            instances.kill("a")
+            instances.start("a")
+            instances.start("c")
             produce_live(5, 6)
-            running.pop("b")[0].close()
+            instances.stop("b")
             produce_live(6, 8)
-            figures = live.settled_figures([listens["a"], listens["c"]], PARTITIONS)
+            listens = [instances.listens["a"], instances.listens["c"]]
+            figures = live.settled_figures(listens, PARTITIONS)
             late = 0.0
-            for name in "ac":
-                engine = harness.parse_exposition(harness.scrape(listens[name]))
+            for listen in listens:
+                engine = harness.parse_exposition(harness.scrape(listen))
                 late += sum(v for k, v in engine.items() if k.startswith("huntline_org_changes_late_total"))
-        finally:
-            for stack, _ in running.values():
-                stack.close()
         diff = live.differences(figures, replay)
         print(f"{EVENTS} events, {PARTITIONS} partitions: {len(diff)} series differ from replay; "
               f"{late:.0f} org snapshots read after later events were counted (over both instances)")

@@ -140,6 +140,45 @@ def test_generated_quarter_as_a_backlog_equals_replay(broker, tmp_path, generate
     assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
 
 
+class Instances:
+    """`huntline run` instances of one group, each with its own state directory and port, started,
+    killed (SIGKILL) and stopped by name; the ones still running stop with the context."""
+
+    def __init__(self, broker, topics, workdir, names, group, extra=None):
+        self.workdir = pathlib.Path(workdir)
+        self.listens = {name: f"127.0.0.1:{harness.free_port()}" for name in names}
+        self.configs = {name: harness.write_config(self.workdir / f"{name}.json", broker, topics,
+                                                   self.workdir / f"state-{name}", self.listens[name],
+                                                   group=group,
+                                                   extra={"engine_time": "event_time", **(extra or {})})
+                        for name in names}
+        self.running = {}
+        self.starts = 0
+
+    def start(self, name):
+        self.starts += 1
+        stack = contextlib.ExitStack()
+        log = self.workdir / f"{name}-{self.starts}.log"
+        proc = stack.enter_context(harness.huntline_run(self.configs[name], log, self.listens[name]))
+        self.running[name] = (stack, proc)
+
+    def kill(self, name):
+        stack, proc = self.running.pop(name)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        stack.close()
+
+    def stop(self, name):
+        self.running.pop(name)[0].close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        for stack, _ in self.running.values():
+            stack.close()
+
+
 def closing_org_snapshot(lines):
     """The first user snapshot again, unchanged, at the time of the last event."""
     first = next(json.loads(line) for line in lines if json.loads(line)["type"] == "org.user.upserted")
@@ -162,48 +201,30 @@ def test_generated_quarter_across_instances_a_crash_and_rebalances(broker, tmp_p
     topics = fresh_topics(broker, "generated-instances", partitions)
     assert harness.produce_lines(broker, lines, topics) == len(lines)
 
-    listens = {name: f"127.0.0.1:{harness.free_port()}" for name in "abc"}
-    configs = {name: harness.write_config(tmp_path / f"{name}.json", broker, topics, tmp_path / f"state-{name}",
-                                          listens[name], group="instances",
-                                          extra={"engine_time": "event_time",
-                                                 "batch": {"max_events": 500, "max_wait_ms": 50}})
-               for name in "abc"}
-    running = {}
-
-    def start(name, log):
-        stack = contextlib.ExitStack()
-        proc = stack.enter_context(harness.huntline_run(configs[name], tmp_path / log, listens[name]))
-        running[name] = (stack, proc)
+    instances = Instances(broker, topics, tmp_path, "abc", group="instances",
+                          extra={"batch": {"max_events": 500, "max_wait_ms": 50}})
 
     def handled(name):
-        figures = harness.parse_exposition(harness.scrape(listens[name]))
+        figures = harness.parse_exposition(harness.scrape(instances.listens[name]))
         return sum(v for k, v in figures.items() if k.startswith("huntline_events_total{"))
 
-    with harness.prometheus(tmp_path, list(listens.values())) as prom:
-        try:
-            start("a", "a.log")
-            start("b", "b.log")
-            harness.wait_for(lambda: handled("a") > len(lines) // 4, 120, "a quarter of the stream read by a")
-            # SIGKILL: what a crashed instance had not committed is read again, counted once.
-            stack, proc = running.pop("a")
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            stack.close()
-            start("a", "a-again.log")
-            start("c", "c.log")
-            harness.wait_for(lambda: handled("c") > len(lines) // 4, 120, "a quarter of the stream read by c")
-            running.pop("b")[0].close()  # b leaves the group
-            live = settled_figures([listens["a"], listens["c"]], partitions)
-            harness.time.sleep(3)  # scraped settled
-            went_down = {}
-            for family in harness.COMPUTED_FAMILIES:
-                if family.endswith("_total"):
-                    resets = harness.query(prom, f"sum(resets({family}[1h]))").get(frozenset(), 0)
-                    if resets:
-                        went_down[family] = resets
-        finally:
-            for stack, _ in running.values():
-                stack.close()
+    with harness.prometheus(tmp_path, list(instances.listens.values())) as prom, instances:
+        instances.start("a")
+        instances.start("b")
+        harness.wait_for(lambda: handled("a") > len(lines) // 4, 120, "a quarter of the stream read by a")
+        instances.kill("a")  # what it had not committed is read again, counted once
+        instances.start("a")
+        instances.start("c")
+        harness.wait_for(lambda: handled("c") > len(lines) // 4, 120, "a quarter of the stream read by c")
+        instances.stop("b")  # b leaves the group
+        live = settled_figures([instances.listens["a"], instances.listens["c"]], partitions)
+        harness.time.sleep(3)  # scraped settled
+        went_down = {}
+        for family in harness.COMPUTED_FAMILIES:
+            if family.endswith("_total"):
+                resets = harness.query(prom, f"sum(resets({family}[1h]))").get(frozenset(), 0)
+                if resets:
+                    went_down[family] = resets
     diff = differences(live, replay)
     assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
     assert went_down == {}, f"counter series that went down: {went_down}"
