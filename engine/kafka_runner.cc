@@ -302,8 +302,15 @@ class Runner : public RdKafka::RebalanceCb {
   /// another partition, or an org snapshot, at about the same moment is applied first. A
   /// backlog never waits. The org snapshots read meanwhile are applied first.
   bool ReadyToApply(Timestamp written_at) {
-    if (written_at != kNoTime && WallClockNow() - written_at < config_.order_wait_ms) return false;
-    DrainOrg();
+    const Timestamp age = written_at == kNoTime ? INT64_MAX : WallClockNow() - written_at;
+    if (age < config_.order_wait_ms) return false;
+    // A message written lately may have org snapshots written just before it: read them first.
+    // Deep in a backlog those were read long ago; look now and then.
+    const Timestamp recent = 10 * static_cast<Timestamp>(config_.order_wait_ms) + 10000;
+    if (age < recent || ++since_org_drain_ >= 1000) {
+      since_org_drain_ = 0;
+      DrainOrg();
+    }
     return true;
   }
 
@@ -719,6 +726,7 @@ class Runner : public RdKafka::RebalanceCb {
   std::vector<std::unique_ptr<RdKafka::Queue>> crm_partition_queues_;  // librdkafka's, per partition
   std::vector<std::deque<Pending>> crm_queues_;  // per crm partition, read ahead, in offset order
   std::deque<Pending> people_queue_;             // read, waiting for their turn
+  int since_org_drain_ = 0;                      // messages applied since the org topic was read
   std::vector<Clock::time_point> crm_last_seen_;
   std::vector<bool> crm_stalled_;
   std::vector<int64_t> crm_start_;         // where the crm reader started in each partition
