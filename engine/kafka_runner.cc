@@ -112,11 +112,11 @@ class Runner : public RdKafka::RebalanceCb {
         handled += PollCrm(room, 0, received);
         if (!fatal_.ok()) return fatal_;
         if (handled > 0) continue;
-        // Nothing ready: wait a little on each input.
+        // Nothing ready: wait a little for the crm partition that holds the merge back, else
+        // for the people topic.
         const int wait_ms = static_cast<int>(std::clamp<int64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() / 2, 1, 20));
-        PollCrm(room, wait_ms, received);
-        PollPeople(room, wait_ms, received);
+        if (PollCrm(room, wait_ms, received) == 0) PollPeople(room, wait_ms, received);
         if (!fatal_.ok()) return fatal_;
       }
       if (Clock::now() - last_caught_up_check_ >= kCaughtUpCheck || received.empty()) {
@@ -340,6 +340,7 @@ class Runner : public RdKafka::RebalanceCb {
       Timestamp best_time = 0;
       bool waiting = false;
       for (size_t p = 0; p < crm_queues_.size(); ++p) {
+        if (crm_queues_[p].empty()) TopUpCrm(p, 0);  // what librdkafka has fetched meanwhile
         if (crm_queues_[p].empty()) {
           if (CrmAtEnd(static_cast<int32_t>(p))) {
             crm_last_seen_[p] = now;
