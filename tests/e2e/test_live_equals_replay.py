@@ -35,32 +35,10 @@ def differences(got, want, rel=1e-9):
     return out
 
 
-def figures_once_caught_up(listen, events):
-    """The computed figures at /metrics once every event is counted and no partition is catching up
-    (and two scrapes a publish interval apart agree)."""
-    def settled():
-        figures = harness.parse_exposition(harness.scrape(listen))
-        counted = sum(v for k, v in figures.items() if k.startswith("huntline_events_total{"))
-        if counted != events or figures.get("huntline_catching_up_partitions") != 0:
-            return None
-        first = harness.computed_figures(harness.scrape(listen))
-        harness.time.sleep(1.5)
-        second = harness.computed_figures(harness.scrape(listen))
-        return second if first == second else None
-
-    return harness.wait_for(settled, 120, f"all {events} events counted and every partition caught up")
-
-
 @pytest.mark.parametrize("partitions", [1, 3, 8])
 def test_contract_example_as_a_backlog_equals_replay_and_the_contract(broker, tmp_path, partitions):
     lines = [line for line in MEDIUM.read_text().splitlines() if line.strip()]
-    topics = fresh_topics(broker, f"medium-backlog-{partitions}", partitions)
-    assert harness.produce_lines(broker, lines, topics) == len(lines)
-    listen = f"127.0.0.1:{harness.free_port()}"
-    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
-                                  extra={"engine_time": "event_time"})
-    with harness.huntline_run(config, tmp_path / "huntline.log", listen):
-        live = figures_once_caught_up(listen, len(lines))
+    live = backlog_figures(broker, tmp_path, lines, f"medium-backlog-{partitions}", partitions)
     _, replay = harness.replay_figures(tmp_path, lines)
     expected = harness.computed_figures((harness.EXAMPLES / "medium-org.expected.prom").read_text())
     assert differences(replay, expected) == []
@@ -126,16 +104,22 @@ def settled_figures(listens, people_partitions, timeout=300):
     return harness.wait_for(stable, timeout, "every partition owned, caught up and stable")
 
 
-@pytest.mark.parametrize("partitions", [1, 3, 8])
-def test_generated_quarter_as_a_backlog_equals_replay(broker, tmp_path, generated, partitions):
-    lines, replay = generated
-    topics = fresh_topics(broker, f"generated-backlog-{partitions}", partitions)
+def backlog_figures(broker, tmp_path, lines, name, partitions):
+    """`lines` written to fresh topics, then read as a backlog by one `huntline run` in event time:
+    its figures once settled."""
+    topics = fresh_topics(broker, name, partitions)
     assert harness.produce_lines(broker, lines, topics) == len(lines)
     listen = f"127.0.0.1:{harness.free_port()}"
     config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
                                   extra={"engine_time": "event_time"})
     with harness.huntline_run(config, tmp_path / "huntline.log", listen):
-        live = settled_figures([listen], partitions)
+        return settled_figures([listen], partitions)
+
+
+@pytest.mark.parametrize("partitions", [1, 3, 8])
+def test_generated_quarter_as_a_backlog_equals_replay(broker, tmp_path, generated, partitions):
+    lines, replay = generated
+    live = backlog_figures(broker, tmp_path, lines, f"generated-backlog-{partitions}", partitions)
     diff = differences(live, replay)
     assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
 
