@@ -631,8 +631,8 @@ class Runner : public RdKafka::RebalanceCb {
     }
   }
 
-  /// Marks each task caught up or not from the end offsets of its partitions asked of the broker
-  /// now, then moves engine time to what it was before asking: the wall clock, or with event time
+  /// Marks each task caught up or not from the end offsets of its partitions as last fetched,
+  /// then moves engine time to what it was before looking: the wall clock, or with event time
   /// the latest event time read. A task that has been handed everything written before that
   /// moment (its consumer's position, which also passes transaction markers, at the end) and
   /// holds none of it waiting cannot receive an older event written before it, so nothing
@@ -646,8 +646,12 @@ class Runner : public RdKafka::RebalanceCb {
       bool read_to_end = true, known = true;
       auto check = [&](int32_t p) {
         int64_t low = 0, high = 0;
-        if (consumer->query_watermark_offsets(task->topic(), p, &low, &high, 5000) !=
-            RdKafka::ERR_NO_ERROR) {
+        // The end offset of the partition's latest fetch response (librdkafka keeps fetching, so
+        // it is fresh); asked of the broker only before the first one.
+        if ((consumer->get_watermark_offsets(task->topic(), p, &low, &high) != RdKafka::ERR_NO_ERROR ||
+             high < 0) &&
+            consumer->query_watermark_offsets(task->topic(), p, &low, &high, 5000) !=
+                RdKafka::ERR_NO_ERROR) {
           known = false;
           return;
         }
