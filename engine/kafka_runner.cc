@@ -100,14 +100,14 @@ class Runner : public RdKafka::RebalanceCb {
       const auto batch_start = Clock::now();
       const auto deadline = batch_start + std::chrono::milliseconds(config_.batch_max_wait_ms);
       received.clear();
-      // Org changes are applied between batches (the org topic is small and slow-moving).
-      DrainOrg();
+      // Org snapshots are applied as soon as they are old enough (see Aged).
+      ReadOrg();
       while (static_cast<int>(received.size()) < config_.batch_max_events && !stop.load()) {
         const auto now = Clock::now();
         if (now >= deadline) break;
         const int room = config_.batch_max_events - static_cast<int>(received.size());
         PollCrmElection();
-        DrainOrg();
+        ReadOrg();
         int handled = PollPeople(room, 0, received);
         handled += PollCrm(room, 0, received);
         if (!fatal_.ok()) return fatal_;
@@ -200,6 +200,8 @@ class Runner : public RdKafka::RebalanceCb {
   /// A crm partition that is behind its end yet delivers nothing for this long stops holding the
   /// others back (its leader unreachable): a stall guard, said in the log.
   static constexpr std::chrono::seconds kCrmIdleAfter{30};
+  /// How often, at most, the end offsets are asked again for a message waiting on them.
+  static constexpr std::chrono::milliseconds kEndsQueryEvery{10};
   /// Messages read ahead and decoded per crm partition (librdkafka prefetches more).
   static constexpr size_t kCrmReadAhead = 256;
 
@@ -257,8 +259,9 @@ class Runner : public RdKafka::RebalanceCb {
   }
 
   /// Reads the people messages the group consumer has (waiting up to `wait_ms` for the first),
-  /// then handles up to `room` of them in the order read, each once it is order_wait_ms old (see
-  /// CrmReady). Also serves the group's rebalances and heartbeats.
+  /// then handles up to `room` of them in the order read, each once it is old enough and every
+  /// org snapshot written before it is applied (see Aged, OrgReadFor). Also serves the group's
+  /// rebalances and heartbeats.
   int PollPeople(int room, int wait_ms, std::vector<Clock::time_point>& received) {
     for (int n = 0; n < 10000; ++n) {
       std::unique_ptr<RdKafka::Message> message(group_->consume(n == 0 ? wait_ms : 0));
@@ -276,7 +279,7 @@ class Runner : public RdKafka::RebalanceCb {
     int handled = 0;
     while (handled < room && !people_queue_.empty() && fatal_.ok()) {
       Pending& head = people_queue_.front();
-      if (!ReadyToApply(head.written_at)) break;
+      if (!Aged(head.written_at) || !OrgReadFor(head.written_at)) break;
       received.push_back(Clock::now());
       Handle(*head.message);
       people_queue_.pop_front();
@@ -298,81 +301,195 @@ class Runner : public RdKafka::RebalanceCb {
   }
 
   /// Messages produced as things happen reach the partitions (and the org topic) a little
-  /// apart: one written less than order_wait_ms ago waits, so that an earlier one written to
-  /// another partition, or an org snapshot, at about the same moment is applied first. A
-  /// backlog never waits. The org snapshots read meanwhile are applied first.
-  bool ReadyToApply(Timestamp written_at) {
-    const Timestamp age = written_at == kNoTime ? INT64_MAX : WallClockNow() - written_at;
-    if (age < config_.order_wait_ms) return false;
-    // A message written lately may have org snapshots written just before it: read them first.
-    // Deep in a backlog those were read long ago; look now and then.
-    const Timestamp recent = 10 * static_cast<Timestamp>(config_.order_wait_ms) + 10000;
-    if (age < recent || ++since_org_drain_ >= 1000) {
-      since_org_drain_ = 0;
-      DrainOrg();
+  /// apart: a message is applied only once it was written order_wait_ms ago, the time a write
+  /// is given to land in its partition. A backlog never waits.
+  bool Aged(Timestamp written_at) const {
+    return written_at == kNoTime || WallClockNow() - written_at >= config_.order_wait_ms;
+  }
+
+  /// Whether every message written to an input partition up to `written_at` lies below the ends
+  /// last asked of the brokers (they were asked order_wait_ms or more after it); if not, asks
+  /// again, at most every kEndsQueryEvery.
+  bool EndsCover(Timestamp written_at) {
+    if (written_at == kNoTime) written_at = 0;
+    if (written_at <= covered_) return true;
+    if (!Aged(written_at) || Clock::now() - last_ends_query_ < kEndsQueryEvery) return false;
+    QueryEnds();
+    return written_at <= covered_;
+  }
+
+  /// Asks the brokers where each input partition this instance reads ends now (the last stable
+  /// offset), in one request per broker. Every message written order_wait_ms or more before the
+  /// moment of asking lies below these ends: `covered_`.
+  void QueryEnds() {
+    last_ends_query_ = Clock::now();
+    std::vector<RdKafka::TopicPartition*> tps;
+    for (int p : org_partitions_) {
+      tps.push_back(RdKafka::TopicPartition::create(config_.topics.org, p, RdKafka::Topic::OFFSET_END));
     }
-    return true;
+    for (size_t p = 0; p < crm_queues_.size(); ++p) {
+      tps.push_back(RdKafka::TopicPartition::create(config_.topics.crm, static_cast<int32_t>(p),
+                                                    RdKafka::Topic::OFFSET_END));
+    }
+    for (const auto& [key, task] : engine_.tasks()) {
+      if (key.first != ingest::TopicKind::kPeople) continue;
+      tps.push_back(RdKafka::TopicPartition::create(config_.topics.people, task->partition(),
+                                                    RdKafka::Topic::OFFSET_END));
+    }
+    const Timestamp asked = WallClockNow();
+    const RdKafka::ErrorCode err = org_->offsetsForTimes(tps, 5000);
+    bool all = err == RdKafka::ERR_NO_ERROR;
+    for (RdKafka::TopicPartition* tp : tps) {
+      if (err == RdKafka::ERR_NO_ERROR && tp->err() == RdKafka::ERR_NO_ERROR && tp->offset() >= 0) {
+        ends_[{tp->topic(), tp->partition()}] = tp->offset();
+      } else {
+        all = false;
+        if (!ends_error_logged_) {
+          std::cerr << "huntline run: end offset of " << tp->topic() << "/" << tp->partition() << ": "
+                    << RdKafka::err2str(err != RdKafka::ERR_NO_ERROR ? err : tp->err()) << "\n";
+        }
+      }
+    }
+    RdKafka::TopicPartition::destroy(tps);
+    ends_error_logged_ = !all;
+    if (all) covered_ = std::max(covered_, asked - config_.order_wait_ms);
+  }
+
+  /// The end of a partition as last asked, or -1.
+  int64_t End(const std::string& topic, int32_t partition) const {
+    auto it = ends_.find({topic, partition});
+    return it == ends_.end() ? -1 : it->second;
+  }
+
+  /// The next offset `consumer` hands the application in a partition; it passes a transaction's
+  /// commit marker, which no message does. -1 before the first.
+  static int64_t PositionOf(RdKafka::KafkaConsumer& consumer, const std::string& topic, int32_t p) {
+    std::vector<RdKafka::TopicPartition*> tps = {RdKafka::TopicPartition::create(topic, p)};
+    int64_t position = -1;
+    if (consumer.position(tps) == RdKafka::ERR_NO_ERROR) position = tps[0]->offset();
+    RdKafka::TopicPartition::destroy(tps);
+    return position;
+  }
+
+  /// Before a message written at `written_at` is applied, every org snapshot written before it
+  /// is: the org topic read to the ends asked after it, and the snapshots old enough applied.
+  bool OrgReadFor(Timestamp written_at) {
+    if (written_at == kNoTime) written_at = 0;
+    if (written_at <= org_covered_) return true;
+    if (!EndsCover(written_at)) return false;
+    const Timestamp horizon = covered_;
+    ReadOrg();
+    for (int p : org_partitions_) {
+      const int64_t end = End(config_.topics.org, p);
+      if (end < 0) return false;
+      if (OrgReadTo(p) < end) {
+        ReadOrg(std::max(1, config_.order_wait_ms / 20));
+        if (OrgReadTo(p) < end) return false;
+      }
+    }
+    ApplyAgedOrg();
+    org_covered_ = horizon;
+    return written_at <= org_covered_;
+  }
+
+  int64_t OrgReadTo(int32_t p) {
+    const int64_t position = PositionOf(*org_, config_.topics.org, p);
+    return position >= 0 ? position : LowOf(*org_, config_.topics.org, p);
+  }
+
+  /// Takes the org snapshots fetched so far (waiting up to `wait_ms` for one) and applies those
+  /// old enough, in the topic's order (the org tables keep them with their times).
+  void ReadOrg(int wait_ms = 0) {
+    for (int n = 0;; ++n) {
+      std::unique_ptr<RdKafka::Message> message(org_->consume(n == 0 ? wait_ms : 0));
+      if (message->err() != RdKafka::ERR_NO_ERROR) break;
+      Pending pending;
+      pending.written_at = WrittenAt(*message);
+      pending.message = std::move(message);
+      org_queue_.push_back(std::move(pending));
+    }
+    ApplyAgedOrg();
+  }
+  void ApplyAgedOrg() {
+    while (!org_queue_.empty() && Aged(org_queue_.front().written_at)) {
+      Handle(*org_queue_.front().message);
+      org_queue_.pop_front();
+    }
   }
 
   /// Tops up each crm partition's few messages read ahead from its own librdkafka queue (which
   /// prefetches per partition), then hands the crm task up to `room` messages in event-time
-  /// order: always the earliest head among the partitions, as long as no partition that is
-  /// behind its end has nothing read yet (that one is waited for, up to `wait_ms`).
+  /// order: always the earliest head among the partitions (ties: written first, then the lower
+  /// partition), once it is old enough, every partition with nothing read ahead was found at
+  /// its end as asked after it was written (else that one is waited for, up to `wait_ms`), and
+  /// the org snapshots written before it are applied.
   int PollCrm(int room, int wait_ms, std::vector<Clock::time_point>& received) {
     std::unique_ptr<RdKafka::Message> event(crm_->consume(0));  // errors and events, no messages
     if (event->err() != RdKafka::ERR__TIMED_OUT && event->err() != RdKafka::ERR_NO_ERROR) {
       std::cerr << "huntline run: crm reader: " << event->errstr() << "\n";
     }
     for (size_t p = 0; p < crm_queues_.size(); ++p) TopUpCrm(p, 0);
-    if (wait_ms > 0) {
-      // Wait on the first partition that holds the merge back.
-      for (size_t p = 0; p < crm_queues_.size(); ++p) {
-        if (crm_queues_[p].empty() && !CrmAtEnd(static_cast<int32_t>(p))) {
-          TopUpCrm(p, wait_ms);
-          break;
-        }
-      }
-    }
     int handled = 0;
-    const auto now = Clock::now();
+    size_t waiting_for = crm_queues_.size();
     while (handled < room) {
       size_t best = crm_queues_.size();
-      Timestamp best_time = 0;
-      bool waiting = false;
       for (size_t p = 0; p < crm_queues_.size(); ++p) {
         if (crm_queues_[p].empty()) TopUpCrm(p, 0);  // what librdkafka has fetched meanwhile
-        if (crm_queues_[p].empty()) {
-          if (CrmAtEnd(static_cast<int32_t>(p))) {
-            crm_last_seen_[p] = now;
-          } else if (now - crm_last_seen_[p] < kCrmIdleAfter) {
-            waiting = true;  // an earlier event may still come from it
-            break;
-          } else if (!crm_stalled_[p]) {
-            crm_stalled_[p] = true;
-            std::cerr << "huntline run: " << config_.topics.crm << "/" << p << " has delivered nothing for "
-                      << kCrmIdleAfter.count() << " s while behind its end: no longer waiting for it\n";
-          }
-          continue;
-        }
-        const DecodedMessage& d = crm_queues_[p].front().decoded;
-        const Timestamp t = d.ok ? d.event.time : kNoTime;  // a refusal goes first: it changes nothing
-        if (best == crm_queues_.size() || t < best_time) {
+        if (crm_queues_[p].empty()) continue;
+        if (best == crm_queues_.size() || Earlier(crm_queues_[p].front(), crm_queues_[best].front())) {
           best = p;
-          best_time = t;
         }
       }
-      if (waiting || best == crm_queues_.size()) break;
-      if (!ReadyToApply(crm_queues_[best].front().written_at)) break;
+      if (best == crm_queues_.size()) break;
+      const Timestamp written_at = crm_queues_[best].front().written_at;
+      if (!Aged(written_at) || !EndsCover(written_at)) break;
+      waiting_for = CrmHoldingBack(written_at);
+      if (waiting_for < crm_queues_.size()) break;
+      if (!OrgReadFor(written_at)) break;
       Pending pending = std::move(crm_queues_[best].front());
       crm_queues_[best].pop_front();
-      if (crm_queues_[best].empty()) crm_last_seen_[best] = now;  // its next fetch is awaited from now
+      if (crm_queues_[best].empty()) crm_last_seen_[best] = Clock::now();  // its next fetch is awaited from now
       received.push_back(Clock::now());
       engine_.HandleDecoded(ingest::TopicKind::kCrm,
                             Raw(*pending.message, config_.topics.crm, pending.headers),
                             pending.decoded);
       ++handled;
     }
+    // Wait a little on the partition that holds the merge back.
+    if (handled == 0 && wait_ms > 0 && waiting_for < crm_queues_.size()) TopUpCrm(waiting_for, wait_ms);
     return handled;
+  }
+
+  /// The merge order of two crm heads: event time (a refusal first: it changes nothing), then
+  /// the one written first.
+  static bool Earlier(const Pending& a, const Pending& b) {
+    const Timestamp ta = a.decoded.ok ? a.decoded.event.time : kNoTime;
+    const Timestamp tb = b.decoded.ok ? b.decoded.event.time : kNoTime;
+    if (ta != tb) return ta < tb;
+    return a.written_at < b.written_at;
+  }
+
+  /// A crm partition with nothing read ahead that may still hold a message written up to
+  /// `written_at` (it was not found at its end as asked after that), or crm_queues_.size().
+  /// One that delivers nothing for kCrmIdleAfter while behind its end (its leader unreachable)
+  /// stops holding the others back: a stall guard, said in the log.
+  size_t CrmHoldingBack(Timestamp written_at) {
+    const auto now = Clock::now();
+    for (size_t p = 0; p < crm_queues_.size(); ++p) {
+      if (!crm_queues_[p].empty() || written_at <= crm_clear_[p]) continue;
+      const int32_t partition = static_cast<int32_t>(p);
+      if (ReadTo(*crm_, config_.topics.crm, partition, *crm_task_) >= End(config_.topics.crm, partition)) {
+        crm_clear_[p] = covered_;
+        continue;
+      }
+      if (now - crm_last_seen_[p] < kCrmIdleAfter) return p;
+      if (!crm_stalled_[p]) {
+        crm_stalled_[p] = true;
+        std::cerr << "huntline run: " << config_.topics.crm << "/" << p << " has delivered nothing for "
+                  << kCrmIdleAfter.count() << " s while behind its end: no longer waiting for it\n";
+      }
+    }
+    return crm_queues_.size();
   }
 
   /// Reads up to kCrmReadAhead messages of crm partition `p` ahead, decoded (waiting up to
@@ -399,28 +516,6 @@ class Runner : public RdKafka::RebalanceCb {
     }
   }
 
-  /// Whether the crm reader has fetched partition `p` to its end as the last fetch response
-  /// told (so nothing earlier can still come from it). Unknown before the first response.
-  bool CrmAtEnd(int32_t p) {
-    int64_t low = 0, high = 0;
-    if (crm_->get_watermark_offsets(config_.topics.crm, p, &low, &high) != RdKafka::ERR_NO_ERROR ||
-        high < 0) {
-      return false;
-    }
-    // The fetch position, not the last offset handled: it passes a transaction's commit marker.
-    std::vector<RdKafka::TopicPartition*> tps = {
-        RdKafka::TopicPartition::create(config_.topics.crm, p)};
-    int64_t position = -1;
-    if (crm_->position(tps) == RdKafka::ERR_NO_ERROR) position = tps[0]->offset();
-    RdKafka::TopicPartition::destroy(tps);
-    if (position < 0) position = CrmPosition(p, low);
-    return position >= high;
-  }
-
-  /// The next crm offset the crm task has to handle in partition `p`.
-  int64_t CrmPosition(int32_t p, int64_t low) const {
-    return crm_task_->next_offset(p).value_or(std::max(low, CrmStart(p)));
-  }
   int64_t CrmStart(int32_t p) const { return crm_start_[static_cast<size_t>(p)]; }
 
   void SetCrmLeader(bool leader) {
@@ -439,7 +534,7 @@ class Runner : public RdKafka::RebalanceCb {
     (*conf)->set("group.id", config_.kafka.group_id + ".org." + std::to_string(WallClockNow()), error);
     (*conf)->set("enable.auto.commit", "false", error);
     (*conf)->set("enable.partition.eof", "false", error);
-    // An org snapshot must be read within order_wait_ms of being written (see ReadyToApply):
+    // An org snapshot written just before a crm or people message is waited for (OrgReadFor):
     // the broker answers an idle fetch this soon.
     if (!config_.kafka.properties.contains("fetch.wait.max.ms")) {
       (*conf)->set("fetch.wait.max.ms", std::to_string(std::max(1, config_.order_wait_ms / 4)), error);
@@ -513,6 +608,7 @@ class Runner : public RdKafka::RebalanceCb {
     crm_queues_.resize(static_cast<size_t>(count));
     crm_last_seen_.assign(static_cast<size_t>(count), Clock::now());
     crm_stalled_.assign(static_cast<size_t>(count), false);
+    crm_clear_.assign(static_cast<size_t>(count), -1);
     return Status::Ok();
   }
 
@@ -560,16 +656,6 @@ class Runner : public RdKafka::RebalanceCb {
       if (it != end.end() && message->offset() + 1 >= it->second) end.erase(it);
     }
     return engine_.Commit();
-  }
-
-  /// Applies the org snapshots read so far (the org tables keep them with their times).
-  void DrainOrg() {
-    while (true) {
-      std::unique_ptr<RdKafka::Message> message(org_->consume(0));
-      if (message->err() == RdKafka::ERR__TIMED_OUT) break;
-      if (message->err() != RdKafka::ERR_NO_ERROR) break;
-      Handle(*message);
-    }
   }
 
   Status StartGroupConsumer() {
@@ -631,37 +717,26 @@ class Runner : public RdKafka::RebalanceCb {
     }
   }
 
-  /// Marks each task caught up or not from the end offsets of its partitions as last fetched,
-  /// then moves engine time to what it was before looking: the wall clock, or with event time
-  /// the latest event time read. A task that has been handed everything written before that
-  /// moment (its consumer's position, which also passes transaction markers, at the end) and
-  /// holds none of it waiting cannot receive an older event written before it, so nothing
-  /// settles ahead of its backlog.
+  /// Marks each task caught up or not from the end offsets of its partitions, asked of the
+  /// brokers now, then moves engine time to what it was before asking: the wall clock, or with
+  /// event time the latest event time applied. A task that has been handed everything written
+  /// before that moment (its consumer's position at the end) and holds none of it waiting cannot
+  /// receive an older event written before it, so nothing settles ahead of its backlog.
   Status AdvanceCaughtUpTasks() {
     const Timestamp target = config_.event_time ? engine_.latest_event_time() : WallClockNow();
+    QueryEnds();
     std::string catching_up;
     for (const auto& [key, task] : engine_.tasks()) {
       const bool crm = key.first == ingest::TopicKind::kCrm;
       RdKafka::KafkaConsumer* consumer = crm ? crm_.get() : group_.get();
       bool read_to_end = true, known = true;
       auto check = [&](int32_t p) {
-        int64_t low = 0, high = 0;
-        // The end offset of the partition's latest fetch response (librdkafka keeps fetching, so
-        // it is fresh); asked of the broker only before the first one.
-        if ((consumer->get_watermark_offsets(task->topic(), p, &low, &high) != RdKafka::ERR_NO_ERROR ||
-             high < 0) &&
-            consumer->query_watermark_offsets(task->topic(), p, &low, &high, 5000) !=
-                RdKafka::ERR_NO_ERROR) {
+        const int64_t end = End(task->topic(), p);
+        if (end < 0) {
           known = false;
           return;
         }
-        std::vector<RdKafka::TopicPartition*> tps = {RdKafka::TopicPartition::create(task->topic(), p)};
-        int64_t position = RdKafka::Topic::OFFSET_INVALID;
-        if (consumer->position(tps) == RdKafka::ERR_NO_ERROR) position = tps[0]->offset();
-        RdKafka::TopicPartition::destroy(tps);
-        // Nothing handed over yet: where the task stands, if it stands anywhere.
-        if (position < 0) position = task->next_offset(p).value_or(crm ? CrmStart(p) : low);
-        if (position < high && low < high) read_to_end = false;
+        if (ReadTo(*consumer, task->topic(), p, *task) < end) read_to_end = false;
       };
       bool waiting = false;
       if (crm) {
@@ -691,19 +766,38 @@ class Runner : public RdKafka::RebalanceCb {
     return Status::Ok();
   }
 
+  /// How far a task's partition has been read: its consumer's position; before the first
+  /// message, where the task stands, else where reading starts (the crm reader's start, or the
+  /// partition's first offset).
+  int64_t ReadTo(RdKafka::KafkaConsumer& consumer, const std::string& topic, int32_t p,
+                 const Task& task) {
+    const int64_t position = PositionOf(consumer, topic, p);
+    if (position >= 0) return position;
+    if (auto next = task.next_offset(p)) return *next;
+    if (&consumer == crm_.get() && CrmStart(p) > 0) return CrmStart(p);
+    return LowOf(consumer, topic, p);
+  }
+
+  /// The first offset a partition still holds (from the latest fetch response, else asked).
+  static int64_t LowOf(RdKafka::KafkaConsumer& consumer, const std::string& topic, int32_t p) {
+    int64_t low = 0, high = 0;
+    if (consumer.get_watermark_offsets(topic, p, &low, &high) == RdKafka::ERR_NO_ERROR && low >= 0 &&
+        high >= 0) {
+      return low;
+    }
+    if (consumer.query_watermark_offsets(topic, p, &low, &high, 5000) == RdKafka::ERR_NO_ERROR) return low;
+    return 0;
+  }
+
   void UpdateLag() {
     for (const auto& [key, task] : engine_.tasks()) {
       const bool crm = key.first == ingest::TopicKind::kCrm;
       RdKafka::KafkaConsumer* consumer = crm ? crm_.get() : group_.get();
       auto lag = [&](int32_t p) {
-        int64_t low = 0, high = 0;
-        if (consumer->get_watermark_offsets(task->topic(), p, &low, &high) != RdKafka::ERR_NO_ERROR ||
-            high < 0) {
-          return;  // no fetch response yet: the end of the partition is not known
-        }
-        const int64_t position = crm ? CrmPosition(p, low) : task->next_offset(p).value_or(low);
-        engine_metrics_.ConsumerLag(task->topic(), p)
-            .Set(static_cast<double>(std::max<int64_t>(0, high - position)));
+        const int64_t end = End(task->topic(), p);
+        if (end < 0) return;  // not asked yet
+        const int64_t position = task->next_offset(p).value_or(ReadTo(*consumer, task->topic(), p, *task));
+        engine_metrics_.ConsumerLag(task->topic(), p).Set(static_cast<double>(std::max<int64_t>(0, end - position)));
       };
       if (crm) {
         for (size_t p = 0; p < crm_queues_.size(); ++p) lag(static_cast<int32_t>(p));
@@ -731,7 +825,13 @@ class Runner : public RdKafka::RebalanceCb {
   std::vector<std::unique_ptr<RdKafka::Queue>> crm_partition_queues_;  // librdkafka's, per partition
   std::vector<std::deque<Pending>> crm_queues_;  // per crm partition, read ahead, in offset order
   std::deque<Pending> people_queue_;             // read, waiting for their turn
-  int since_org_drain_ = 0;                      // messages applied since the org topic was read
+  std::deque<Pending> org_queue_;                // org snapshots read, not yet old enough
+  std::map<std::pair<std::string, int32_t>, int64_t> ends_;  // of each input partition, as last asked
+  Timestamp covered_ = -1;      // every message written up to then lies below ends_
+  Timestamp org_covered_ = -1;  // every org snapshot written up to then is applied
+  std::vector<Timestamp> crm_clear_;  // per crm partition: found at its end for writes up to then
+  Clock::time_point last_ends_query_{};
+  bool ends_error_logged_ = false;
   std::vector<Clock::time_point> crm_last_seen_;
   std::vector<bool> crm_stalled_;
   std::vector<int64_t> crm_start_;         // where the crm reader started in each partition

@@ -4,7 +4,10 @@ go (one killed with SIGKILL and restarted, a third joining, the second leaving).
 series differ from `huntline replay` and how many org snapshots arrived after later events were
 counted (metrics.md allows those to differ). A soak, not a test: run it by hand.
 
-    HUNTLINE_BIN=build/ci/app/huntline /usr/bin/python3 tests/bench/live_chaos.py [EVENTS] [PARTITIONS]
+    HUNTLINE_BIN=build/ci/app/huntline /usr/bin/python3 tests/bench/live_chaos.py [EVENTS] [PARTITIONS] [ORDER_WAIT_MS]
+
+The instances run with `order_wait_ms` 2000 by default: on a busy two-core machine the producer
+now and then lands a write a second after making it, later than the 200 ms default allows for.
 """
 import pathlib
 import subprocess
@@ -16,6 +19,7 @@ import test_live_equals_replay as live  # noqa: E402
 
 EVENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 PARTITIONS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+ORDER_WAIT_MS = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
 
 
 def main():
@@ -35,7 +39,7 @@ def main():
                 harness.produce_lines(broker, lines[i:min(i + 2000, cuts[last])], topics, producer=producer)
                 harness.time.sleep(0.2)
 
-        with live.Instances(broker, topics, work, "abc", group="chaos") as instances:
+        with live.Instances(broker, topics, work, "abc", group="chaos", extra={"order_wait_ms": ORDER_WAIT_MS}) as instances:
             instances.start("a")
             instances.start("b")
             produce_live(4, 5)

@@ -125,11 +125,20 @@ def producer_for(bootstrap):
                      "enable.idempotence": True, "partitioner": "murmur2_random"})
 
 
+_KNOWN_TOPICS = set()
+
+
 def produce_lines(bootstrap, lines, topics, binary_ids=(), producer=None):
     """Produces each JSON line to its topic with its contract key; events whose id is in
     `binary_ids` go in CloudEvents binary mode (ce_* headers, data as the value). A producer that
     stays up (`producer`) writes as a CRM connector does: each message as it is produced."""
     producer = producer or producer_for(bootstrap)
+    # A producer that stays up knows its topics' leaders: its first message to a topic does not
+    # wait for a metadata request (up to a second) while later ones to other topics go out.
+    for topic in sorted(set(topics.values())):
+        if (id(producer), topic) not in _KNOWN_TOPICS:
+            producer.list_topics(topic, timeout=10)
+            _KNOWN_TOPICS.add((id(producer), topic))
     count = 0
     for line in lines:
         if not line.strip():
