@@ -244,6 +244,11 @@ Status Engine::SetPublished(ingest::TopicKind kind, int32_t partition, bool publ
   Task* task = TaskFor(kind, partition);
   if (!task || task->published() == published) return Status::Ok();
   task->set_published(published);
+  // An instance that takes over publishing a task may be behind the one that published it: it
+  // shows the task again only once it has read to the end as asked from now (SetCaughtUp), so
+  // the task's counters never go back.
+  if (published && options_.live) task->ConfirmBacklogAgain();
+  UpdateCatchingUp();
   // Published from what is durable, never ahead of it.
   return Commit();
 }
@@ -324,13 +329,20 @@ Status Engine::Commit(bool publish) {
 void Engine::PublishSnapshot() {
   if (org_figures_) org_figures_->Refresh(org_.At(now_), global_shard_);
   std::vector<metrics::PublishedShard> shards = {{&global_shard_, ""}};
+  // With event time, engine time is the latest event time read: while the crm backlog (most of
+  // the input) is still being read it lags the instance that published a task before, so a
+  // people task taken over shows once the crm task has caught up too.
+  const Task* crm_task = TaskFor(ingest::TopicKind::kCrm, kAllPartitions);
+  const bool time_whole = !options_.event_time || !crm_task || crm_task->backlog_read();
   for (const auto& [key, task] : tasks_) {
     // A task restored or rebuilt shows nothing until it has read its backlog: a partial sum
     // published as if whole would make counters summed over instances go down, then up.
     if (!task->published() || !task->backlog_read()) continue;
-    // Live, a people task's series carry its partition: they move whole with it.
-    const bool labelled = options_.live && key.first == ingest::TopicKind::kPeople;
-    shards.push_back({&task->shard(), labelled ? std::to_string(task->partition()) : std::string()});
+    if (key.first == ingest::TopicKind::kPeople && options_.live && !time_whole) continue;
+    // Live, a task's series carry its partition ("crm" for the crm task): they move whole with it.
+    std::string label;
+    if (options_.live) label = key.first == ingest::TopicKind::kCrm ? "crm" : std::to_string(task->partition());
+    shards.push_back({&task->shard(), std::move(label)});
   }
   published_.Publish(metrics::MergeShards(catalog_, shards));
   // Set after the snapshot they describe: a scrape that reads these (engine metrics are

@@ -876,7 +876,9 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   processors::ProcessorRegistry registry(catalog);
   processors::RegisterAllProcessors(registry);
   auto engine_metrics = std::make_shared<metrics::EngineMetrics>(HUNTLINE_VERSION);
-  auto published = std::make_shared<metrics::PublishedMetrics>(catalog, metrics::ExpositionOptions{});
+  metrics::ExpositionOptions exposition;
+  exposition.task_instance = config.kafka.group_id;
+  auto published = std::make_shared<metrics::PublishedMetrics>(catalog, exposition);
   auto http = metrics::HttpServer::Start(
       config.listen,
       {std::shared_ptr<prometheus::Collectable>(engine_metrics, engine_metrics->registry().get()),

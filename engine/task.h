@@ -88,6 +88,8 @@ class Task {
   /// partial sum, restored or being rebuilt, and are not published (Engine::PublishSnapshot).
   bool backlog_read() const { return backlog_read_; }
   void set_backlog_read() { backlog_read_ = true; }
+  /// Not published again until the runner finds it read to the end anew.
+  void ConfirmBacklogAgain() { backlog_read_ = false; }
   /// A live task starts reading a backlog (until the runner finds it read).
   void StartWithBacklog() { caught_up_ = backlog_read_ = false; }
   /// Whether this instance publishes the task's figures (see Engine::SetPublished).

@@ -63,7 +63,10 @@ std::vector<prometheus::MetricFamily> ToFamilies(const Catalog& catalog, const S
           labels.emplace_back(spec.labels[i], options.rewrite ? options.rewrite(spec.labels[i], parts[i])
                                                               : std::string(parts[i]));
         }
-        if (partition) labels.emplace_back("partition", *partition);
+        if (partition) {
+          labels.emplace_back("partition", *partition);
+          if (!options.task_instance.empty()) labels.emplace_back("instance", options.task_instance);
+        }
         std::sort(labels.begin(), labels.end());
         series[std::move(labels)] += value;
       }

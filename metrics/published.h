@@ -26,9 +26,9 @@ struct Snapshot {
 };
 
 /// A task's shard as it is published: merged with the others, or under a label
-/// `partition="<partition>"` of its own when `partition` is set. The people tasks are published
-/// so: when a partition moves to another instance its series move whole, so no series of an
-/// instance ever goes down (Prometheus would read a reset).
+/// `partition="<partition>"` of its own when `partition` is set. A live run's tasks are published
+/// so (the crm task as `partition="crm"`): with ExpositionOptions::task_instance their series are
+/// the task's, not the instance's, and carry on unbroken when the task moves to another instance.
 struct PublishedShard {
   const Shard* shard = nullptr;
   std::string partition;  // empty: merged
@@ -44,6 +44,11 @@ struct ExpositionOptions {
   /// Leave out series whose value is 0 (a cell nobody is in, a counter never incremented).
   bool omit_zero = false;
   LabelRewriter rewrite;
+  /// When set, the series published under a `partition` label also carry
+  /// `instance="<task_instance>"` (the consumer group): scraped with `honor_labels: true`, a
+  /// partition's series stay one Prometheus series whichever instance publishes them, so
+  /// `increase()` over a rebalance counts what happened while the partition moved.
+  std::string task_instance;
 };
 
 /// Prometheus families for a snapshot, families sorted by name and label pairs by label name.

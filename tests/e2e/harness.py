@@ -200,7 +200,7 @@ def prometheus(workdir, targets, rule_files=()):
     if rule_files:
         lines.append("rule_files:")
         lines += [f"  - {f}" for f in rule_files]
-    lines += ["scrape_configs:", "  - job_name: huntline", "    static_configs:",
+    lines += ["scrape_configs:", "  - job_name: huntline", "    honor_labels: true", "    static_configs:",
               "      - targets: [" + ", ".join(f"'{t}'" for t in targets) + "]"]
     config.write_text("\n".join(lines) + "\n")
     with process(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
@@ -272,7 +272,7 @@ COMPUTED_FAMILIES = {
 
 def computed_figures(exposition):
     """{family: {frozenset(labels): value}} of the non-zero samples of the computed families, the
-    `partition` label of a live run's people series summed away (as dashboards do)."""
+    `partition` and `instance` labels of a live run's task series summed away (as dashboards do)."""
     out = {}
     for series, value in parse_exposition(exposition).items():
         name, _, rest = series.partition("{")
@@ -280,6 +280,7 @@ def computed_figures(exposition):
             continue
         labels = dict(pair.split("=", 1) for pair in rest.rstrip("}").split(",")) if rest else {}
         labels.pop("partition", None)
+        labels.pop("instance", None)
         key = frozenset((k, v.strip('"')) for k, v in labels.items())
         family = out.setdefault(name, {})
         family[key] = family.get(key, 0.0) + value

@@ -237,3 +237,110 @@ def test_generated_quarter_on_the_wall_clock_equals_replay_as_of_the_end(broker,
     assert run.returncode == 0, run.stderr
     diff = differences(live, harness.computed_figures(out.read_text()))
     assert diff == [], f"{len(diff)} series differ from replay as of {stamp}:\n" + "\n".join(diff[:60])
+
+
+def counter_samples(prom, family, start, end):
+    """Every Prometheus series of a counter family with its raw samples in (start, end]:
+    [(labels, [(time, value), ...])]."""
+    r = harness.requests.get(prom + "/api/v1/query", timeout=30,
+                             params={"query": f"{family}[{int(end - start) + 1}s]", "time": f"{end:.3f}"})
+    r.raise_for_status()
+    return [(s["metric"], [(float(t), float(v)) for t, v in s["values"]]) for s in r.json()["data"]["result"]]
+
+
+def increase_through_prometheus(prom, family, start, end, scrape_interval=1.0):
+    """The increase of a counter family over (start, end] as Prometheus holds it: for each series,
+    what it went up by between its samples (increase() without its extrapolation to the ends of
+    the range), and the whole value of a series first seen after `start` (it was 0 before).
+    Also the series that ever went down."""
+    total, went_down = 0.0, []
+    for labels, samples in counter_samples(prom, family, start, end):
+        values = [v for _, v in samples]
+        if samples[0][0] > start + 1.5 * scrape_interval:
+            total += values[0]
+        for before, after in zip(values, values[1:]):
+            if after < before:
+                went_down.append((labels, before, after))
+            total += max(0.0, after - before)
+    return total, went_down
+
+
+def quarter_report(*source, out):
+    """`huntline report` of the generated quarter (FY2026-Q3, complete: the stream runs into
+    October) as JSON."""
+    run = harness.subprocess.run([harness.HUNTLINE, "report", *map(str, source), "--quarter", "FY2026-Q3",
+                                  "--format", "json", "--out", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return json.loads(pathlib.Path(out).read_text())
+
+
+def test_generated_quarter_produced_live_across_instances_equals_replay(broker, tmp_path, generated):
+    """Half the quarter as a backlog, the rest written by a producer that stays up while the
+    instances come and go: one killed (SIGKILL) and restarted, a third joining, the second
+    leaving. The figures equal replay's, no org snapshot arrives late, and through Prometheus
+    every counter's increase over the live half equals what the figures grew by: the series of
+    a partition carry on across its moves, none ever goes down. The quarter's report from the
+    history topic equals the report of replay's history."""
+    lines, _ = generated
+    lines = lines + [closing_org_snapshot(lines)]
+    _, replay = harness.replay_figures(tmp_path, lines)
+    partitions = 8
+    topics = fresh_topics(broker, "generated-live", partitions)
+    cuts = [len(lines) * k // 8 for k in range(9)]
+    assert harness.produce_lines(broker, lines[:cuts[4]], topics) == cuts[4]
+    producer = harness.producer_for(broker)
+
+    def produce_live(first, last):
+        for i in range(cuts[first], cuts[last], 2000):
+            harness.produce_lines(broker, lines[i:min(i + 2000, cuts[last])], topics, producer=producer)
+            harness.time.sleep(0.2)
+
+    # Writes made on this busy machine now and then land a second after they are made: the
+    # instances give them two.
+    instances = Instances(broker, topics, tmp_path, "abc", group="live", extra={"order_wait_ms": 2000})
+    with harness.prometheus(tmp_path, list(instances.listens.values())) as prom, instances:
+        instances.start("a")
+        instances.start("b")
+        before = settled_figures([instances.listens["a"], instances.listens["b"]], partitions)
+        harness.time.sleep(3)  # scraped settled
+        start = harness.time.time()
+        harness.time.sleep(3)
+        produce_live(4, 5)
+        instances.kill("a")
+        instances.start("a")
+        instances.start("c")
+        produce_live(5, 6)
+        instances.stop("b")
+        produce_live(6, 8)
+        listens = [instances.listens["a"], instances.listens["c"]]
+        live = settled_figures(listens, partitions)
+        late = sum(v for listen in listens
+                   for k, v in harness.parse_exposition(harness.scrape(listen)).items()
+                   if k.startswith("huntline_org_changes_late_total"))
+        # The quarter's report from the daily history the instances wrote to the history topic.
+        live_report = quarter_report("--config", instances.configs["a"], "--from-kafka", out=tmp_path / "live.json")
+        harness.time.sleep(3)  # scraped settled
+        end = harness.time.time()
+        counted = {}
+        went_down = {}
+        for family in harness.COMPUTED_FAMILIES:
+            if family.endswith("_total"):
+                counted[family], went_down[family] = increase_through_prometheus(prom, family, start, end)
+    diff = differences(live, replay)
+    assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
+    assert late == 0
+    history = tmp_path / "replay-history"
+    run = harness.subprocess.run([harness.HUNTLINE, "replay", "--input", str(tmp_path / "scenario.jsonl"),
+                                  "--history-dir", str(history), "--metrics-out", str(tmp_path / "replay.prom")],
+                                 capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    replay_report = quarter_report("--history-dir", history, out=tmp_path / "replay.json")
+    assert replay_report["complete"] and replay_report["has_data"]
+    assert live_report == replay_report
+    down = {f: [(dict(sorted((k, v) for k, v in labels.items() if k not in ("__name__", "job"))), a, b)
+                for labels, a, b in d[:3]] for f, d in went_down.items() if d}
+    assert down == {}, "counter series that went down: " + str(down)
+    grew = {f: sum(live.get(f, {}).values()) - sum(before.get(f, {}).values()) for f in counted}
+    assert any(grew.values())
+    wrong = {f: (counted[f], grew[f]) for f in counted if abs(counted[f] - grew[f]) > 1e-6 * max(1.0, grew[f])}
+    assert wrong == {}, "increase through Prometheus (counted, true): " + str(wrong)

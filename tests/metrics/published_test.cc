@@ -37,6 +37,22 @@ TEST(MergeShards, APartitionedShardIsExposedUnderItsOwnPartitionLabel) {
   EXPECT_NE(text.find("huntline_x_total{partition=\"5\",team=\"east\"} 4\n"), std::string::npos) << text;
 }
 
+TEST(MergeShards, ATaskSeriesCarriesTheGroupAsItsInstanceTheGlobalOnesDoNot) {
+  Catalog catalog;
+  const FamilyId f = catalog.Declare({"huntline_x_total", "x", Kind::kCounter, {"team"}});
+  Shard global(catalog), crm(catalog);
+  global.Add(f, {"east"}, 1);
+  crm.Add(f, {"east"}, 2);
+  std::vector<PublishedShard> shards = {{&global, ""}, {&crm, "crm"}};
+  ExpositionOptions options;
+  options.task_instance = "sales-eu";
+  const std::string text = ToText(ToFamilies(catalog, MergeShards(catalog, shards), options));
+  EXPECT_NE(text.find("huntline_x_total{team=\"east\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("huntline_x_total{instance=\"sales-eu\",partition=\"crm\",team=\"east\"} 2\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(ToText, SortsLabelsAndCanOmitZeros) {
   Catalog catalog;
   const FamilyId f = catalog.Declare(
