@@ -190,6 +190,7 @@ class Runner : public RdKafka::RebalanceCb {
         if (tp->topic() != config_.topics.people) continue;
         if (Status s = engine_.Revoke(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) fatal_ = s;
         DropQueued(tp->partition());
+        engine_metrics_.ForgetPartition(tp->topic(), tp->partition());
       }
       Release(consumer, partitions, cooperative);
     }

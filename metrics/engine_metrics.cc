@@ -119,4 +119,9 @@ prometheus::Gauge& EngineMetrics::Watermark(const std::string& topic, int32_t pa
   return watermark_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
 }
 
+void EngineMetrics::ForgetPartition(const std::string& topic, int32_t partition) {
+  lag_family_->Remove(&ConsumerLag(topic, partition));
+  watermark_family_->Remove(&Watermark(topic, partition));
+}
+
 }  // namespace huntline::metrics

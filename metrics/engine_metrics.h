@@ -46,6 +46,8 @@ class EngineMetrics {
   prometheus::Counter& DeadLetters(std::string_view reason);
   prometheus::Gauge& ConsumerLag(const std::string& topic, int32_t partition);
   prometheus::Gauge& Watermark(const std::string& topic, int32_t partition);
+  /// Drops the per-partition series of a partition this instance no longer reads.
+  void ForgetPartition(const std::string& topic, int32_t partition);
   prometheus::Counter& LateOrgChanges(const std::string& topic);
   prometheus::Histogram& event_time_lag() { return *event_time_lag_; }
   prometheus::Histogram& processing_latency() { return *processing_latency_; }
