@@ -221,16 +221,16 @@ void Engine::AdvanceTime(Timestamp now) {
   // Every caught-up task is brought to engine time, also one that caught up since it last moved.
   // Each records its own days as its time crosses them.
   for (auto& [key, task] : tasks_) {
-    if (task->caught_up()) task->AdvanceTo(now_, org_, options_.settings);
+    if (task->caught_up()) task->AdvanceTo(std::min(now_, task->follow_until()), org_, options_.settings);
   }
 }
 
-void Engine::SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_up,
-                         bool read_to_end) {
+void Engine::SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool read_to_end,
+                         Timestamp until) {
   Task* task = TaskFor(kind, partition);
   if (!task) return;
-  task->set_caught_up(caught_up);
-  if (read_to_end || caught_up) task->set_backlog_read();
+  task->set_caught_up(read_to_end, until);
+  if (read_to_end) task->set_backlog_read();
   UpdateCatchingUp();
 }
 

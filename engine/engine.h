@@ -104,10 +104,12 @@ class Engine {
   /// The latest event time of any valid message read, on any input topic (`event_time` mode's
   /// engine time once caught up).
   Timestamp latest_event_time() const { return latest_event_time_; }
-  /// What the runner found of a task's input: every message up to the end handed to the engine
-  /// (`read_to_end`; from then on its figures are published), and none of them waiting either
-  /// (`caught_up`: it follows engine time; see Task::caught_up()).
-  void SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool caught_up, bool read_to_end);
+  /// What the runner found of a task's input: every message written before it asked read
+  /// (`read_to_end`: from then on its figures are published, and it follows engine time), and
+  /// `until`, the earliest event time of those read but still waiting for their turn (the task
+  /// follows engine time no further; Task::kNoLimit when none wait).
+  void SetCaughtUp(ingest::TopicKind kind, int32_t partition, bool read_to_end,
+                   Timestamp until = Task::kNoLimit);
 
   /// Records the figures as they stand now as today's history (a replay's last, partial day);
   /// written by the next Commit().

@@ -180,6 +180,11 @@ class Runner : public RdKafka::RebalanceCb {
         } else if (config_.kafka.rebuild_from_earliest) {
           tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
         }
+        std::cerr << "huntline run: " << tp->topic() << "/" << tp->partition() << " assigned, "
+                  << (stored->contains(tp->partition())
+                          ? "resuming at offset " + std::to_string(tp->offset()) + " from the state"
+                          : std::string("rebuilding from the input"))
+                  << "\n";
       }
       if (Status s = Take(consumer, partitions, cooperative); !s.ok()) fatal_ = s;
     } else {
@@ -189,6 +194,7 @@ class Runner : public RdKafka::RebalanceCb {
       for (RdKafka::TopicPartition* tp : partitions) {
         if (tp->topic() != config_.topics.people) continue;
         if (Status s = engine_.Revoke(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) fatal_ = s;
+        std::cerr << "huntline run: " << tp->topic() << "/" << tp->partition() << " revoked\n";
         DropQueued(tp->partition());
         engine_metrics_.ForgetPartition(tp->topic(), tp->partition());
       }
@@ -274,6 +280,8 @@ class Runner : public RdKafka::RebalanceCb {
       }
       Pending pending;
       pending.written_at = WrittenAt(*message);
+      CopyHeaders(*message, &pending.headers);
+      engine_.Decode(Raw(*message, config_.topics.people, pending.headers), &pending.decoded);
       pending.message = std::move(message);
       people_queue_.push_back(std::move(pending));
     }
@@ -282,7 +290,8 @@ class Runner : public RdKafka::RebalanceCb {
       Pending& head = people_queue_.front();
       if (!Aged(head.written_at) || !OrgReadFor(head.written_at)) break;
       received.push_back(Clock::now());
-      Handle(*head.message);
+      engine_.HandleDecoded(ingest::TopicKind::kPeople,
+                            Raw(*head.message, config_.topics.people, head.headers), head.decoded);
       people_queue_.pop_front();
       ++handled;
     }
@@ -721,8 +730,9 @@ class Runner : public RdKafka::RebalanceCb {
   /// Marks each task caught up or not from the end offsets of its partitions, asked of the
   /// brokers now, then moves engine time to what it was before asking: the wall clock, or with
   /// event time the latest event time applied. A task that has been handed everything written
-  /// before that moment (its consumer's position at the end) and holds none of it waiting cannot
-  /// receive an older event written before it, so nothing settles ahead of its backlog.
+  /// before that moment (its consumer's position at the end) cannot receive an older event
+  /// written before it, so nothing settles ahead of its backlog; it goes no further than the
+  /// earliest event among those it has read but still holds back.
   Status AdvanceCaughtUpTasks() {
     const Timestamp target = config_.event_time ? engine_.latest_event_time() : WallClockNow();
     QueryEnds();
@@ -739,20 +749,27 @@ class Runner : public RdKafka::RebalanceCb {
         }
         if (ReadTo(*consumer, task->topic(), p, *task) < end) read_to_end = false;
       };
-      bool waiting = false;
+      // Messages read but waiting for their turn: the task follows engine time up to the
+      // earliest of them, so none of them arrives late. One old enough to be applied is a
+      // backlog still being worked through (the consumer reads far ahead of the task): not read.
+      Timestamp until = Task::kNoLimit;
+      auto bound = [&](const Pending& m) {
+        if (m.decoded.ok) until = std::min(until, m.decoded.event.time);
+        if (Aged(m.written_at)) read_to_end = false;
+      };
       if (crm) {
         for (size_t p = 0; p < crm_queues_.size(); ++p) {
           check(static_cast<int32_t>(p));
-          waiting = waiting || !crm_queues_[p].empty();
+          for (const Pending& m : crm_queues_[p]) bound(m);
         }
       } else {
         check(task->partition());
-        waiting = std::any_of(people_queue_.begin(), people_queue_.end(), [&](const Pending& m) {
-          return m.message->partition() == task->partition();
-        });
+        for (const Pending& m : people_queue_) {
+          if (m.message->partition() == task->partition()) bound(m);
+        }
       }
       if (!known) continue;  // judged again at the next check
-      engine_.SetCaughtUp(key.first, key.second, read_to_end && !waiting, read_to_end);
+      engine_.SetCaughtUp(key.first, key.second, read_to_end, until);
       if (!task->backlog_read()) {
         if (!catching_up.empty()) catching_up += ", ";
         catching_up += crm ? task->topic() : task->topic() + "/" + std::to_string(task->partition());

@@ -80,10 +80,17 @@ class Task {
                    const processors::Settings& settings);
 
   /// Whether the task has read its partition to the end as last known: only then does it
-  /// follow engine time (the wall clock, or the latest event time of the instance); with a
-  /// backlog its time is its own events' (metrics.md, "Engine time").
+  /// follow engine time (the wall clock, or the latest event time of the instance), up to
+  /// follow_until(); with a backlog its time is its own events' (metrics.md, "Engine time").
   bool caught_up() const { return caught_up_; }
-  void set_caught_up(bool caught_up) { caught_up_ = caught_up; }
+  /// The earliest event time among the messages read but still waiting for their turn (no
+  /// limit when none): a caught-up task follows engine time no further, so they are not late.
+  Timestamp follow_until() const { return follow_until_; }
+  void set_caught_up(bool caught_up, Timestamp until = kNoLimit) {
+    caught_up_ = caught_up;
+    follow_until_ = until;
+  }
+  static constexpr Timestamp kNoLimit = INT64_MAX;
   /// Whether the task has read its backlog since it was created: until then its figures are a
   /// partial sum, restored or being rebuilt, and are not published (Engine::PublishSnapshot).
   bool backlog_read() const { return backlog_read_; }
@@ -151,6 +158,7 @@ class Task {
   Timestamp now_ = kNoTime;  // engine time or the partition's own, whichever is later
   Timestamp restored_now_ = kNoTime;
   bool caught_up_ = true;
+  Timestamp follow_until_ = kNoLimit;
   bool backlog_read_ = true;
   bool published_ = true;
   /// The last org change delivered in time order (OnOrgChange); later ones wait for the task's time.

@@ -258,9 +258,9 @@ def increase_through_prometheus(prom, family, start, end, scrape_interval=1.0):
         values = [v for _, v in samples]
         if samples[0][0] > start + 1.5 * scrape_interval:
             total += values[0]
-        for before, after in zip(values, values[1:]):
+        for (t0, before), (t1, after) in zip(samples, samples[1:]):
             if after < before:
-                went_down.append((labels, before, after))
+                went_down.append((labels, before, after, f"between {t0:.3f} and {t1:.3f}"))
             total += max(0.0, after - before)
     return total, went_down
 
@@ -337,8 +337,8 @@ def test_generated_quarter_produced_live_across_instances_equals_replay(broker, 
     replay_report = quarter_report("--history-dir", history, out=tmp_path / "replay.json")
     assert replay_report["complete"] and replay_report["has_data"]
     assert live_report == replay_report
-    down = {f: [(dict(sorted((k, v) for k, v in labels.items() if k not in ("__name__", "job"))), a, b)
-                for labels, a, b in d[:3]] for f, d in went_down.items() if d}
+    down = {f: [(dict(sorted((k, v) for k, v in labels.items() if k not in ("__name__", "job"))), *rest)
+                for labels, *rest in d[:3]] for f, d in went_down.items() if d}
     assert down == {}, "counter series that went down: " + str(down)
     grew = {f: sum(live.get(f, {}).values()) - sum(before.get(f, {}).values()) for f in counted}
     assert any(grew.values())

@@ -208,7 +208,7 @@ TEST(EngineLive, AnActivityReadAfterTheOrgTopicCountsWithTheTeamOfItsOwnTime) {
   ASSERT_TRUE(h.engine.Assign(TopicKind::kCrm, 0).ok());
   h.Send(TopicKind::kCrm, 0, 0, Activity("a1", "2026-09-15T10:00:00Z", R"("account_id":"x")"));
   h.Send(TopicKind::kCrm, 0, 1, Activity("a2", "2026-10-15T10:00:00Z", R"("account_id":"x")"));
-  h.engine.SetCaughtUp(TopicKind::kCrm, 0, true, true);  // read: published from now on
+  h.engine.SetCaughtUp(TopicKind::kCrm, 0, true);  // read: published from now on
   ASSERT_TRUE(h.engine.Commit().ok());
   EXPECT_EQ(h.Value("huntline_rep_activities_total", "east\x1fu1\x1fopportunistic_prospecting"), 1);
   EXPECT_EQ(h.Value("huntline_rep_activities_total", "west\x1fu1\x1fopportunistic_prospecting"), 1);
@@ -236,7 +236,7 @@ TEST(EngineLive, ATaskReadingABacklogRunsOnItsOwnTimeUntilItHasCaughtUp) {
             R"({"calendar_id":"u1","event_id":"b1","cancelled_by":"boss"})"), "u1");
   EXPECT_EQ(cancelled, metrics::EventResult::kAccepted);
   // Once caught up the task follows engine time, and the block settles, lost.
-  h.engine.SetCaughtUp(TopicKind::kPeople, 0, true, true);
+  h.engine.SetCaughtUp(TopicKind::kPeople, 0, true);
   h.engine.AdvanceTime(*ParseRfc3339("2026-12-01T00:00:01Z"));
   EXPECT_EQ(task.now(), *ParseRfc3339("2026-12-01T00:00:01Z"));
   ASSERT_TRUE(h.engine.Commit().ok());
@@ -254,7 +254,7 @@ TEST(EngineLive, EveryCrmPartitionFeedsOneTaskSoAnActivityNamingOnlyALeadCountsW
                R"({"lead_id":"l1","account_id":"acct","owner_id":"u1","source":"inbound","status":"working"})"),
          "acct");
   h.Send(TopicKind::kCrm, 2, 0, Activity("a1", "2026-09-03T00:00:00Z", R"("lead_id":"l1")"), "lead:l1");
-  h.engine.SetCaughtUp(TopicKind::kCrm, 0, true, true);  // read: published from now on
+  h.engine.SetCaughtUp(TopicKind::kCrm, 0, true);  // read: published from now on
   ASSERT_TRUE(h.engine.Commit().ok());
   EXPECT_EQ(h.engine.tasks().size(), 1u);
   EXPECT_EQ(h.Value("huntline_rep_activities_total", "east\x1fu1\x1finbound_followup"), 1);
@@ -278,7 +278,7 @@ TEST(EngineLive, ADealMovedToAnAccountOnAnotherPartitionIsCreatedOnceAndLeavesTh
   };
   h.Send(TopicKind::kCrm, 0, 0, Event("o1a", "crm.opportunity.upserted", "2026-09-02T00:00:00Z", at("old")), "old");
   h.Send(TopicKind::kCrm, 1, 0, Event("o1b", "crm.opportunity.upserted", "2026-09-05T00:00:00Z", at("new")), "new");
-  h.engine.SetCaughtUp(TopicKind::kCrm, 0, true, true);  // read: published from now on
+  h.engine.SetCaughtUp(TopicKind::kCrm, 0, true);  // read: published from now on
   ASSERT_TRUE(h.engine.Commit().ok());
   EXPECT_EQ(h.Value("huntline_pipeline_created_deals_total", "east\x1fseller_sourced"), 1);
   EXPECT_EQ(h.Value("huntline_pipeline_open_deals", "east\x1f" "early\x1f" "seller_sourced"), 1);
@@ -293,11 +293,17 @@ TEST(EngineLive, ATaskIsPublishedOnlyOnceItHasReadItsBacklog) {
   const std::string key = "east\x1fu1\x1fopportunistic_prospecting";
   EXPECT_EQ(h.Value("huntline_rep_activities_total", key), 0);  // a partial sum: not shown
   EXPECT_EQ(h.engine_metrics.catching_up_partitions().Value(), 1);
-  h.engine.SetCaughtUp(TopicKind::kCrm, 0, false, true);  // read to its end, one message waiting
+  // Read to its end, one message of 2026-09-20 waiting for its turn: it follows engine time no
+  // further than that message.
+  h.engine.SetCaughtUp(TopicKind::kCrm, 0, true, *ParseRfc3339("2026-09-20T00:00:00Z"));
   ASSERT_TRUE(h.engine.Commit().ok());
   EXPECT_EQ(h.Value("huntline_rep_activities_total", key), 1);
   EXPECT_EQ(h.engine_metrics.catching_up_partitions().Value(), 0);
-  EXPECT_FALSE(h.engine.tasks().at({TopicKind::kCrm, kAllPartitions})->caught_up());
+  h.engine.AdvanceTime(*ParseRfc3339("2026-09-25T00:00:00Z"));
+  EXPECT_EQ(h.engine.tasks().at({TopicKind::kCrm, kAllPartitions})->now(), *ParseRfc3339("2026-09-20T00:00:00Z"));
+  h.engine.SetCaughtUp(TopicKind::kCrm, 0, true);  // the message applied: nothing waits
+  h.engine.AdvanceTime(*ParseRfc3339("2026-09-25T00:00:00Z"));
+  EXPECT_EQ(h.engine.tasks().at({TopicKind::kCrm, kAllPartitions})->now(), *ParseRfc3339("2026-09-25T00:00:00Z"));
 }
 
 TEST(EngineLive, APeopleEventUnderAnotherPersonsKeyIsADeadLetter) {
