@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -53,7 +54,7 @@ void CopyHeaders(RdKafka::Message& message, ingest::Headers* out) {
 
 /// A crm message read ahead, decoded, waiting for its turn in event-time order.
 struct Pending {
-  Timestamp written_at = kNoTime;  // the message's Kafka timestamp, when it has one
+  Timestamp written_at = 0;  // see WrittenAt
   std::unique_ptr<RdKafka::Message> message;
   ingest::Headers headers;
   DecodedMessage decoded;
@@ -305,23 +306,27 @@ class Runner : public RdKafka::RebalanceCb {
                   [&](const Pending& p) { return p.message->partition() == partition; });
   }
 
+  /// When a message was written: its Kafka timestamp, but never later than now, when it is read
+  /// (a producer whose clock runs ahead would hold everything back; one without timestamps gets
+  /// the time it is read).
   static Timestamp WrittenAt(RdKafka::Message& message) {
     const RdKafka::MessageTimestamp ts = message.timestamp();
-    return ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE ? kNoTime : ts.timestamp;
+    const Timestamp now = WallClockNow();
+    return ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE ? now
+                                                                             : std::min(now, ts.timestamp);
   }
 
   /// Messages produced as things happen reach the partitions (and the org topic) a little
   /// apart: a message is applied only once it was written order_wait_ms ago, the time a write
   /// is given to land in its partition. A backlog never waits.
   bool Aged(Timestamp written_at) const {
-    return written_at == kNoTime || WallClockNow() - written_at >= config_.order_wait_ms;
+    return WallClockNow() - written_at >= config_.order_wait_ms;
   }
 
   /// Whether every message written to an input partition up to `written_at` lies below the ends
   /// last asked of the brokers (they were asked order_wait_ms or more after it); if not, asks
   /// again, at most every kEndsQueryEvery.
   bool EndsCover(Timestamp written_at) {
-    if (written_at == kNoTime) written_at = 0;
     if (written_at <= covered_) return true;
     if (!Aged(written_at) || Clock::now() - last_ends_query_ < kEndsQueryEvery) return false;
     QueryEnds();
@@ -347,22 +352,34 @@ class Runner : public RdKafka::RebalanceCb {
                                                     RdKafka::Topic::OFFSET_END));
     }
     const Timestamp asked = WallClockNow();
+    const auto now = Clock::now();
     const RdKafka::ErrorCode err = org_->offsetsForTimes(tps, 5000);
-    bool all = err == RdKafka::ERR_NO_ERROR;
+    // The merge needs the org topic and every crm partition; a crm partition whose end cannot be
+    // had for kCrmIdleAfter (its leader unreachable) stops holding the others back, as one that
+    // delivers nothing does. People partitions only judge their own task.
+    bool covered = err == RdKafka::ERR_NO_ERROR;
+    bool failed = false;
     for (RdKafka::TopicPartition* tp : tps) {
+      const std::pair<std::string, int32_t> key{tp->topic(), tp->partition()};
       if (err == RdKafka::ERR_NO_ERROR && tp->err() == RdKafka::ERR_NO_ERROR && tp->offset() >= 0) {
-        ends_[{tp->topic(), tp->partition()}] = tp->offset();
-      } else {
-        all = false;
-        if (!ends_error_logged_) {
-          std::cerr << "huntline run: end offset of " << tp->topic() << "/" << tp->partition() << ": "
-                    << RdKafka::err2str(err != RdKafka::ERR_NO_ERROR ? err : tp->err()) << "\n";
-        }
+        ends_[key] = tp->offset();
+        ends_failing_since_.erase(key);
+        continue;
+      }
+      failed = true;
+      if (!ends_error_logged_) {
+        std::cerr << "huntline run: end offset of " << tp->topic() << "/" << tp->partition() << ": "
+                  << RdKafka::err2str(err != RdKafka::ERR_NO_ERROR ? err : tp->err()) << "\n";
+      }
+      const auto since = ends_failing_since_.try_emplace(key, now).first->second;
+      if (tp->topic() == config_.topics.org ||
+          (tp->topic() == config_.topics.crm && now - since < kCrmIdleAfter)) {
+        covered = false;
       }
     }
     RdKafka::TopicPartition::destroy(tps);
-    ends_error_logged_ = !all;
-    if (all) covered_ = std::max(covered_, asked - config_.order_wait_ms);
+    ends_error_logged_ = failed;
+    if (covered) covered_ = std::max(covered_, asked - config_.order_wait_ms);
   }
 
   /// The end of a partition as last asked, or -1.
@@ -384,7 +401,6 @@ class Runner : public RdKafka::RebalanceCb {
   /// Before a message written at `written_at` is applied, every org snapshot written before it
   /// is: the org topic read to the ends asked after it, and the snapshots old enough applied.
   bool OrgReadFor(Timestamp written_at) {
-    if (written_at == kNoTime) written_at = 0;
     if (written_at <= org_covered_) return true;
     if (!EndsCover(written_at)) return false;
     const Timestamp horizon = covered_;
@@ -420,11 +436,18 @@ class Runner : public RdKafka::RebalanceCb {
     }
     ApplyAgedOrg();
   }
+  /// Applies every org snapshot read that is old enough, in the order read (one written later
+  /// and still young, ahead of it in the queue, does not hold it back).
   void ApplyAgedOrg() {
-    while (!org_queue_.empty() && Aged(org_queue_.front().written_at)) {
-      Handle(*org_queue_.front().message);
-      org_queue_.pop_front();
+    std::deque<Pending> young;
+    for (Pending& pending : org_queue_) {
+      if (Aged(pending.written_at)) {
+        Handle(*pending.message);
+      } else {
+        young.push_back(std::move(pending));
+      }
     }
+    org_queue_.swap(young);
   }
 
   /// Tops up each crm partition's few messages read ahead from its own librdkafka queue (which
@@ -490,6 +513,7 @@ class Runner : public RdKafka::RebalanceCb {
       const int32_t partition = static_cast<int32_t>(p);
       if (ReadTo(*crm_, config_.topics.crm, partition, *crm_task_) >= End(config_.topics.crm, partition)) {
         crm_clear_[p] = covered_;
+        crm_last_seen_[p] = now;  // at its end: not stalled
         continue;
       }
       if (now - crm_last_seen_[p] < kCrmIdleAfter) return p;
@@ -727,43 +751,53 @@ class Runner : public RdKafka::RebalanceCb {
     }
   }
 
-  /// Marks each task caught up or not from the end offsets of its partitions, asked of the
-  /// brokers now, then moves engine time to what it was before asking: the wall clock, or with
-  /// event time the latest event time applied. A task that has been handed everything written
-  /// before that moment (its consumer's position at the end) cannot receive an older event
-  /// written before it, so nothing settles ahead of its backlog; it goes no further than the
-  /// earliest event among those it has read but still holds back.
+  /// Marks each task caught up or not, then moves engine time on. Judged against what the
+  /// brokers said at the previous check, kCaughtUpCheck ago, so that a steady stream (messages
+  /// always landing) does not keep a task from counting as read: a task whose consumer has
+  /// passed the ends asked then, and holds back none of the messages written before then, has
+  /// read everything written before then. Engine time moves to what it was then: the latest event
+  /// time applied, or the wall clock less order_wait_ms; so nothing settles ahead of a message
+  /// written before it. A task follows engine time no further than the earliest event among
+  /// those it has read and still holds back.
   Status AdvanceCaughtUpTasks() {
-    const Timestamp target = config_.event_time ? engine_.latest_event_time() : WallClockNow();
+    Check now_check;
+    now_check.target = config_.event_time ? engine_.latest_event_time()
+                                          : WallClockNow() - config_.order_wait_ms;
     QueryEnds();
+    now_check.ends = ends_;
+    now_check.covered = covered_;
+    if (!previous_check_) {
+      previous_check_ = std::move(now_check);
+      return Status::Ok();
+    }
+    const Check& check = *previous_check_;
     std::string catching_up;
     for (const auto& [key, task] : engine_.tasks()) {
       const bool crm = key.first == ingest::TopicKind::kCrm;
       RdKafka::KafkaConsumer* consumer = crm ? crm_.get() : group_.get();
       bool read_to_end = true, known = true;
-      auto check = [&](int32_t p) {
-        const int64_t end = End(task->topic(), p);
-        if (end < 0) {
+      auto judge = [&](int32_t p) {
+        auto end = check.ends.find({task->topic(), p});
+        if (end == check.ends.end()) {
           known = false;
           return;
         }
-        if (ReadTo(*consumer, task->topic(), p, *task) < end) read_to_end = false;
+        if (ReadTo(*consumer, task->topic(), p, *task) < end->second) read_to_end = false;
       };
-      // Messages read but waiting for their turn: the task follows engine time up to the
-      // earliest of them, so none of them arrives late. One old enough to be applied is a
-      // backlog still being worked through (the consumer reads far ahead of the task): not read.
       Timestamp until = Task::kNoLimit;
       auto bound = [&](const Pending& m) {
         if (m.decoded.ok) until = std::min(until, m.decoded.event.time);
-        if (Aged(m.written_at)) read_to_end = false;
+        // Written before the previous check and still held back: a backlog being worked
+        // through (the consumer reads far ahead of the task).
+        if (m.written_at <= check.covered) read_to_end = false;
       };
       if (crm) {
         for (size_t p = 0; p < crm_queues_.size(); ++p) {
-          check(static_cast<int32_t>(p));
+          judge(static_cast<int32_t>(p));
           for (const Pending& m : crm_queues_[p]) bound(m);
         }
       } else {
-        check(task->partition());
+        judge(task->partition());
         for (const Pending& m : people_queue_) {
           if (m.message->partition() == task->partition()) bound(m);
         }
@@ -775,7 +809,8 @@ class Runner : public RdKafka::RebalanceCb {
         catching_up += crm ? task->topic() : task->topic() + "/" + std::to_string(task->partition());
       }
     }
-    if (target != kNoTime) engine_.AdvanceTime(target);
+    if (check.target != kNoTime) engine_.AdvanceTime(check.target);
+    previous_check_ = std::move(now_check);
     const std::string progress = catching_up.empty() ? "" : "catching up: " + catching_up;
     if (progress != progress_) {
       progress_ = progress;
@@ -791,9 +826,15 @@ class Runner : public RdKafka::RebalanceCb {
                  const Task& task) {
     const int64_t position = PositionOf(consumer, topic, p);
     if (position >= 0) return position;
-    if (auto next = task.next_offset(p)) return *next;
-    if (&consumer == crm_.get() && CrmStart(p) > 0) return CrmStart(p);
-    return LowOf(consumer, topic, p);
+    // Nothing delivered yet: where reading starts, or the partition's first offset if retention
+    // has passed it (a partition emptied by retention is read to its end).
+    int64_t start = 0;
+    if (auto next = task.next_offset(p)) {
+      start = *next;
+    } else if (&consumer == crm_.get()) {
+      start = CrmStart(p);
+    }
+    return std::max(start, LowOf(consumer, topic, p));
   }
 
   /// The first offset a partition still holds (from the latest fetch response, else asked).
@@ -845,6 +886,15 @@ class Runner : public RdKafka::RebalanceCb {
   std::deque<Pending> people_queue_;             // read, waiting for their turn
   std::deque<Pending> org_queue_;                // org snapshots read, not yet old enough
   std::map<std::pair<std::string, int32_t>, int64_t> ends_;  // of each input partition, as last asked
+  std::map<std::pair<std::string, int32_t>, Clock::time_point> ends_failing_since_;
+  /// What the previous caught-up check found: the ends asked then, the writes they cover, and the
+  /// engine time as it stood then (AdvanceCaughtUpTasks).
+  struct Check {
+    std::map<std::pair<std::string, int32_t>, int64_t> ends;
+    Timestamp covered = -1;
+    Timestamp target = kNoTime;
+  };
+  std::optional<Check> previous_check_;
   Timestamp covered_ = -1;      // every message written up to then lies below ends_
   Timestamp org_covered_ = -1;  // every org snapshot written up to then is applied
   std::vector<Timestamp> crm_clear_;  // per crm partition: found at its end for writes up to then
