@@ -172,7 +172,18 @@ def main():
             wait_running(proc, run_log, lambda: consumed(listen, topics) >= non_org, 600, "the backlog")
             run_s = time.perf_counter() - start
             wait_running(proc, run_log, lambda: published(listen, non_org), 60, "the backlog published")
-            backlog_figures = harness.parse_exposition(harness.scrape(listen))
+            # Every task caught up and engine time moved on to the backlog's end (the caught-up
+            # check runs every 250 ms): the figures no longer change.
+            settled = []
+
+            def stable():
+                figures = harness.parse_exposition(harness.scrape(listen))
+                settled.append(figures)
+                computed = lambda f: {k: v for k, v in f.items() if k.split("{")[0] in harness.COMPUTED_FAMILIES}
+                return (figures.get("huntline_catching_up_partitions") == 0 and len(settled) > 1
+                        and computed(settled[-2]) == computed(figures))
+            wait_running(proc, run_log, lambda: stable() or time.sleep(0.5), 60, "the backlog's figures settled")
+            backlog_figures = settled[-1]
             backlog_results = by_result(backlog_figures, topics)
             backlog_latency = histogram(listen, "huntline_processing_latency_seconds")
             commits = histogram(listen, "huntline_commit_duration_seconds")
