@@ -17,11 +17,20 @@ Result<std::unique_ptr<FileDeadLetterSink>> FileDeadLetterSink::Open(const std::
 
 FileDeadLetterSink::~FileDeadLetterSink() { std::fclose(file_); }
 
+std::string Bounded(std::string_view text, size_t max) {
+  if (text.size() <= max) return std::string(text);
+  const std::string more = "… (" + std::to_string(text.size()) + " bytes)";
+  size_t cut = max > more.size() ? max - more.size() : 0;
+  // Back to the start of a character: continuation bytes are 10xxxxxx.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + more;
+}
+
 Status FileDeadLetterSink::Send(const RawMessage& message, const Rejection& why,
                                 Timestamp rejected_at) {
   nlohmann::json line = {
       {"reason", kRejectReasonNames[static_cast<size_t>(why.reason)]},
-      {"detail", why.detail},
+      {"detail", Bounded(why.detail)},
       {"topic", message.topic},
       {"partition", message.partition},
       {"offset", message.offset},

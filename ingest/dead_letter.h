@@ -49,5 +49,13 @@ inline constexpr std::string_view kDlqTopicHeader = "huntline.dlq.topic";
 inline constexpr std::string_view kDlqPartitionHeader = "huntline.dlq.partition";
 inline constexpr std::string_view kDlqOffsetHeader = "huntline.dlq.offset";
 inline constexpr std::string_view kDlqTimeHeader = "huntline.dlq.rejected_at";
+/// On a dead letter whose original was too large to carry whole: the original value's size in
+/// bytes (the value is then its first bytes, an excerpt).
+inline constexpr std::string_view kDlqOriginalSizeHeader = "huntline.dlq.original_size";
+
+/// A refusal's detail is cut to this many bytes (it may repeat the bad value, of any size).
+inline constexpr size_t kMaxDetailBytes = 1024;
+/// `text` cut to at most `max` bytes on a UTF-8 character boundary, saying how long it was.
+std::string Bounded(std::string_view text, size_t max = kMaxDetailBytes);
 
 }  // namespace huntline::ingest

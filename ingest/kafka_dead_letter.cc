@@ -20,6 +20,9 @@ Result<std::unique_ptr<KafkaDeadLetterSink>> KafkaDeadLetterSink::Create(
     }
   }
   conf->set("enable.idempotence", "true", error);
+  if (auto it = properties.find("message.max.bytes"); it != properties.end()) {
+    sink->max_bytes_ = std::stoul(it->second);
+  }
   if (conf->set("dr_cb", &sink->errors_, error) != RdKafka::Conf::CONF_OK) {
     return Status::Error("dead-letter producer: " + error);
   }
@@ -34,15 +37,32 @@ KafkaDeadLetterSink::~KafkaDeadLetterSink() {
 
 Status KafkaDeadLetterSink::Send(const RawMessage& message, const Rejection& why,
                                  Timestamp rejected_at) {
-  RdKafka::Headers* headers = RdKafka::Headers::create();
+  size_t size = message.key.size() + message.value.size();
   if (message.headers) {
-    for (const Header& h : *message.headers) headers->add(h.key, h.value.data(), h.value.size());
+    for (const Header& h : *message.headers) size += h.key.size() + h.value.size();
+  }
+  // Whole when it fits, else an excerpt that always does.
+  const bool whole = size + kOverheadBytes <= max_bytes_;
+  const size_t field_max = whole ? SIZE_MAX : kMaxFieldBytes;
+  RdKafka::Headers* headers = RdKafka::Headers::create();
+  size_t header_bytes = 0;
+  if (message.headers) {
+    for (const Header& h : *message.headers) {
+      const std::string_view key = std::string_view(h.key).substr(0, std::min<size_t>(field_max, 256));
+      const std::string_view value = std::string_view(h.value).substr(0, field_max);
+      if (!whole && header_bytes + key.size() + value.size() > kExcerptBytes) break;
+      header_bytes += key.size() + value.size();
+      headers->add(std::string(key), value.data(), value.size());
+    }
   }
   auto add = [&](std::string_view key, const std::string& value) {
     headers->add(std::string(key), value.data(), value.size());
   };
   add(kDlqReasonHeader, std::string(kRejectReasonNames[static_cast<size_t>(why.reason)]));
-  add(kDlqDetailHeader, why.detail);
+  add(kDlqDetailHeader, Bounded(why.detail));
+  const std::string_view key = message.key.substr(0, field_max);
+  const std::string_view value = message.value.substr(0, whole ? SIZE_MAX : kExcerptBytes);
+  if (!whole) add(kDlqOriginalSizeHeader, std::to_string(message.value.size()));
   add(kDlqTopicHeader, std::string(message.topic));
   add(kDlqPartitionHeader, std::to_string(message.partition));
   add(kDlqOffsetHeader, std::to_string(message.offset));
@@ -50,8 +70,7 @@ Status KafkaDeadLetterSink::Send(const RawMessage& message, const Rejection& why
   while (true) {
     const RdKafka::ErrorCode err = producer_->produce(
         topic_, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-        const_cast<char*>(message.value.data()), message.value.size(), message.key.data(),
-        message.key.size(), 0, headers, nullptr);
+        const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, headers, nullptr);
     if (err == RdKafka::ERR_NO_ERROR) return Status::Ok();  // headers now owned by librdkafka
     if (err == RdKafka::ERR__QUEUE_FULL) {
       producer_->poll(100);

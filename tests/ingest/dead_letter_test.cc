@@ -41,3 +41,22 @@ TEST(FileDeadLetterSink, KeepsTheMessageUnchangedWithItsReason) {
 
 }  // namespace
 }  // namespace huntline::ingest
+
+namespace huntline::ingest {
+namespace {
+
+TEST(Bounded, KeepsShortTextAndCutsLongTextOnACharacterBoundary) {
+  EXPECT_EQ(Bounded("time: \"x\""), "time: \"x\"");
+  const std::string long_text = "é" + std::string(3000, 'x');  // 2 + 3000 bytes
+  const std::string cut = Bounded(long_text, 40);
+  EXPECT_LE(cut.size(), 40u);
+  EXPECT_TRUE(cut.ends_with("… (3002 bytes)")) << cut;
+  // A cut inside a two-byte character backs off to its start.
+  const std::string accents(100, 'a');
+  const std::string mixed = "a" + std::string("é") + accents;
+  const std::string short_cut = Bounded(mixed, 2 + std::string("… (103 bytes)").size());
+  EXPECT_EQ(short_cut, "a… (103 bytes)");
+}
+
+}  // namespace
+}  // namespace huntline::ingest
