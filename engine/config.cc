@@ -251,7 +251,8 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   if (const json* thresholds = root.Object("thresholds")) {
     Reader r(*thresholds, "thresholds", &error);
     r.Only({"lost_deal_followup_days", "cold_after_days", "not_interested_days",
-            "target_touched_days", "target_engaged_days", "stale_deal_days", "org_history_days"});
+            "target_touched_days", "target_engaged_days", "stale_deal_days", "org_history_days",
+            "max_time_jump_days"});
     r.Int("lost_deal_followup_days", &c.settings.lost_deal_followup_days, 1, 36500);
     r.Int("cold_after_days", &c.settings.cold_after_days, 1, 36500);
     r.Int("not_interested_days", &c.settings.not_interested_days, 1, 36500);
@@ -259,6 +260,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("target_engaged_days", &c.settings.target_engaged_days, 1, 36500);
     r.Int("stale_deal_days", &c.settings.stale_deal_days, 1, 36500);
     r.Int("org_history_days", &c.settings.org_history_days, 1, 36500);
+    r.Int("max_time_jump_days", &c.settings.max_time_jump_days, 1, 36500);
   }
   if (const json* privacy = root.Object("privacy")) {
     Reader r(*privacy, "privacy", &error);

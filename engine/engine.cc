@@ -177,12 +177,26 @@ metrics::EventResult Engine::HandleDecoded(ingest::TopicKind kind, const ingest:
       return Reject(message, why, CountersFor(kind), TypeIndex(event.type));
     }
   }
+  if (TooFarAhead(event, &why)) return Reject(message, why, CountersFor(kind), TypeIndex(event.type));
   latest_event_time_ = std::max(latest_event_time_, event.time);
   const metrics::EventResult result = Apply(kind, message.partition, event);
   if (options_.live && result == metrics::EventResult::kAccepted) {
     engine_metrics_.event_time_lag().Observe(static_cast<double>(WallClockNow() - event.time) / 1000.0);
   }
   return result;
+}
+
+bool Engine::TooFarAhead(const ingest::Event& event, ingest::Rejection* why) const {
+  const Timestamp seen = std::max(latest_event_time_, now_);
+  if (seen == kNoTime) return false;
+  const Timestamp limit = processors::Settings::Days(options_.settings.max_time_jump_days);
+  if (event.time - seen < limit) return false;
+  why->reason = ingest::RejectReason::kInvalidValue;
+  why->detail = "time: " + FormatRfc3339(event.time) + " is " +
+                std::to_string((event.time - seen) / kMillisPerDay) + " days after the latest time seen (" +
+                FormatRfc3339(seen) + "); thresholds.max_time_jump_days is " +
+                std::to_string(options_.settings.max_time_jump_days);
+  return true;
 }
 
 std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMessage& message,
@@ -194,8 +208,11 @@ std::optional<metrics::EventResult> Engine::HandleReplayLine(const ingest::RawMe
   }
   const ingest::Event& event = scratch_.event;
   if (as_of && event.time > *as_of) return std::nullopt;
-  latest_event_time_ = std::max(latest_event_time_, event.time);
   const ingest::TopicKind kind = ingest::TopicOf(event.type);
+  if (ingest::Rejection why; TooFarAhead(event, &why)) {
+    return Reject(message, why, CountersFor(kind), TypeIndex(event.type));
+  }
+  latest_event_time_ = std::max(latest_event_time_, event.time);
   // An org snapshot is in force from its own time on ("at or before"): applied before time
   // reaches it, so what settles at that very moment sees it, as a live run (which reads the org
   // topic first) does. The tasks hear of it as their time reaches it.

@@ -132,6 +132,9 @@ class Engine {
   metrics::EventResult Reject(const ingest::RawMessage& message, const ingest::Rejection& why,
                               metrics::EngineMetrics::TopicCounters& counters, size_t type_index);
   metrics::EventResult Apply(ingest::TopicKind kind, int32_t partition, const ingest::Event& event);
+  /// Whether an event lies max_time_jump_days or more after every time seen so far (the latest
+  /// event time and engine time); says why in `why`.
+  bool TooFarAhead(const ingest::Event& event, ingest::Rejection* why) const;
   metrics::EngineMetrics::TopicCounters& CountersFor(ingest::TopicKind kind);
   void PublishSnapshot();
   void UpdateCatchingUp();

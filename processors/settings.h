@@ -44,6 +44,9 @@ struct Settings {
   /// The org tables keep a snapshot superseded this long before the earliest task's time; a
   /// look-up as of an earlier time gets the oldest snapshot kept.
   int org_history_days = 400;
+  /// An event this many days or more after every time seen so far (a typo: 2126 for 2026) is
+  /// refused: accepted, it would move time across the gap, through every midnight and timer.
+  int max_time_jump_days = 366;
 
   static constexpr Timestamp Days(int days) { return static_cast<Timestamp>(days) * kMillisPerDay; }
 };

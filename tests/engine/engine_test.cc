@@ -306,6 +306,24 @@ TEST(EngineLive, ATaskIsPublishedOnlyOnceItHasReadItsBacklog) {
   EXPECT_EQ(h.engine.tasks().at({TopicKind::kCrm, kAllPartitions})->now(), *ParseRfc3339("2026-09-25T00:00:00Z"));
 }
 
+TEST(EngineLive, AnEventAYearAfterEverythingSeenIsADeadLetterAndTimeStaysPut) {
+  storage::MemoryKvStore store;
+  Harness h(store, Live());
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, Activity("a1", "2026-09-15T10:00:00Z", R"("account_id":"x")")),
+            metrics::EventResult::kAccepted);
+  // A typo: 2126. Accepted, the task would step through a century of midnights.
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, Activity("a2", "2126-09-15T10:00:00Z", R"("account_id":"x")")),
+            metrics::EventResult::kRejected);
+  ASSERT_EQ(h.sink.letters.size(), 1u);
+  EXPECT_NE(h.sink.letters[0].second.find("36524 days after the latest time seen (2026-09-15T10:00:00"),
+            std::string::npos)
+      << h.sink.letters[0].second;
+  EXPECT_EQ(h.engine.latest_event_time(), *ParseRfc3339("2026-09-15T10:00:00Z"));
+  // Within the bound (365 days on): accepted.
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 2, Activity("a3", "2027-09-15T10:00:00Z", R"("account_id":"x")")),
+            metrics::EventResult::kAccepted);
+}
+
 TEST(EngineLive, APeopleEventUnderAnotherPersonsKeyIsADeadLetter) {
   storage::MemoryKvStore store;
   Harness h(store, Live());
