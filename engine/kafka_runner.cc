@@ -919,6 +919,9 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
                   const std::function<void()>& on_ready) {
   std::error_code ec;
   std::filesystem::create_directories(config.state_dir, ec);
+  // The state holds people's calendars and attendees' emails: this user's alone.
+  std::filesystem::permissions(config.state_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
   auto store = storage::OpenRocksDb(config.state_dir);
   if (!store.ok()) return store.status();
 

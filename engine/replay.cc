@@ -52,6 +52,8 @@ Result<ReplaySummary> Replay(const ReplayOptions& options) {
     std::error_code ec;
     std::filesystem::remove_all(*options.history_dir, ec);
     std::filesystem::create_directories(*options.history_dir, ec);
+    std::filesystem::permissions(*options.history_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
     auto rocks = storage::OpenRocksDb(*options.history_dir);
     if (!rocks.ok()) return rocks.status();
     store = std::move(rocks).value();

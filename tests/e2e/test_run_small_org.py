@@ -56,6 +56,8 @@ def test_small_org_figures_reach_prometheus(broker, topics, tmp_path):
         assert reasons[frozenset({"reason": "invalid_value"}.items())] == 1.0
         assert reasons[frozenset({"reason": "invalid_json"}.items())] == 1.0
         assert harness.query(prom, "huntline_build_info")
+        # The state holds calendars and attendees' emails: readable by its owner alone.
+        assert (tmp_path / "state").stat().st_mode & 0o777 == 0o700
 
         exposition = harness.scrape(listen)
         lint = subprocess.run(["promtool", "check", "metrics"], input=exposition.encode(),
