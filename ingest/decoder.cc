@@ -1,5 +1,6 @@
 #include "ingest/decoder.h"
 
+#include <cstdio>
 #include <limits>
 #include <optional>
 
@@ -13,6 +14,7 @@ using simdjson::dom::element_type;
 using simdjson::dom::object;
 
 constexpr size_t kIdMax = 256;
+constexpr double kNumberMax = 1e12;
 constexpr size_t kNoMax = std::numeric_limits<size_t>::max();
 
 std::string_view TypeName(element_type t) {
@@ -71,8 +73,28 @@ class Fields {
   std::string String(std::string_view key, size_t min = 0, size_t max = kNoMax) {
     return ReadString(key, true, min, max).value_or(std::string());
   }
-  std::string Id(std::string_view key) { return String(key, 1, kIdMax); }
-  std::optional<std::string> OptId(std::string_view key) { return OptString(key, 1, kIdMax); }
+  std::string Id(std::string_view key) {
+    std::string id = String(key, 1, kIdMax);
+    CheckId(key, id);
+    return id;
+  }
+  std::optional<std::string> OptId(std::string_view key) {
+    auto id = OptString(key, 1, kIdMax);
+    if (id) CheckId(key, *id);
+    return id;
+  }
+  /// Ids become label values and parts of keys: no control characters (U+001F separates the
+  /// labels of a series).
+  void CheckId(std::string_view key, const std::string& id) {
+    for (unsigned char c : id) {
+      if (c < 0x20 || c == 0x7f) {
+        char code[8];
+        std::snprintf(code, sizeof code, "U+%04X", c);
+        Fail(RejectReason::kInvalidValue, key, std::string("contains a control character (") + code + ")");
+        return;
+      }
+    }
+  }
 
   template <typename E, size_t N>
   std::optional<E> OptEnum(std::string_view key, const std::array<std::string_view, N>& names,
@@ -100,6 +122,11 @@ class Fields {
     }
     if (d < 0) {
       Fail(RejectReason::kInvalidValue, key, "must be >= 0");
+      return std::nullopt;
+    }
+    // Amounts, quotas and durations: a sum of them stays exact and finite.
+    if (!(d <= kNumberMax)) {
+      Fail(RejectReason::kInvalidValue, key, "must be at most 1e12");
       return std::nullopt;
     }
     return d;
