@@ -279,12 +279,7 @@ class Runner : public RdKafka::RebalanceCb {
         std::cerr << "huntline run: consumer: " << message->errstr() << "\n";
         break;
       }
-      Pending pending;
-      pending.written_at = WrittenAt(*message);
-      CopyHeaders(*message, &pending.headers);
-      engine_.Decode(Raw(*message, config_.topics.people, pending.headers), &pending.decoded);
-      pending.message = std::move(message);
-      people_queue_.push_back(std::move(pending));
+      people_queue_.push_back(ReadAhead(std::move(message), config_.topics.people));
     }
     int handled = 0;
     while (handled < room && !people_queue_.empty() && fatal_.ok()) {
@@ -297,6 +292,16 @@ class Runner : public RdKafka::RebalanceCb {
       ++handled;
     }
     return handled;
+  }
+
+  /// A message read ahead of its turn: when it was written, its headers, decoded.
+  Pending ReadAhead(std::unique_ptr<RdKafka::Message> message, const std::string& topic) {
+    Pending pending;
+    pending.written_at = WrittenAt(*message);
+    CopyHeaders(*message, &pending.headers);
+    engine_.Decode(Raw(*message, topic, pending.headers), &pending.decoded);
+    pending.message = std::move(message);
+    return pending;
   }
 
   /// Forgets the messages read ahead from a revoked partition: its next owner reads them again
@@ -539,12 +544,7 @@ class Runner : public RdKafka::RebalanceCb {
         std::cerr << "huntline run: crm reader: " << message->errstr() << "\n";
         break;
       }
-      Pending pending;
-      pending.written_at = WrittenAt(*message);
-      CopyHeaders(*message, &pending.headers);
-      engine_.Decode(Raw(*message, config_.topics.crm, pending.headers), &pending.decoded);
-      pending.message = std::move(message);
-      queue.push_back(std::move(pending));
+      queue.push_back(ReadAhead(std::move(message), config_.topics.crm));
       crm_last_seen_[p] = Clock::now();
       crm_stalled_[p] = false;
     }

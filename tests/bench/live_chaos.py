@@ -30,26 +30,12 @@ def main():
         lines = [line for line in events.read_text().splitlines() if line.strip()]
         _, replay = harness.replay_figures(work, lines)
         topics = live.fresh_topics(broker, "chaos", PARTITIONS)
-        cuts = [len(lines) * k // 8 for k in range(9)]
-        harness.produce_lines(broker, lines[:cuts[4]], topics)
-        producer = harness.producer_for(broker)
-
-        def produce_live(first, last):
-            for i in range(cuts[first], cuts[last], 2000):
-                harness.produce_lines(broker, lines[i:min(i + 2000, cuts[last])], topics, producer=producer)
-                harness.time.sleep(0.2)
+        harness.produce_lines(broker, lines[:len(lines) * 4 // 8], topics)
 
         with live.Instances(broker, topics, work, "abc", group="chaos", extra={"order_wait_ms": ORDER_WAIT_MS}) as instances:
             instances.start("a")
             instances.start("b")
-            produce_live(4, 5)
-            instances.kill("a")
-            instances.start("a")
-            instances.start("c")
-            produce_live(5, 6)
-            instances.stop("b")
-            produce_live(6, 8)
-            listens = [instances.listens["a"], instances.listens["c"]]
+            listens = live.produce_second_half_with_churn(broker, topics, lines, instances)
             figures = live.settled_figures(listens, PARTITIONS)
             late = 0.0
             for listen in listens:

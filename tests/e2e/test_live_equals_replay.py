@@ -274,6 +274,28 @@ def quarter_report(*source, out):
     return json.loads(pathlib.Path(out).read_text())
 
 
+def produce_second_half_with_churn(broker, topics, lines, instances):
+    """With instances a and b running on the first half of `lines` (already produced), writes the
+    rest in 2,000-event chunks from a producer that stays up while a is killed (SIGKILL) and
+    restarted, c joins and b leaves. Returns the listen addresses of the instances left."""
+    cuts = [len(lines) * k // 8 for k in range(9)]
+    producer = harness.producer_for(broker)
+
+    def produce(first, last):
+        for i in range(cuts[first], cuts[last], 2000):
+            harness.produce_lines(broker, lines[i:min(i + 2000, cuts[last])], topics, producer=producer)
+            harness.time.sleep(0.2)
+
+    produce(4, 5)
+    instances.kill("a")
+    instances.start("a")
+    instances.start("c")
+    produce(5, 6)
+    instances.stop("b")
+    produce(6, 8)
+    return [instances.listens["a"], instances.listens["c"]]
+
+
 def test_generated_quarter_produced_live_across_instances_equals_replay(broker, tmp_path, generated):
     """Half the quarter as a backlog, the rest written by a producer that stays up while the
     instances come and go: one killed (SIGKILL) and restarted, a third joining, the second
@@ -286,14 +308,8 @@ def test_generated_quarter_produced_live_across_instances_equals_replay(broker, 
     _, replay = harness.replay_figures(tmp_path, lines)
     partitions = 8
     topics = fresh_topics(broker, "generated-live", partitions)
-    cuts = [len(lines) * k // 8 for k in range(9)]
-    assert harness.produce_lines(broker, lines[:cuts[4]], topics) == cuts[4]
-    producer = harness.producer_for(broker)
-
-    def produce_live(first, last):
-        for i in range(cuts[first], cuts[last], 2000):
-            harness.produce_lines(broker, lines[i:min(i + 2000, cuts[last])], topics, producer=producer)
-            harness.time.sleep(0.2)
+    half = len(lines) * 4 // 8
+    assert harness.produce_lines(broker, lines[:half], topics) == half
 
     # Writes made on this busy machine now and then land a second after they are made: the
     # instances give them two.
@@ -305,14 +321,7 @@ def test_generated_quarter_produced_live_across_instances_equals_replay(broker, 
         harness.time.sleep(3)  # scraped settled
         start = harness.time.time()
         harness.time.sleep(3)
-        produce_live(4, 5)
-        instances.kill("a")
-        instances.start("a")
-        instances.start("c")
-        produce_live(5, 6)
-        instances.stop("b")
-        produce_live(6, 8)
-        listens = [instances.listens["a"], instances.listens["c"]]
+        listens = produce_second_half_with_churn(broker, topics, lines, instances)
         live = settled_figures(listens, partitions)
         late = sum(v for listen in listens
                    for k, v in harness.parse_exposition(harness.scrape(listen)).items()
