@@ -1,4 +1,5 @@
 #include "engine/engine.h"
+#include "engine/config.h"
 #include "metrics/history.h"
 
 #include <filesystem>
@@ -446,6 +447,23 @@ TEST(Engine, EveryFigureIsTheSameAfterACrashAndARestartFromTheStore) {
   EXPECT_GT(want.size(), 15u);
   for (const auto& [family, series] : want) EXPECT_EQ(got.count(family) ? got.at(family) : decltype(series){}, series) << family;
   EXPECT_EQ(got.size(), want.size());
+}
+
+}  // namespace
+}  // namespace huntline::engine
+
+namespace huntline::engine {
+namespace {
+
+TEST(Config, TheTimeJumpBoundIsSetAndCheckedByName) {
+  auto config = ParseConfig(R"({"thresholds":{"max_time_jump_days":30}})", "test.json");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->settings.max_time_jump_days, 30);
+  EXPECT_EQ(ParseConfig("{}", "test.json")->settings.max_time_jump_days, 366);
+  auto bad = ParseConfig(R"({"thresholds":{"max_time_jump_days":0}})", "test.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("thresholds.max_time_jump_days"), std::string::npos)
+      << bad.status().message();
 }
 
 }  // namespace
