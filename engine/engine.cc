@@ -283,16 +283,39 @@ void Engine::PruneOrgHistory() {
 void Engine::RecordHistoryNow() {
   if (!options_.history || now_ == kNoTime) return;
   for (const auto& [key, task] : tasks_) {
-    history_.push_back(metrics::History::Encode(catalog_, task->shard(), DayOf(task->now()),
-                                                task->prefix()));
+    for (auto& part : metrics::History::Encode(catalog_, task->shard(), DayOf(task->now()),
+                                               task->prefix())) {
+      history_.push_back(std::move(part));
+    }
   }
   QueueGlobalHistory(DayOf(now_));
+}
+
+void Engine::DeleteLeftOverHistoryParts() {
+  // A record written (or deleted) where a larger version of it was leaves parts over: they are
+  // deleted with it, on the topic as in the store.
+  using metrics::History;
+  std::vector<std::pair<std::string, std::string>> deletions;
+  for (const auto& [key, value] : history_) {
+    uint64_t parts = 0;
+    if (!value.empty()) {
+      auto part = History::DecodePart(value);
+      if (!part.ok() || part->index != 0) continue;
+      parts = part->count;
+    }
+    for (auto& left_over : History::LeftOverParts(store_, key, parts)) {
+      deletions.emplace_back(std::move(left_over), "");
+    }
+  }
+  for (auto& deletion : deletions) history_.push_back(std::move(deletion));
 }
 
 void Engine::QueueGlobalHistory(Day day) {
   using metrics::History;
   if (org_figures_) org_figures_->Refresh(org_.At(now_), global_shard_);
-  history_.push_back(History::Encode(catalog_, global_shard_, day, "global/"));
+  for (auto& part : History::Encode(catalog_, global_shard_, day, "global/")) {
+    history_.push_back(std::move(part));
+  }
   history_.push_back({History::KeyOf(day - History::kRetentionDays, "global/"), ""});
 }
 
@@ -305,6 +328,7 @@ Status Engine::Commit(bool publish) {
   for (auto& [key, task] : tasks_) {
     for (auto& record : task->TakeHistory()) history_.push_back(std::move(record));
   }
+  DeleteLeftOverHistoryParts();
   if (options_.history_sink && !history_.empty()) {
     for (const auto& [key, value] : history_) {
       if (Status s = options_.history_sink->Send(key, value); !s.ok()) return s;

@@ -140,6 +140,7 @@ class Engine {
   void UpdateCatchingUp();
   /// Drops org versions superseded longer ago than `org_history_days` (once a day of org time).
   void PruneOrgHistory();
+  void DeleteLeftOverHistoryParts();
   void QueueGlobalHistory(Day day);
 
   const processors::ProcessorRegistry& registry_;
