@@ -47,7 +47,28 @@ std::string LocalDate::ToString() const {
 
 Status CheckRule(std::string_view rule) {
   if (rule.empty()) return Status::Error("empty recurrence rule");
-  if (!Parse(rule).ok) return Status::Error("not an RFC 5545 recurrence rule: " + std::string(rule));
+  const RuleParse parsed = Parse(rule);
+  if (!parsed.ok) return Status::Error("not an RFC 5545 recurrence rule: " + std::string(rule));
+  const icalrecurrencetype& r = parsed.rule;
+  if (r.freq == ICAL_SECONDLY_RECURRENCE || r.freq == ICAL_MINUTELY_RECURRENCE ||
+      r.freq == ICAL_HOURLY_RECURRENCE) {
+    return Status::Error(std::string("FREQ=") + icalrecur_freq_to_string(r.freq) +
+                         " is not a calendar's: DAILY, WEEKLY, MONTHLY or YEARLY");
+  }
+  auto listed = [](const short* values, size_t size) {
+    size_t n = 0;
+    while (n < size && values[n] != ICAL_RECURRENCE_ARRAY_MAX) ++n;
+    return std::max<size_t>(n, 1);
+  };
+  const size_t per_day = listed(r.by_hour, ICAL_BY_HOUR_SIZE) * listed(r.by_minute, ICAL_BY_MINUTE_SIZE) *
+                         listed(r.by_second, ICAL_BY_SECOND_SIZE);
+  if (per_day > kMaxInstancesPerDay) {
+    return Status::Error("BYHOUR, BYMINUTE and BYSECOND make " + std::to_string(per_day) +
+                         " instances a day; at most " + std::to_string(kMaxInstancesPerDay));
+  }
+  if (r.count > kMaxCount) {
+    return Status::Error("COUNT=" + std::to_string(r.count) + " is over " + std::to_string(kMaxCount));
+  }
   return Status::Ok();
 }
 

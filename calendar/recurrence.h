@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,7 +38,14 @@ struct Recurrence {
   std::vector<Timestamp> exdates;
 };
 
-/// Checks that `rule` parses as an RFC 5545 RRULE; the error says why not.
+/// The most instances a rule may make in one day (BYHOUR × BYMINUTE × BYSECOND values).
+constexpr size_t kMaxInstancesPerDay = 24;
+/// The largest COUNT a rule may have.
+constexpr int kMaxCount = 10000;
+
+/// Checks that `rule` is an RFC 5545 RRULE a calendar can mean: FREQ=DAILY, WEEKLY, MONTHLY or
+/// YEARLY (no calendar repeats a block every second, minute or hour), at most
+/// kMaxInstancesPerDay a day and a COUNT of at most kMaxCount. The error says why not.
 Status CheckRule(std::string_view rule);
 /// Whether `timezone` names a zone of the system's IANA database (`UTC` included).
 bool KnownTimeZone(std::string_view timezone);

@@ -96,6 +96,12 @@ class Fields {
     }
   }
 
+  void CheckTimeZone(std::string_view key, const std::string& zone) {
+    if (!failed_ && !calendar::KnownTimeZone(zone)) {
+      Fail(RejectReason::kInvalidValue, key, "\"" + zone + "\" is not an IANA time zone");
+    }
+  }
+
   template <typename E, size_t N>
   std::optional<E> OptEnum(std::string_view key, const std::array<std::string_view, N>& names,
                            bool required = false) {
@@ -269,6 +275,9 @@ void DecodeUser(Fields& f, EventData* out) {
   d.timezone = f.String("timezone", 1);
   d.quarterly_quota = f.OptNumber("quarterly_quota");
   d.active = f.Bool("active");
+  // A user's zone places their protected blocks and their days: a misspelt one is refused,
+  // never taken as UTC.
+  f.CheckTimeZone("timezone", d.timezone);
   *out = std::move(d);
 }
 
@@ -398,10 +407,7 @@ void DecodeCalendarUpsert(Fields& f, Rejection* why, EventData* out) {
       f.Fail(RejectReason::kInvalidValue, "rrule", s.message());
     }
   }
-  if (!f.failed() && d.timezone && !calendar::KnownTimeZone(*d.timezone)) {
-    f.Fail(RejectReason::kInvalidValue, "timezone",
-           "\"" + *d.timezone + "\" is not an IANA time zone");
-  }
+  if (d.timezone) f.CheckTimeZone("timezone", *d.timezone);
   *out = std::move(d);
 }
 

@@ -65,3 +65,80 @@ def test_oversized_refusals_become_bounded_dead_letters_and_the_engine_goes_on(b
     detail = dict(time_letter.headers())["huntline.dlq.detail"].decode()
     assert len(detail.encode()) <= 1024
     assert detail.startswith('time: "xxx') and detail.endswith(" bytes)"), detail[-80:]
+
+
+def defects(lines):
+    """The smallest input showing each defect a value checked at the door guards against, each
+    under a new id, with the field its dead letter must name."""
+    first = {}
+    for line in lines:
+        event = json.loads(line)
+        first.setdefault(event["type"], event)
+
+    def variant(kind, n, **data):
+        event = json.loads(json.dumps(first[kind]))
+        event["id"] = f"defect-{n}"
+        event["data"].update(data)
+        return event
+
+    block = first["calendar.event.upserted"]
+    out = [
+        # A typo for 2026: time would step through a century of midnights.
+        (dict(variant("crm.activity.logged", 1, activity_id="d-act-1"), time="2126-07-07T14:00:00Z"), "time"),
+        # Breaks the flow ledger's identity for good.
+        (variant("crm.opportunity.upserted", 2, opportunity_id="d-opp-2", amount=1e300), "data.amount"),
+        # Twice: a +Inf counter.
+        (variant("crm.activity.logged", 3, activity_id="d-act-3", duration_s=1e308), "data.duration_s"),
+        (variant("crm.activity.logged", 4, activity_id="d-act-4", duration_s=1e308), "data.duration_s"),
+        # Misspelt: taken as UTC, it would move the user's days and blocks.
+        (variant("org.user.upserted", 5, user_id="u-ny", timezone="America/NewYork"), "data.timezone"),
+        # Seconds and minutes: 10 s and 709 MB for three days; millions of protected seconds.
+        (variant("calendar.event.upserted", 6, event_id="d-blk-6", rrule="FREQ=SECONDLY"), "data.rrule"),
+        (variant("calendar.event.upserted", 7, event_id="d-blk-7", rrule="FREQ=MINUTELY;INTERVAL=30"),
+         "data.rrule"),
+        (variant("calendar.event.upserted", 8, event_id="d-blk-8",
+                 rrule="FREQ=DAILY;BYHOUR=8,9,10,11,12;BYMINUTE=0,10,20,30,40,50"), "data.rrule"),
+        # The label separator in a label value.
+        (variant("crm.activity.logged", 9, activity_id="d-act-9", actor_id="evil\u001fdeal_work"), "data.actor_id"),
+    ]
+    assert block["data"]["rrule"]  # the variants above are series like the example's block
+    return [(json.dumps(event), field) for event, field in out]
+
+
+def test_each_defect_is_a_dead_letter_naming_its_field_and_the_rest_counts_as_without_it(broker, tmp_path):
+    lines = [line for line in SMALL.read_text().splitlines() if line.strip()]
+    (tmp_path / "clean").mkdir()
+    _, clean = harness.replay_figures(tmp_path / "clean", lines)
+    bad = defects(lines)
+    # Each defect after the event it is a variant of: in the middle of the stream.
+    mixed = lines[:len(lines) // 2] + [line for line, _ in bad] + lines[len(lines) // 2:]
+
+    # Replay: the same figures, and one dead letter per defect naming its field.
+    (tmp_path / "replay").mkdir()
+    events = tmp_path / "replay" / "events.jsonl"
+    events.write_text("\n".join(mixed) + "\n")
+    run = harness.subprocess.run([harness.HUNTLINE, "replay", "--input", str(events), "--metrics-out",
+                                  str(tmp_path / "replay" / "m.prom"), "--dead-letters",
+                                  str(tmp_path / "replay" / "dead.jsonl")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert live.differences(harness.computed_figures((tmp_path / "replay" / "m.prom").read_text()), clean) == []
+    replay_letters = [json.loads(line) for line in (tmp_path / "replay" / "dead.jsonl").read_text().splitlines()]
+    assert len(replay_letters) == len(bad)
+    for letter, (_, field) in zip(replay_letters, bad):
+        assert letter["reason"] == "invalid_value", letter
+        assert letter["detail"].startswith(field + ":"), (field, letter["detail"])
+
+    # Live, through Kafka: the engine keeps running, the same figures, the same dead letters.
+    topics = live.fresh_topics(broker, "defects", 3)
+    assert harness.produce_lines(broker, mixed, topics) == len(mixed)
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
+                                  extra={"engine_time": "event_time"})
+    with harness.huntline_run(config, tmp_path / "huntline.log", listen) as proc:
+        figures = live.settled_figures([listen], 3)
+        assert proc.poll() is None
+    assert live.differences(figures, clean) == []
+    letters = dead_letters(broker, topics["dead_letter"], len(bad))
+    assert sorted(dict(m.headers())["huntline.dlq.detail"].decode().split(":")[0] for m in letters) == \
+        sorted(field for _, field in bad)
+    assert {dict(m.headers())["huntline.dlq.reason"] for m in letters} == {b"invalid_value"}

@@ -133,6 +133,10 @@ TEST(Decoder, ValidationMessagesNameTheField) {
        RejectReason::kInvalidValue, "data.duration_s: must be at most 1e12"},
       {Replace(kActivity, R"("actor_id":"u-rep-7")", "\"actor_id\":\"evil\\u001fdeal_work\""),
        RejectReason::kInvalidValue, "data.actor_id: contains a control character (U+001F)"},
+      {R"({"specversion":"1.0","id":"u-1","source":"hr","type":"org.user.upserted",)"
+       R"("time":"2026-07-01T08:00:00Z","data":{"user_id":"u-1","name":"A","email":"a@x.example",)"
+       R"("role":"rep","team":"east","timezone":"America/NewYork","active":true}})",
+       RejectReason::kInvalidValue, R"(data.timezone: "America/NewYork" is not an IANA time zone)"},
       {Replace(kActivity, R"("account_id":"a-1042",)", ""), RejectReason::kMissingField,
        "data.account_id: at least one of account_id and lead_id is required"},
       {Replace(kActivity, R"("data":{)", R"("data":[],"x":{)"), RejectReason::kWrongType,
@@ -154,6 +158,8 @@ TEST(Decoder, CalendarSeriesHuntlineCannotExpandAreRefused) {
       R"("end":"2026-08-04T15:00:00Z","show_as":"busy","protected":true,)"
       R"("rrule":"FREQ=WEEKLY;BYDAY=TU","timezone":"America/New_York"}})";
   EXPECT_TRUE(DecodeValue(series).ok);
+  EXPECT_TRUE(DecodeValue(Replace(series, "FREQ=WEEKLY;BYDAY=TU", "FREQ=DAILY;BYHOUR=9,10,11;BYMINUTE=0,10,20,30,40,50")).ok);
+  EXPECT_TRUE(DecodeValue(Replace(series, "FREQ=WEEKLY;BYDAY=TU", "FREQ=DAILY;COUNT=10000")).ok);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {Replace(series, "FREQ=WEEKLY;BYDAY=TU", "EVERY=TUESDAY"),
        "data.rrule: not an RFC 5545 recurrence rule: EVERY=TUESDAY"},
@@ -161,6 +167,14 @@ TEST(Decoder, CalendarSeriesHuntlineCannotExpandAreRefused) {
        R"(data.timezone: "America/Atlantis" is not an IANA time zone)"},
       {Replace(series, R"("end":"2026-08-04T15:00:00Z")", R"("end":"2026-08-04T12:00:00Z")"),
        "data.end: must not be before start"},
+      {Replace(series, "FREQ=WEEKLY;BYDAY=TU", "FREQ=SECONDLY"),
+       "data.rrule: FREQ=SECONDLY is not a calendar's: DAILY, WEEKLY, MONTHLY or YEARLY"},
+      {Replace(series, "FREQ=WEEKLY;BYDAY=TU", "FREQ=MINUTELY;INTERVAL=30"),
+       "data.rrule: FREQ=MINUTELY is not a calendar's: DAILY, WEEKLY, MONTHLY or YEARLY"},
+      {Replace(series, "FREQ=WEEKLY;BYDAY=TU", "FREQ=DAILY;BYHOUR=9,10,11,12;BYMINUTE=0,10,20,30,40,50,55"),
+       "data.rrule: BYHOUR, BYMINUTE and BYSECOND make 28 instances a day; at most 24"},
+      {Replace(series, "FREQ=WEEKLY;BYDAY=TU", "FREQ=DAILY;COUNT=10001"),
+       "data.rrule: COUNT=10001 is over 10000"},
   };
   for (const auto& [value, detail] : cases) {
     auto d = DecodeValue(value);
