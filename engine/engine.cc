@@ -26,6 +26,10 @@ Engine::Engine(const processors::ProcessorRegistry& registry, const metrics::Cat
       published_(published),
       options_(std::move(options)),
       global_shard_(catalog) {
+  series_limit_.max_series_per_family = static_cast<size_t>(options_.settings.max_series_per_family);
+  series_limit_.refused.assign(catalog.size(), 0);
+  refused_published_.assign(catalog.size(), 0);
+  global_shard_.Limit(&series_limit_);
   if (auto families = registry_.org_figures()) org_figures_.emplace(*families);
   for (auto kind : {ingest::TopicKind::kOrg, ingest::TopicKind::kCrm, ingest::TopicKind::kPeople}) {
     counters_[static_cast<size_t>(kind)] = &engine_metrics_.ForTopic(options_.topics.Of(kind));
@@ -51,6 +55,7 @@ Result<std::map<int32_t, int64_t>> Engine::Assign(ingest::TopicKind kind, int32_
     auto task = std::make_unique<Task>(options_.topics.Of(kind), id, partitioning, kind,
                                        registry_.Create(kind), catalog_,
                                        TaskOptions{options_.history, options_.event_time});
+    task->shard().Limit(&series_limit_);
     if (Status s = task->Restore(store_); !s.ok()) {
       return Status::Error("restoring " + task->prefix() + ": " + s.message());
     }
@@ -388,6 +393,12 @@ void Engine::PublishSnapshot() {
   published_.Publish(metrics::MergeShards(catalog_, shards));
   // Set after the snapshot they describe: a scrape that reads these (engine metrics are
   // collected first) reads the figures of those tasks.
+  for (size_t f = 0; f < refused_published_.size(); ++f) {
+    if (series_limit_.refused[f] == refused_published_[f]) continue;
+    engine_metrics_.SeriesRefused(catalog_.spec(static_cast<metrics::FamilyId>(f)).name)
+        .Increment(static_cast<double>(series_limit_.refused[f] - refused_published_[f]));
+    refused_published_[f] = series_limit_.refused[f];
+  }
   engine_metrics_.assigned_partitions().Set(static_cast<double>(tasks_.size()));
   engine_metrics_.catching_up_partitions().Set(static_cast<double>(catching_up_));
   const Task* crm = TaskFor(ingest::TopicKind::kCrm, kAllPartitions);

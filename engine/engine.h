@@ -155,6 +155,8 @@ class Engine {
   DecodedMessage scratch_;  // reused between messages
   processors::OrgTables org_;
   StringSet org_seen_;  // (source, id) of org events: the topic is re-read in full at start
+  metrics::SeriesLimit series_limit_;
+  std::vector<uint64_t> refused_published_;  // series_limit_.refused as counted in engine metrics
   metrics::Shard global_shard_;  // figures derived from the org tables alone
   std::optional<processors::OrgFigures> org_figures_;
   std::map<std::pair<ingest::TopicKind, int32_t>, std::unique_ptr<Task>> tasks_;

@@ -25,6 +25,11 @@ EngineMetrics::EngineMetrics(const std::string& version)
                           .Help("Org snapshots read after a task had counted later events: they "
                                 "apply from then on (metrics.md, \"Live equals replay\")")
                           .Register(*registry_);
+  series_refused_family_ = &BuildCounter()
+                                .Name("huntline_series_refused_total")
+                                .Help("Updates of a new series refused because its family had "
+                                      "limits.max_series_per_family series, by family")
+                                .Register(*registry_);
   watermark_family_ = &BuildGauge()
                            .Name("huntline_watermark_seconds")
                            .Help("Latest event time processed on the partition (Unix seconds)")
@@ -113,6 +118,10 @@ prometheus::Gauge& EngineMetrics::ConsumerLag(const std::string& topic, int32_t 
 
 prometheus::Counter& EngineMetrics::LateOrgChanges(const std::string& topic) {
   return late_org_family_->Add({{"topic", topic}});
+}
+
+prometheus::Counter& EngineMetrics::SeriesRefused(const std::string& family) {
+  return series_refused_family_->Add({{"family", family}});
 }
 
 prometheus::Gauge& EngineMetrics::Watermark(const std::string& topic, int32_t partition) {

@@ -49,6 +49,7 @@ class EngineMetrics {
   /// Drops the per-partition series of a partition this instance no longer reads.
   void ForgetPartition(const std::string& topic, int32_t partition);
   prometheus::Counter& LateOrgChanges(const std::string& topic);
+  prometheus::Counter& SeriesRefused(const std::string& family);
   prometheus::Histogram& event_time_lag() { return *event_time_lag_; }
   prometheus::Histogram& processing_latency() { return *processing_latency_; }
   prometheus::Histogram& commit_duration() { return *commit_duration_; }
@@ -66,6 +67,7 @@ class EngineMetrics {
   prometheus::Family<prometheus::Gauge>* lag_family_;
   prometheus::Family<prometheus::Gauge>* watermark_family_;
   prometheus::Family<prometheus::Counter>* late_org_family_;
+  prometheus::Family<prometheus::Counter>* series_refused_family_;
   std::map<std::string, TopicCounters> topics_;
   prometheus::Histogram* event_time_lag_;
   prometheus::Histogram* processing_latency_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -10,6 +11,13 @@
 #include "metrics/catalog.h"
 
 namespace huntline::metrics {
+
+/// A cap on the series of each family in a shard, and what it refused. Owned by whoever owns
+/// the shards (the engine), so that the count outlives the shards that come and go with tasks.
+struct SeriesLimit {
+  size_t max_series_per_family = SIZE_MAX;
+  std::vector<uint64_t> refused;  // updates refused, by family
+};
 
 /// One task's share of every domain series: what the keys it owns contribute. Counters only grow;
 /// gauges move both ways. Changed series are tracked so the engine persists just those with the
@@ -23,7 +31,11 @@ class Shard {
   };
   using Series = StringMap<Cell>;
 
-  explicit Shard(const Catalog& catalog) : families_(catalog.size()) {}
+  explicit Shard(const Catalog& catalog) : families_(catalog.size()), overflow_(catalog.size()) {}
+
+  /// Caps the series of each family: once a family has `limit->max_series_per_family` series, an
+  /// update of a new one is refused and counted in `limit->refused` (sized to the catalog).
+  void Limit(SeriesLimit* limit) { limit_ = limit; }
 
   /// A handle to one series, stable for the shard's lifetime (series are never erased). Lets a
   /// hot path skip building and hashing the label key on every update.
@@ -31,31 +43,28 @@ class Shard {
     FamilyId family = 0;
     Series::value_type* entry = nullptr;
   };
-  /// The series with these label values, created at 0 (and not marked changed) if missing.
+  /// The series with these label values, created at 0 (and not marked changed) if missing; past
+  /// the limit, a stand-in that is never exposed, stored or recorded.
   SeriesRef Ref(FamilyId family, std::initializer_list<std::string_view> labels) {
     return {family, &Find(family, labels)};
   }
   void Add(SeriesRef ref, double delta) {
+    if (Refused(ref.family, *ref.entry)) return;
     ref.entry->second.value += delta;
     MarkDirty(ref.family, *ref.entry);
   }
   void Set(SeriesRef ref, double value) {
-    if (ref.entry->second.value == value) return;
+    if (ref.entry->second.value == value || Refused(ref.family, *ref.entry)) return;
     ref.entry->second.value = value;
     MarkDirty(ref.family, *ref.entry);
   }
 
   /// Adds `delta` to the series with these label values (in the family's label order).
   void Add(FamilyId family, std::initializer_list<std::string_view> labels, double delta) {
-    auto& entry = Find(family, labels);
-    entry.second.value += delta;
-    MarkDirty(family, entry);
+    Add(Ref(family, labels), delta);
   }
   void Set(FamilyId family, std::initializer_list<std::string_view> labels, double value) {
-    auto& entry = Find(family, labels);
-    if (entry.second.value == value) return;
-    entry.second.value = value;
-    MarkDirty(family, entry);
+    Set(Ref(family, labels), value);
   }
 
   const Series& series(FamilyId family) const { return families_[family]; }
@@ -86,8 +95,16 @@ class Shard {
     }
     Series& series = families_[family];
     auto it = series.find(std::string_view(scratch_));
-    if (it == series.end()) it = series.emplace(scratch_, Cell{}).first;
+    if (it == series.end()) {
+      if (limit_ && series.size() >= limit_->max_series_per_family) return overflow_[family];
+      it = series.emplace(scratch_, Cell{}).first;
+    }
     return *it;
+  }
+  bool Refused(FamilyId family, const Series::value_type& entry) {
+    if (&entry != &overflow_[family]) return false;
+    ++limit_->refused[family];
+    return true;
   }
   void MarkDirty(FamilyId family, Series::value_type& entry) {
     if (entry.second.dirty) return;
@@ -97,6 +114,8 @@ class Shard {
   }
 
   std::vector<Series> families_;
+  std::vector<Series::value_type> overflow_;  // a family's stand-in series past the limit
+  SeriesLimit* limit_ = nullptr;
   std::vector<std::pair<FamilyId, Series::value_type*>> dirty_;
   std::string scratch_;
 };

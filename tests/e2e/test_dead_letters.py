@@ -142,3 +142,34 @@ def test_each_defect_is_a_dead_letter_naming_its_field_and_the_rest_counts_as_wi
     assert sorted(dict(m.headers())["huntline.dlq.detail"].decode().split(":")[0] for m in letters) == \
         sorted(field for _, field in bad)
     assert {dict(m.headers())["huntline.dlq.reason"] for m in letters} == {b"invalid_value"}
+
+
+def test_series_past_a_familys_limit_are_refused_and_counted(tmp_path):
+    """Any id becomes a label value: 40 reps' activities under a limit of 25 series per family
+    keep 25 series in each per-rep family and count what was refused."""
+    lines = [line for line in SMALL.read_text().splitlines() if line.strip()]
+    activity = next(json.loads(line) for line in lines if json.loads(line)["type"] == "crm.activity.logged")
+    for i in range(40):
+        event = json.loads(json.dumps(activity))
+        event["id"] = f"many-{i}"
+        event["data"].update(activity_id=f"many-act-{i}", actor_id=f"u-many-{i}")
+        lines.append(json.dumps(event))
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(lines) + "\n")
+    config = tmp_path / "huntline.json"
+    config.write_text(json.dumps({"limits": {"max_series_per_family": 25}}))
+
+    def replay(*extra):
+        out = tmp_path / "m.prom"
+        run = harness.subprocess.run([harness.HUNTLINE, "replay", "--input", str(events), "--metrics-out", str(out),
+                                      "--engine-metrics", *extra], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        return harness.parse_exposition(out.read_text())
+
+    unlimited, limited = replay(), replay("--config", str(config))
+    per_rep = "huntline_rep_activities_total"
+    assert sum(1 for k in unlimited if k.startswith(per_rep + "{")) > 25
+    assert sum(1 for k in limited if k.startswith(per_rep + "{")) == 25
+    refused = {k: v for k, v in limited.items() if k.startswith("huntline_series_refused_total")}
+    assert refused.get(f'huntline_series_refused_total{{family="{per_rep}"}}', 0) > 0, refused
+    assert not any(k.startswith("huntline_series_refused_total") for k in unlimited)

@@ -466,5 +466,17 @@ TEST(Config, TheTimeJumpBoundIsSetAndCheckedByName) {
       << bad.status().message();
 }
 
+TEST(Config, TheSeriesLimitIsSetAndCheckedByName) {
+  auto config = ParseConfig(R"({"limits":{"max_series_per_family":10}})", "test.json");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->settings.max_series_per_family, 10);
+  EXPECT_EQ(ParseConfig("{}", "test.json")->settings.max_series_per_family, 250000);
+  for (const char* text : {R"({"limits":{"max_series_per_family":0}})", R"({"limits":{"max_series":5}})"}) {
+    auto bad = ParseConfig(text, "test.json");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.status().message().find("limits."), std::string::npos) << bad.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace huntline::engine

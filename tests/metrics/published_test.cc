@@ -53,6 +53,18 @@ TEST(MergeShards, ATaskSeriesCarriesTheGroupAsItsInstanceTheGlobalOnesDoNot) {
       << text;
 }
 
+TEST(ToText, LabelValuesAreEscapedSoNoIdCanBreakTheExposition) {
+  Catalog catalog;
+  const FamilyId f = catalog.Declare({"huntline_x_total", "x", Kind::kCounter, {"rep"}});
+  Shard shard(catalog);
+  shard.Add(f, {"a\"} 1\nhuntline_y_total{b=\\"}, 1);
+  std::vector<PublishedShard> shards = {{&shard, ""}};
+  const std::string text = ToText(ToFamilies(catalog, MergeShards(catalog, shards)));
+  EXPECT_NE(text.find("huntline_x_total{rep=\"a\\\"} 1\\nhuntline_y_total{b=\\\\\"} 1\n"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("\nhuntline_y_total"), std::string::npos) << text;
+}
+
 TEST(ToText, SortsLabelsAndCanOmitZeros) {
   Catalog catalog;
   const FamilyId f = catalog.Declare(
