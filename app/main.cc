@@ -97,6 +97,9 @@ int RunReport(huntline::reports::ReportCommand command, const std::string& confi
     command.privacy.min_group_size = config->privacy.min_group_size;
     command.privacy.per_person = config->privacy.per_person_reports;
     if (!config->privacy.pseudonym_key.empty()) command.privacy.pseudonym_key = config->privacy.pseudonym_key;
+    // The history already holds pseudonyms: reports show them as they are.
+    command.privacy.history_pseudonymized =
+        config->privacy.per_person_metrics == huntline::metrics::PerPerson::kPseudonymized;
   }
   if (min_group_size) command.privacy.min_group_size = *min_group_size;
   if (per_person) command.privacy.per_person = true;
@@ -254,6 +257,8 @@ int main(int argc, char** argv) {
         return 2;
       }
       replay.settings = config->settings;
+      replay.rewrite = huntline::metrics::PersonRewriter(config->privacy.per_person_metrics,
+                                                         config->privacy.pseudonym_key);
     }
     return RunReplay(replay);
   }

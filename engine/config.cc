@@ -269,10 +269,22 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   }
   if (const json* privacy = root.Object("privacy")) {
     Reader r(*privacy, "privacy", &error);
-    r.Only({"min_group_size", "per_person_reports", "pseudonym_key"});
+    r.Only({"min_group_size", "per_person_reports", "pseudonym_key", "per_person_metrics"});
     r.Int("min_group_size", &c.privacy.min_group_size, 1, 1000);
     r.Bool("per_person_reports", &c.privacy.per_person_reports);
     r.String("pseudonym_key", &c.privacy.pseudonym_key);
+    std::string per_person = "on";
+    r.String("per_person_metrics", &per_person);
+    if (per_person == "pseudonymized") {
+      c.privacy.per_person_metrics = metrics::PerPerson::kPseudonymized;
+      if (c.privacy.pseudonym_key.empty() && error.empty()) {
+        error = "privacy.pseudonym_key: required when privacy.per_person_metrics is \"pseudonymized\"";
+      }
+    } else if (per_person == "off") {
+      c.privacy.per_person_metrics = metrics::PerPerson::kOff;
+    } else if (per_person != "on" && error.empty()) {
+      error = "privacy.per_person_metrics: must be \"on\", \"pseudonymized\" or \"off\"";
+    }
   }
   if (const json* protected_time = root.Object("protected_time")) {
     ReadProtectedTime(*protected_time, &c.settings, &error);

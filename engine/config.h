@@ -5,6 +5,7 @@
 
 #include "common/status.h"
 #include "engine/engine.h"
+#include "metrics/privacy.h"
 #include "processors/settings.h"
 
 namespace huntline::engine {
@@ -48,6 +49,9 @@ struct Config {
     bool per_person_reports = false;
     /// Non-empty: people appear in reports under a keyed pseudonym.
     std::string pseudonym_key;
+    /// What per-person series show on /metrics and in the daily history (and so in reports
+    /// made from it): user ids, their pseudonyms under pseudonym_key, or nothing.
+    metrics::PerPerson per_person_metrics = metrics::PerPerson::kOn;
   } privacy;
 };
 

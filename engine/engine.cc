@@ -54,7 +54,8 @@ Result<std::map<int32_t, int64_t>> Engine::Assign(ingest::TopicKind kind, int32_
                              : processors::Partitioning{partition, partition_count, options_.partitioner};
     auto task = std::make_unique<Task>(options_.topics.Of(kind), id, partitioning, kind,
                                        registry_.Create(kind), catalog_,
-                                       TaskOptions{options_.history, options_.event_time});
+                                       TaskOptions{options_.history, options_.event_time,
+                                                   options_.history_rewrite});
     task->shard().Limit(&series_limit_);
     if (Status s = task->Restore(store_); !s.ok()) {
       return Status::Error("restoring " + task->prefix() + ": " + s.message());
@@ -289,7 +290,7 @@ void Engine::RecordHistoryNow() {
   if (!options_.history || now_ == kNoTime) return;
   for (const auto& [key, task] : tasks_) {
     for (auto& part : metrics::History::Encode(catalog_, task->shard(), DayOf(task->now()),
-                                               task->prefix())) {
+                                               task->prefix(), options_.history_rewrite)) {
       history_.push_back(std::move(part));
     }
   }
@@ -318,7 +319,7 @@ void Engine::DeleteLeftOverHistoryParts() {
 void Engine::QueueGlobalHistory(Day day) {
   using metrics::History;
   if (org_figures_) org_figures_->Refresh(org_.At(now_), global_shard_);
-  for (auto& part : History::Encode(catalog_, global_shard_, day, "global/")) {
+  for (auto& part : History::Encode(catalog_, global_shard_, day, "global/", options_.history_rewrite)) {
     history_.push_back(std::move(part));
   }
   history_.push_back({History::KeyOf(day - History::kRetentionDays, "global/"), ""});

@@ -64,6 +64,8 @@ class Engine {
     bool history = true;
     /// Also send the history there, before the commit that stores it (may be null).
     metrics::HistorySink* history_sink = nullptr;
+    /// Rewrites label values in the history as /metrics does (privacy.per_person_metrics).
+    metrics::LabelRewriter history_rewrite;
   };
 
   Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,

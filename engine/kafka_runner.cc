@@ -17,6 +17,7 @@
 
 #include "ingest/kafka_dead_letter.h"
 #include "metrics/http_server.h"
+#include "metrics/privacy.h"
 
 namespace huntline::engine {
 namespace {
@@ -949,6 +950,7 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   auto engine_metrics = std::make_shared<metrics::EngineMetrics>(HUNTLINE_VERSION);
   metrics::ExpositionOptions exposition;
   exposition.task_instance = config.kafka.group_id;
+  exposition.rewrite = metrics::PersonRewriter(config.privacy.per_person_metrics, config.privacy.pseudonym_key);
   auto published = std::make_shared<metrics::PublishedMetrics>(catalog, exposition);
   auto http = metrics::HttpServer::Start(
       config.listen,
@@ -964,6 +966,7 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.partitioner = config.kafka.key_partitioner;
   options.event_time = config.event_time;
   options.history_sink = history_topic->get();
+  options.history_rewrite = exposition.rewrite;
   Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
   if (!config.event_time) engine.AdvanceTime(WallClockNow());
 

@@ -61,11 +61,13 @@ Result<ReplaySummary> Replay(const ReplayOptions& options) {
   metrics::EngineMetrics engine_metrics(HUNTLINE_VERSION);
   metrics::ExpositionOptions exposition;
   exposition.omit_zero = !options.include_zero;
+  exposition.rewrite = options.rewrite;
   metrics::PublishedMetrics published(catalog, exposition);
   Engine::Options engine_options;
   engine_options.settings = options.settings;
   engine_options.durable = false;
   engine_options.history = options.history_dir.has_value();
+  engine_options.history_rewrite = options.rewrite;
   Engine engine(registry, catalog, *store, *dead_letters, engine_metrics, published, engine_options);
 
   ReplaySummary summary;

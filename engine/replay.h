@@ -6,6 +6,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "metrics/published.h"
 #include "processors/settings.h"
 
 namespace huntline::engine {
@@ -22,6 +23,8 @@ struct ReplayOptions {
   bool include_engine_metrics = false;
   /// Keep the daily history (for `huntline report`) in a RocksDB directory, replaced if it exists.
   std::optional<std::string> history_dir;
+  /// Rewrites per-person label values in the output and the history (privacy.per_person_metrics).
+  metrics::LabelRewriter rewrite;
 };
 
 struct ReplaySummary {

@@ -151,7 +151,7 @@ void Task::StepTo(Timestamp t, const processors::OrgTables& org,
     const Day day = DayOf(now_);
     const Timestamp last_instant = StartOfDay(day + 1) - 1;
     if (last_instant > now_) move_to(last_instant);
-    for (auto& part : metrics::History::Encode(catalog_, shard_, day, prefix_)) {
+    for (auto& part : metrics::History::Encode(catalog_, shard_, day, prefix_, options_.history_rewrite)) {
       history_.push_back(std::move(part));
     }
     history_.push_back({metrics::History::KeyOf(day - metrics::History::kRetentionDays, prefix_), ""});

@@ -11,6 +11,7 @@
 #include "ingest/event.h"
 #include "metrics/catalog.h"
 #include "metrics/engine_metrics.h"
+#include "metrics/published.h"
 #include "metrics/shard.h"
 #include "processors/crm_store.h"
 #include "processors/processor.h"
@@ -28,6 +29,8 @@ struct TaskOptions {
   /// Engine time follows event time: after a restart the task's time resumes at its own latest
   /// event time (its watermark), not behind it.
   bool event_time = false;
+  /// Rewrites label values in the history (privacy.per_person_metrics).
+  metrics::LabelRewriter history_rewrite;
 };
 
 /// One input partition's share of the work: its processors, its CRM store, its share of every

@@ -1,6 +1,7 @@
 #include "metrics/history.h"
 
 #include <charconv>
+#include <map>
 
 #include "storage/codec.h"
 
@@ -48,20 +49,31 @@ std::string History::PartKeyOf(std::string_view first_key, uint64_t part) {
 
 std::vector<std::pair<std::string, std::string>> History::Encode(
     const Catalog& catalog, const Shard& shard, Day day, std::string_view owner,
-    size_t max_part_bytes) {
+    const LabelRewriter& rewrite, size_t max_part_bytes) {
   // The samples, encoded once, cut into parts at sample boundaries.
   std::vector<std::pair<std::string, uint64_t>> chunks(1);  // samples, their count
+  auto add = [&](const std::string& family, std::string_view key, double value) {
+    if (value == 0) return;
+    storage::Encoder sample;
+    sample.Str(family).Str(key).F64(value);
+    if (chunks.back().second > 0 && chunks.back().first.size() + sample.str().size() > max_part_bytes) {
+      chunks.emplace_back();
+    }
+    chunks.back().first += sample.str();
+    ++chunks.back().second;
+  };
   for (size_t f = 0; f < shard.family_count(); ++f) {
-    const std::string& name = catalog.spec(static_cast<metrics::FamilyId>(f)).name;
-    for (const auto& [key, cell] : shard.series(static_cast<metrics::FamilyId>(f))) {
-      if (cell.value == 0) continue;
-      storage::Encoder sample;
-      sample.Str(name).Str(key).F64(cell.value);
-      if (chunks.back().second > 0 && chunks.back().first.size() + sample.str().size() > max_part_bytes) {
-        chunks.emplace_back();
+    const FamilySpec& spec = catalog.spec(static_cast<metrics::FamilyId>(f));
+    if (rewrite) {
+      std::map<std::string, double> rewritten;
+      for (const auto& [key, cell] : shard.series(static_cast<metrics::FamilyId>(f))) {
+        rewritten[RewriteKey(spec, key, rewrite)] += cell.value;
       }
-      chunks.back().first += sample.str();
-      ++chunks.back().second;
+      for (const auto& [key, value] : rewritten) add(spec.name, key, value);
+      continue;
+    }
+    for (const auto& [key, cell] : shard.series(static_cast<metrics::FamilyId>(f))) {
+      add(spec.name, key, cell.value);
     }
   }
   const std::string first_key = KeyOf(day, owner);

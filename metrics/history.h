@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "metrics/catalog.h"
+#include "metrics/published.h"
 #include "metrics/shard.h"
 #include "storage/kv_store.h"
 
@@ -45,9 +46,11 @@ class History {
 
   /// The record of `shard` for `day`, keyed for `owner` (a task's prefix, or "global/"): its
   /// parts as (key, value), the first at KeyOf(day, owner). `max_part_bytes` is for tests.
+  /// `rewrite` (when set) rewrites label values first, as /metrics does (privacy), summing the
+  /// series that become one.
   static std::vector<std::pair<std::string, std::string>> Encode(
       const Catalog& catalog, const Shard& shard, Day day, std::string_view owner,
-      size_t max_part_bytes = kMaxPartBytes);
+      const LabelRewriter& rewrite = {}, size_t max_part_bytes = kMaxPartBytes);
   static std::string KeyOf(Day day, std::string_view owner);
   static std::string PartKeyOf(std::string_view first_key, uint64_t part);
 

@@ -22,6 +22,16 @@ std::vector<std::string_view> SplitKey(std::string_view key, size_t n) {
 
 }  // namespace
 
+std::string RewriteKey(const FamilySpec& spec, std::string_view key, const LabelRewriter& rewrite) {
+  std::string out;
+  const auto parts = SplitKey(key, spec.labels.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out.push_back(kLabelSeparator);
+    out += rewrite(spec.labels[i], parts[i]);
+  }
+  return out;
+}
+
 Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> shards) {
   Snapshot out;
   out.families.resize(catalog.size());

@@ -40,6 +40,9 @@ Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> sha
 /// Rewrites label values before exposure (pseudonyms for per-person labels). Identity when unset.
 using LabelRewriter = std::function<std::string(std::string_view label, std::string_view value)>;
 
+/// A series key (label values joined by kLabelSeparator) with each value rewritten.
+std::string RewriteKey(const FamilySpec& spec, std::string_view key, const LabelRewriter& rewrite);
+
 struct ExpositionOptions {
   /// Leave out series whose value is 0 (a cell nobody is in, a counter never incremented).
   bool omit_zero = false;

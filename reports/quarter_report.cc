@@ -1,7 +1,7 @@
 #include "reports/quarter_report.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "metrics/privacy.h"
+
 
 #include <algorithm>
 #include <cmath>
@@ -161,6 +161,8 @@ json Pipeline(const Window& w, const Where& where, const std::string& quarter,
 json People(const std::map<std::string, double>& seconds, const std::map<std::string, double>& counts,
             const char* role, const PrivacyOptions& privacy) {
   std::vector<std::pair<std::string, double>> rows(seconds.begin(), seconds.end());
+  // Per-person series switched off (an empty person): the team figures only.
+  std::erase_if(rows, [](const auto& row) { return row.first.empty(); });
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
@@ -215,6 +217,7 @@ json Leaders(const Window& w, const Where& where, const PrivacyOptions& privacy)
   json leaders = People(by_leader, {}, "leader", privacy);
   // Each leader's share with prospects, in the same order (named or not).
   std::vector<std::pair<std::string, double>> rows(by_leader.begin(), by_leader.end());
+  std::erase_if(rows, [](const auto& row) { return row.first.empty(); });
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
@@ -458,14 +461,8 @@ int LastCompleteQuarter(Day day, const FiscalCalendar& fiscal) {
 }
 
 std::string PersonLabel(const std::string& user_id, const PrivacyOptions& privacy) {
-  if (!privacy.pseudonym_key) return user_id;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), privacy.pseudonym_key->data(), static_cast<int>(privacy.pseudonym_key->size()),
-       reinterpret_cast<const unsigned char*>(user_id.data()), user_id.size(), digest, &length);
-  char out[16] = "p-";
-  for (int i = 0; i < 4; ++i) std::snprintf(out + 2 + 2 * i, 3, "%02x", digest[i]);
-  return out;
+  if (!privacy.pseudonym_key || privacy.history_pseudonymized) return user_id;
+  return metrics::Pseudonym(*privacy.pseudonym_key, user_id);
 }
 
 nlohmann::json BuildQuarterReport(const HistoryView& history, const ReportOptions& options) {
@@ -480,7 +477,8 @@ nlohmann::json BuildQuarterReport(const HistoryView& history, const ReportOption
                  {"previous_quarter", previous},
                  {"privacy", {{"min_group_size", options.privacy.min_group_size},
                               {"per_person", options.privacy.per_person},
-                              {"pseudonymized", options.privacy.pseudonym_key.has_value()}}},
+                              {"pseudonymized", options.privacy.pseudonym_key.has_value() ||
+                                                options.privacy.history_pseudonymized}}},
                  {"method", Method()}};
   if (history.empty() || !history.HasDataIn(from, to)) {
     report["has_data"] = false;

@@ -19,6 +19,8 @@ struct PrivacyOptions {
   /// When set, people appear under a keyed pseudonym (HMAC-SHA-256 with this key) instead of
   /// their user id.
   std::optional<std::string> pseudonym_key;
+  /// The history holds pseudonyms already (privacy.per_person_metrics: pseudonymized).
+  bool history_pseudonymized = false;
 };
 
 struct ReportOptions {

@@ -466,6 +466,22 @@ TEST(Config, TheTimeJumpBoundIsSetAndCheckedByName) {
       << bad.status().message();
 }
 
+TEST(Config, PerPersonMetricsAreOnPseudonymizedWithAKeyOrOff) {
+  EXPECT_EQ(ParseConfig("{}", "t.json")->privacy.per_person_metrics, metrics::PerPerson::kOn);
+  EXPECT_EQ(ParseConfig(R"({"privacy":{"per_person_metrics":"off"}})", "t.json")->privacy.per_person_metrics,
+            metrics::PerPerson::kOff);
+  auto pseudonymized =
+      ParseConfig(R"({"privacy":{"per_person_metrics":"pseudonymized","pseudonym_key":"k"}})", "t.json");
+  ASSERT_TRUE(pseudonymized.ok()) << pseudonymized.status().message();
+  EXPECT_EQ(pseudonymized->privacy.per_person_metrics, metrics::PerPerson::kPseudonymized);
+  auto keyless = ParseConfig(R"({"privacy":{"per_person_metrics":"pseudonymized"}})", "t.json");
+  ASSERT_FALSE(keyless.ok());
+  EXPECT_NE(keyless.status().message().find("privacy.pseudonym_key"), std::string::npos);
+  auto bad = ParseConfig(R"({"privacy":{"per_person_metrics":"hidden"}})", "t.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("privacy.per_person_metrics"), std::string::npos);
+}
+
 TEST(Config, TheSeriesLimitIsSetAndCheckedByName) {
   auto config = ParseConfig(R"({"limits":{"max_series_per_family":10}})", "test.json");
   ASSERT_TRUE(config.ok()) << config.status().message();
