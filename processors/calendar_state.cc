@@ -95,6 +95,18 @@ ingest::CalendarEventUpserted DecodeVersion(storage::Decoder& r) {
   return v;
 }
 
+/// Whether an entity-level upsert `next`, applied right after `last`, leaves every occurrence as
+/// it would have been without `last`: both whole-entity upserts by one author, whose occurrences
+/// are the same instants (an occurrence-level change names its occurrence by an original start
+/// found in any version, so a version that moved the series is kept).
+bool Supersedes(const CalendarAction& next, const CalendarAction& last) {
+  if (last.cancel || last.original_start || !last.version || last.author != next.author) return false;
+  const ingest::CalendarEventUpserted& a = *last.version;
+  const ingest::CalendarEventUpserted& b = *next.version;
+  if (!a.rrule && !b.rrule) return true;  // a single event: one occurrence, whatever its time
+  return a.rrule == b.rrule && a.start == b.start && a.timezone == b.timezone && a.exdates == b.exdates;
+}
+
 }  // namespace
 
 PersonCalendar::Change PersonCalendar::Upsert(const ingest::CalendarEventUpserted& event,
@@ -120,7 +132,13 @@ PersonCalendar::Change PersonCalendar::Upsert(const ingest::CalendarEventUpserte
   CalendarEntity& entity = entities_[event.event_id];
   if (entity.updated != kNoTime && time < entity.updated) return Change::kStale;
   entity.updated = time;
-  entity.actions.push_back(std::move(action));
+  if (!entity.actions.empty() && Supersedes(action, entity.actions.back())) {
+    // Re-sent (or edited) by the same author with the same occurrences: the earlier version
+    // can no longer show through, so a series re-sent every sync keeps one version, not all.
+    entity.actions.back() = std::move(action);
+  } else {
+    entity.actions.push_back(std::move(action));
+  }
   dirty_entities_.push_back(event.event_id);
   return Change::kApplied;
 }

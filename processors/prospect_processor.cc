@@ -70,9 +70,16 @@ void ProspectProcessor::OnTime(ProcessorContext& context) {
 
 void ProspectProcessor::OnOrgChange(const OrgChange& change, ProcessorContext& context) {
   switch (change.type) {
-    case ingest::EventType::kUserUpserted:
-      EvaluateAll(context);  // a team change moves every prospect and rep the person owns
+    case ingest::EventType::kUserUpserted: {
+      // A user is read for one thing here, their team: of the owner of a prospect, and of the
+      // reps a target account is covered by. Only a team change moves anything, and only the
+      // keys that show this person.
+      const User* now = context.org.At(change.time).FindUser(change.id);
+      const User* was = context.org.At(change.time - 1).FindUser(change.id);
+      if (now && was && now->data.team == was->data.team) break;
+      EvaluateShowing(change.id, context);
       break;
+    }
     case ingest::EventType::kAccountUpserted:
       Evaluate(change.id, context);
       break;
@@ -88,6 +95,23 @@ void ProspectProcessor::OnOrgChange(const OrgChange& change, ProcessorContext& c
 }
 
 void ProspectProcessor::Resume(ProcessorContext& context) { EvaluateAll(context); }
+
+void ProspectProcessor::EvaluateShowing(std::string_view user_id, ProcessorContext& context) {
+  auto names = [&](const std::vector<metrics::Shard::SeriesRef>& refs) {
+    return std::any_of(refs.begin(), refs.end(), [&](const metrics::Shard::SeriesRef& ref) {
+      const std::string_view series = ref.entry->first;  // team, rep
+      const size_t sep = series.rfind(metrics::kLabelSeparator);
+      return sep != std::string_view::npos && series.substr(sep + 1) == user_id;
+    });
+  };
+  std::vector<std::string> keys;
+  for (const auto& [key, view] : views_) {
+    if ((view.counted && view.owner == user_id) || names(view.touched) || names(view.engaged)) {
+      keys.push_back(key);
+    }
+  }
+  for (const std::string& key : keys) Evaluate(key, context);
+}
 
 void ProspectProcessor::EvaluateAll(ProcessorContext& context) {
   std::vector<std::string> keys;
@@ -154,7 +178,7 @@ void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context
 
   if (cell.is_prospect) {
     const std::string_view team = context.org.TeamOf(cell.owner);
-    if (!view.counted || view.team != team || view.engagement != cell.engagement ||
+    if (!view.counted || view.owner != cell.owner || view.team != team || view.engagement != cell.engagement ||
         view.outcome != cell.outcome) {
       const auto ref = shard.Ref(families_.prospects,
                                  {team, kEngagementNames[static_cast<size_t>(cell.engagement)],
@@ -163,6 +187,7 @@ void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context
       shard.Add(ref, 1);
       view.cell = ref;
       view.counted = true;
+      view.owner = cell.owner;
       view.team = team;
       view.engagement = cell.engagement;
       view.outcome = cell.outcome;

@@ -41,7 +41,8 @@ class ProspectProcessor : public Processor {
   struct View {
     bool counted = false;
     metrics::Shard::SeriesRef cell;
-    std::string team;  // the cell's labels, to skip the series lookup when nothing moved
+    std::string owner;  // whose team the cell is counted under
+    std::string team;   // the cell's labels, to skip the series lookup when nothing moved
     Engagement engagement = Engagement::kUntouched;
     ProspectOutcome outcome = ProspectOutcome::kInPlay;
     std::vector<metrics::Shard::SeriesRef> touched;
@@ -51,6 +52,8 @@ class ProspectProcessor : public Processor {
 
   void Evaluate(std::string_view key, ProcessorContext& context);
   void EvaluateAll(ProcessorContext& context);
+  /// Evaluates the keys whose gauges show this user: as a prospect's owner or a covering rep.
+  void EvaluateShowing(std::string_view user_id, ProcessorContext& context);
   static void Move(metrics::Shard& shard, std::vector<metrics::Shard::SeriesRef>& from,
                    std::vector<metrics::Shard::SeriesRef> to);
 

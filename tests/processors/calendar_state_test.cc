@@ -196,6 +196,75 @@ TEST(PersonCalendar, PruningForgetsOldSingleEventsTasksAndSettledMarksButKeepsSe
   EXPECT_EQ(c.TakeDirtyEntities(), (std::vector<std::string>{"blk"}));
 }
 
+TEST(PersonCalendar, ASeriesReSentByItsOwnerKeepsOneVersion) {
+  PersonCalendar calendar;
+  uint64_t seq = 0;
+  for (int i = 0; i < 1000; ++i) {
+    auto block = Block("2026-08-04T13:00:00Z", "2026-08-04T15:00:00Z", kWeekly);
+    block.title = "Prospecting #" + std::to_string(i % 3);
+    calendar.Upsert(block, At("2026-08-01T08:00:00Z") + i, ++seq);
+  }
+  EXPECT_EQ(calendar.entities().at("blk").actions.size(), 1u);
+  EXPECT_EQ(Describe(calendar, "2026-08-04T00:00:00Z", "2026-08-12T00:00:00Z"),
+            (std::vector<std::string>{"2026-08-04 ref=13:00-15:00 cur=13:00-15:00 by=rep",
+                                      "2026-08-11 ref=13:00-15:00 cur=13:00-15:00 by=rep"}));
+}
+
+/// Calendars built from the same random changes, one through Upsert and Cancel (which drop the
+/// versions nothing can show any more), one with every change appended as it came: every
+/// occurrence is the same in both.
+TEST(PersonCalendar, DroppingSupersededVersionsChangesNoOccurrence) {
+  const std::vector<const char*> starts = {"2026-08-04T13:00:00Z", "2026-08-04T14:00:00Z"};
+  const std::vector<std::optional<std::string>> authors = {std::nullopt, std::string("mgr")};
+  uint32_t state = 12345;
+  auto next = [&](uint32_t n) {
+    state = state * 1103515245u + 12345u;
+    return (state >> 8) % n;
+  };
+  for (int round = 0; round < 200; ++round) {
+    PersonCalendar pruned, whole;
+    uint64_t seq = 0;
+    Timestamp time = At("2026-08-01T08:00:00Z");
+    for (int step = 0; step < 12; ++step) {
+      ++seq;
+      time += 1000;
+      const auto& by = authors[next(2)];
+      switch (next(5)) {
+        case 0:
+        case 1: {  // the series, sent again or moved, by the owner or the manager
+          auto block = Block(starts[next(2)], "2026-08-04T16:00:00Z", kWeekly);
+          block.updated_by = by;
+          block.title = next(2) ? "a" : "b";
+          pruned.Upsert(block, time, seq);
+          auto& entity = whole.entities()["blk"];
+          entity.updated = time;
+          entity.actions.push_back({seq, by.value_or("rep"), false, std::nullopt, block});
+          break;
+        }
+        case 2: {  // one occurrence moved
+          auto moved = Replacement("2026-08-11T13:00:00Z", "2026-08-11T17:00:00Z", "2026-08-11T18:00:00Z", by);
+          pruned.Upsert(moved, time, seq);
+          whole.Upsert(moved, time, seq);
+          break;
+        }
+        case 3: {  // one occurrence cancelled
+          pruned.Cancel(Cancel(by, "2026-08-18T13:00:00Z"), seq);
+          whole.Cancel(Cancel(by, "2026-08-18T13:00:00Z"), seq);
+          break;
+        }
+        default: {  // the series cancelled
+          pruned.Cancel(Cancel(by), seq);
+          whole.Cancel(Cancel(by), seq);
+          break;
+        }
+      }
+      ASSERT_EQ(Describe(pruned, "2026-08-01T00:00:00Z", "2026-09-01T00:00:00Z"),
+                Describe(whole, "2026-08-01T00:00:00Z", "2026-09-01T00:00:00Z"))
+          << "round " << round << " step " << step;
+    }
+  }
+}
+
 TEST(PersonCalendar, RecordsSurviveEncoding) {
   PersonCalendar c;
   c.Upsert(Block("2026-10-20T13:00:00Z", "2026-10-20T15:00:00Z", kWeekly), At("2026-10-01T00:00:00Z"), 1);

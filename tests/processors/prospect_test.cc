@@ -202,5 +202,36 @@ TEST_F(ProspectTest, TargetCoverageCountsTheRepsOwnActivityFor30DaysAndBuyersFor
   EXPECT_TRUE(h.NonZero("huntline_target_accounts_engaged").empty());
 }
 
+TEST_F(ProspectTest, ATeamChangeMovesTheRepsCoverageAndAnUnchangedResendMovesNothing) {
+  h.Org(MakeOwnedAccount("a-1", Relationship::kProspect, "u-sdr", {"u-rep", "u-sdr"}, kT0));
+  h.Org(MakeContact("c-cfo", "a-1", BuyingRole::kBudgetHolder, kT0));
+  h.Activity(kT0, Act("a-1", ActivityOutcome::kMeetingBooked, "u-rep", "c-cfo"));
+  EXPECT_EQ(h.NonZero("huntline_target_accounts_touched"), std::vector<std::string>{"east,u-rep=1"});
+  EXPECT_EQ(Cells(), std::vector<std::string>{"west,engaged,in_play=1"});
+  // The same user sent again: nothing moves.
+  h.Org(MakeUser("u-rep", Role::kRep, "east", std::nullopt, kT0 + 1));
+  EXPECT_EQ(h.NonZero("huntline_target_accounts_touched"), std::vector<std::string>{"east,u-rep=1"});
+  // The covering rep moves: their coverage goes with them; the owner's cell stays.
+  h.Org(MakeUser("u-rep", Role::kRep, "north", std::nullopt, kT0 + 2));
+  EXPECT_EQ(h.NonZero("huntline_target_accounts_touched"), std::vector<std::string>{"north,u-rep=1"});
+  EXPECT_EQ(h.NonZero("huntline_target_accounts_engaged"),
+            (std::vector<std::string>{"north,u-rep=1", "west,u-sdr=1"}));
+  EXPECT_EQ(Cells(), std::vector<std::string>{"west,engaged,in_play=1"});
+  // The owner moves: the cell goes with them.
+  h.Org(MakeUser("u-sdr", Role::kSdr, "south", std::nullopt, kT0 + 3));
+  EXPECT_EQ(Cells(), std::vector<std::string>{"south,engaged,in_play=1"});
+  EXPECT_EQ(h.NonZero("huntline_target_accounts_engaged"),
+            (std::vector<std::string>{"north,u-rep=1", "south,u-sdr=1"}));
+}
+
+TEST_F(ProspectTest, AnOwnerWhoJoinsAfterTheirProspectIsCountedUnderTheirTeam) {
+  h.Org(MakeOwnedAccount("a-1", Relationship::kProspect, "u-new", {"u-new"}, kT0));
+  h.Activity(kT0, Act("a-1", ActivityOutcome::kNoResponse, "u-new"));
+  EXPECT_EQ(Cells(), std::vector<std::string>{"unknown,unresponsive,in_play=1"});
+  h.Org(MakeUser("u-new", Role::kRep, "east", std::nullopt, kT0 + 1));
+  EXPECT_EQ(Cells(), std::vector<std::string>{"east,unresponsive,in_play=1"});
+  EXPECT_EQ(h.NonZero("huntline_target_accounts_touched"), std::vector<std::string>{"east,u-new=1"});
+}
+
 }  // namespace
 }  // namespace huntline::processors
