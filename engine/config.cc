@@ -202,7 +202,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   std::string error;
   Reader root(doc, "", &error);
   root.Only({"kafka", "topics", "state_dir", "listen", "batch", "publish_interval_ms", "order_wait_ms",
-             "fiscal_year_start_month", "thresholds", "engine_time", "protected_time", "privacy", "limits"});
+             "fiscal_year_start_month", "thresholds", "engine_time", "protected_time", "privacy", "limits", "rocksdb"});
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
     r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest",
@@ -261,6 +261,12 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("stale_deal_days", &c.settings.stale_deal_days, 1, 36500);
     r.Int("org_history_days", &c.settings.org_history_days, 1, 36500);
     r.Int("max_time_jump_days", &c.settings.max_time_jump_days, 1, 36500);
+  }
+  if (const json* rocksdb = root.Object("rocksdb")) {
+    Reader r(*rocksdb, "rocksdb", &error);
+    r.Only({"block_cache_mb", "write_buffer_mb"});
+    r.Int("block_cache_mb", &c.rocksdb_block_cache_mb, 1, 1 << 20);
+    r.Int("write_buffer_mb", &c.rocksdb_write_buffer_mb, 2, 1 << 20);
   }
   if (const json* limits = root.Object("limits")) {
     Reader r(*limits, "limits", &error);

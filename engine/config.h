@@ -29,6 +29,9 @@ struct Config {
   } kafka;
   Topics topics;
   std::string state_dir = "./huntline-state";
+  /// RocksDB's memory budget for the state (storage::RocksOptions).
+  int rocksdb_block_cache_mb = 64;
+  int rocksdb_write_buffer_mb = 64;
   std::string listen = "127.0.0.1:9464";
   int batch_max_events = 5000;
   int batch_max_wait_ms = 200;

@@ -923,7 +923,10 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   // The state holds people's calendars and attendees' emails: this user's alone.
   std::filesystem::permissions(config.state_dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
-  auto store = storage::OpenRocksDb(config.state_dir);
+  storage::RocksOptions rocks;
+  rocks.block_cache_bytes = static_cast<size_t>(config.rocksdb_block_cache_mb) << 20;
+  rocks.write_buffer_bytes = static_cast<size_t>(config.rocksdb_write_buffer_mb) << 20;
+  auto store = storage::OpenRocksDb(config.state_dir, rocks);
   if (!store.ok()) return store.status();
 
   std::map<std::string, std::string> producer_properties = config.kafka.properties;

@@ -83,6 +83,10 @@ struct RocksOptions {
   /// Open for reading only, beside a process that has it open for writing (`huntline report`
   /// reading a running engine's state). Writes fail.
   bool read_only = false;
+  /// The memory RocksDB may use: its block cache (data, index and filter blocks) and its write
+  /// buffers (memtables, all column families together). Beyond them state is on disk.
+  size_t block_cache_bytes = size_t{64} << 20;
+  size_t write_buffer_bytes = size_t{64} << 20;
 };
 
 /// Opens (creating if needed) a RocksDB database at `path`.

@@ -1,3 +1,6 @@
+#include <algorithm>
+
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -70,7 +73,19 @@ Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& path, RocksOptio
   rocksdb::Options ro;
   ro.create_if_missing = !options.read_only;
   ro.IncreaseParallelism(2);
-  ro.OptimizeLevelStyleCompaction();
+  // Level compaction sized to the write budget (RocksDB's own default sizing assumes 512 MB of
+  // memtables); one LRU cache holds every block read, index and filter blocks included, so
+  // that reads stay within block_cache_bytes whatever the state's size.
+  ro.OptimizeLevelStyleCompaction(options.write_buffer_bytes);
+  ro.write_buffer_size = std::max<size_t>(options.write_buffer_bytes / 2, size_t{1} << 20);
+  ro.max_write_buffer_number = 2;
+  ro.min_write_buffer_number_to_merge = 1;
+  ro.db_write_buffer_size = options.write_buffer_bytes;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(ro, path, &raw)
                                               : rocksdb::DB::Open(ro, path, &raw);

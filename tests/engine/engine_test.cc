@@ -482,6 +482,17 @@ TEST(Config, PerPersonMetricsAreOnPseudonymizedWithAKeyOrOff) {
   EXPECT_NE(bad.status().message().find("privacy.per_person_metrics"), std::string::npos);
 }
 
+TEST(Config, RocksDbsMemoryBudgetIsSetAndCheckedByName) {
+  auto config = ParseConfig(R"({"rocksdb":{"block_cache_mb":16,"write_buffer_mb":8}})", "t.json");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->rocksdb_block_cache_mb, 16);
+  EXPECT_EQ(config->rocksdb_write_buffer_mb, 8);
+  EXPECT_EQ(ParseConfig("{}", "t.json")->rocksdb_block_cache_mb, 64);
+  auto bad = ParseConfig(R"({"rocksdb":{"write_buffer_mb":0}})", "t.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("rocksdb.write_buffer_mb"), std::string::npos) << bad.status().message();
+}
+
 TEST(Config, TheSeriesLimitIsSetAndCheckedByName) {
   auto config = ParseConfig(R"({"limits":{"max_series_per_family":10}})", "test.json");
   ASSERT_TRUE(config.ok()) << config.status().message();
