@@ -170,6 +170,9 @@ int main(int argc, char** argv) {
   gen_cmd->add_option("--start", gen_start, "First simulated day (YYYY-MM-DD)");
   gen_cmd->add_option("--teams", gen.teams, "Hunting teams (default: 3, or sized to --events)");
   gen_cmd->add_option("--seed", gen.seed, "Random seed");
+  gen_cmd->add_option("--targets-per-rep", gen.targets_per_rep,
+                      "Target accounts per rep (each rep also owns half as many other prospects)")
+      ->check(CLI::Range(1, 10000));
 
   huntline::reports::ReportCommand report;
   std::string report_config;
