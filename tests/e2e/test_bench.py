@@ -28,3 +28,17 @@ def test_benchmark_runs_on_a_small_input():
                      "| event→metric latency, steady", "| RocksDB commit per batch",
                      "| `huntline run` peak memory"):
         assert any(m.startswith(expected) for m in measures), (expected, run.stdout)
+
+
+SCALE = harness.ROOT / "tests" / "bench" / "scale.py"
+
+
+def test_scale_benchmark_runs_on_a_small_organisation(tmp_path):
+    env = dict(os.environ, HUNTLINE_BIN=harness.HUNTLINE, HUNTLINE_CACHE=str(tmp_path))
+    run = subprocess.run([sys.executable, str(SCALE), "20000", "--teams", "10", "--targets-per-rep", "5"],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    measures = [line.split(" | ")[0] for line in run.stdout.splitlines() if line.startswith("| ")]
+    for expected in ("| stream", "| replay: events/s, peak RSS", "| replay: RSS at",
+                     "| `huntline run`: crm+people events/s, peak RSS", "| `huntline run`: RSS at"):
+        assert any(m.startswith(expected) for m in measures), (expected, run.stdout)
