@@ -252,7 +252,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     Reader r(*thresholds, "thresholds", &error);
     r.Only({"lost_deal_followup_days", "cold_after_days", "not_interested_days",
             "target_touched_days", "target_engaged_days", "stale_deal_days", "org_history_days",
-            "max_time_jump_days"});
+            "max_time_jump_days", "dedup_window_days"});
     r.Int("lost_deal_followup_days", &c.settings.lost_deal_followup_days, 1, 36500);
     r.Int("cold_after_days", &c.settings.cold_after_days, 1, 36500);
     r.Int("not_interested_days", &c.settings.not_interested_days, 1, 36500);
@@ -261,6 +261,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("stale_deal_days", &c.settings.stale_deal_days, 1, 36500);
     r.Int("org_history_days", &c.settings.org_history_days, 1, 36500);
     r.Int("max_time_jump_days", &c.settings.max_time_jump_days, 1, 36500);
+    r.Int("dedup_window_days", &c.settings.dedup_window_days, 1, 36500);
   }
   if (const json* rocksdb = root.Object("rocksdb")) {
     Reader r(*rocksdb, "rocksdb", &error);

@@ -39,7 +39,8 @@ struct TaskOptions {
 /// the processing thread only. Everything it holds is persisted under `prefix()`:
 ///
 ///   <prefix>offsets         next offset per input partition   <prefix>meta   seq, watermark, time
-///   <prefix>crm/<record>    CRM store records         <prefix>seen/<n>  (source, id)s of a commit
+///   <prefix>crm/<record>    CRM store records
+///   <prefix>seen/<day>/<n>  (source, id)s of events of that day (event time), one record per commit
 ///   <prefix>m/<family>/<series key>  counters        <prefix>p/<processor>/<key>  processor state
 ///   h/<day>/<prefix>         the task's figures at the end of each day (metrics::History)
 ///
@@ -147,9 +148,16 @@ class Task {
   std::vector<std::unique_ptr<processors::Processor>> processors_;
   processors::CrmStore crm_;
   metrics::Shard shard_;
-  StringSet seen_;
-  std::vector<std::string> seen_dirty_;
-  uint64_t seen_records_ = 0;  // "seen/<n>" records written, one per commit with new events
+  /// Forgets the (source, id)s of days before the de-duplication window and their records.
+  void PruneSeen(const processors::Settings& settings);
+  std::string SeenRecordKey(Day day, uint64_t n) const;
+
+  StringMap<Day> seen_;  // (source, id) → the day of its event's time
+  std::map<Day, std::vector<std::string>> seen_dirty_;  // new since the last flush, by day
+  std::map<Day, uint64_t> seen_records_;  // "seen/<day>/<n>" records written, by day
+  std::vector<std::string> seen_deleted_;  // records to delete at the next flush
+  Day seen_pruned_day_ = INT32_MIN;  // the watermark day of the last PruneSeen()
+  Day seen_oldest_ = INT32_MAX;      // the earliest day in seen_ (or later)
   std::string seen_key_;  // scratch
   std::optional<processors::Lead> lead_before_;  // scratch
   std::optional<processors::Opportunity> opportunity_before_;  // scratch

@@ -325,6 +325,44 @@ TEST(EngineLive, AnEventAYearAfterEverythingSeenIsADeadLetterAndTimeStaysPut) {
             metrics::EventResult::kAccepted);
 }
 
+TEST(EngineLive, DuplicatesAreToldWithinTheWindowAndTheirStateIsForgottenAfterIt) {
+  storage::MemoryKvStore store;
+  auto seen_records = [&] {
+    size_t n = 0;
+    EXPECT_TRUE(store.Scan("t/", [&](std::string_view key, std::string_view) {
+      n += key.find("/seen/") != std::string_view::npos;
+    }).ok());
+    return n;
+  };
+  {
+    Harness h(store, Live());
+    const std::string first = Activity("a1", "2026-09-01T10:00:00Z", R"("account_id":"x")");
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, first), metrics::EventResult::kAccepted);
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, first), metrics::EventResult::kDuplicate);
+    // 29 days on, still within the 30-day window.
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 2, Activity("a2", "2026-09-30T10:00:00Z", R"("account_id":"x")")),
+              metrics::EventResult::kAccepted);
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 3, first), metrics::EventResult::kDuplicate);
+    ASSERT_TRUE(h.engine.Commit().ok());
+    EXPECT_EQ(seen_records(), 2u);  // one per day of event time
+  }
+  {
+    // After a restart, as before it; then the partition's time moves 31 days past the first
+    // event: its day is forgotten, in memory and in the store.
+    Harness h(store, Live());
+    const std::string first = Activity("a1", "2026-09-01T10:00:00Z", R"("account_id":"x")");
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 4, first), metrics::EventResult::kDuplicate);
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 5, Activity("a3", "2026-10-02T10:00:00Z", R"("account_id":"x")")),
+              metrics::EventResult::kAccepted);
+    ASSERT_TRUE(h.engine.Commit().ok());
+    EXPECT_EQ(seen_records(), 2u);  // the 30th's and the 2nd's
+    // A repeat older than the window can no longer be told: it is taken as new (events.md).
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 6, first), metrics::EventResult::kAccepted);
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 7, Activity("a2", "2026-09-30T10:00:00Z", R"("account_id":"x")")),
+              metrics::EventResult::kDuplicate);
+  }
+}
+
 TEST(EngineLive, APeopleEventUnderAnotherPersonsKeyIsADeadLetter) {
   storage::MemoryKvStore store;
   Harness h(store, Live());
