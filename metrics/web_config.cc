@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <yaml-cpp/yaml.h>
@@ -314,9 +315,20 @@ Result<SslCtxPtr> CreateTlsContext(const WebConfig::Tls& tls, const std::string&
     return fail("cert_file", "no PEM certificate in " + tls.cert_file + ": " + OpenSslError());
   }
   if (!Readable(tls.key_file)) return fail("key_file", "cannot read " + tls.key_file);
-  if (SSL_CTX_use_PrivateKey_file(ctx.get(), tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    ERR_clear_error();  // its reasons may describe the key; say only what is wrong
-    return fail("key_file", "no unencrypted PEM private key in " + tls.key_file);
+  {
+    // OpenSSL's reasons are dropped here: they may describe the key. Only what is wrong is said.
+    std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(tls.key_file.c_str(), "r"), BIO_free);
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+        file ? PEM_read_bio_PrivateKey(file.get(), nullptr, NoPassphrase, nullptr) : nullptr,
+        EVP_PKEY_free);
+    if (!key) {
+      ERR_clear_error();
+      return fail("key_file", "no unencrypted PEM private key in " + tls.key_file);
+    }
+    if (SSL_CTX_use_PrivateKey(ctx.get(), key.get()) != 1) {
+      ERR_clear_error();
+      return fail("key_file", tls.key_file + " is not the key of the certificate in cert_file");
+    }
   }
   if (SSL_CTX_check_private_key(ctx.get()) != 1) {
     ERR_clear_error();
