@@ -80,8 +80,8 @@ class HttpServer::Handlers {
   /// What civetweb's C callbacks reach through the server's user context.
   struct Context {
     ssl_ctx_st* tls = nullptr;
-    std::mutex mutex;    // guards start_error
-    std::string start_error;  // civetweb's last message while starting
+    std::mutex mutex;          // guards first_error
+    std::string first_error;   // civetweb's first message: why it could not start
   };
 
   explicit Handlers(std::vector<std::shared_ptr<prometheus::Collectable>> c) : metrics(std::move(c)) {}
@@ -126,14 +126,15 @@ std::string LoadCivetwebTls() {
   return "";
 }
 
-// Keeps civetweb's own messages (why it could not start) for the error; nothing is printed.
+// Keeps civetweb's first message (the most precise on why it could not start) for Start()'s
+// error; nothing is printed, as without this callback (no error_log_file).
 int LogMessage(const struct mg_connection* conn, const char* message) {
   if (conn == nullptr) return 1;
   const struct mg_context* ctx = mg_get_context(conn);
   if (ctx == nullptr) return 1;
   auto* context = ContextOf(mg_get_user_data(ctx));
   std::lock_guard lock(context->mutex);
-  context->start_error = message;
+  if (context->first_error.empty()) context->first_error = message;
   return 1;
 }
 
@@ -169,7 +170,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(
     server->server_ = std::make_unique<CivetServer>(options, &callbacks, &handlers.context);
   } catch (const std::exception& e) {
     std::lock_guard lock(handlers.context.mutex);
-    std::string why = handlers.context.start_error.empty() ? e.what() : handlers.context.start_error;
+    std::string why = handlers.context.first_error.empty() ? e.what() : handlers.context.first_error;
     while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
     return Status::Error("cannot serve " + std::string(web.tls ? "https" : "http") + " on " +
                          listen + ": " + why);

@@ -189,6 +189,90 @@ TEST(WebConfig, NoUsersAllowsNoOne) {
   EXPECT_FALSE(auth.Allows(Basic("prometheus", "U*U").c_str()));
 }
 
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+int Connect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string Request(const std::string& path, const std::string& authorization) {
+  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!authorization.empty()) request += "Authorization: " + authorization + "\r\n";
+  return request + "\r\n";
+}
+
+/// One HTTPS request, the server verified against `ca`: the response, or "" when TLS failed.
+std::string HttpsGet(int port, const std::string& ca, const std::string& path,
+                     const std::string& authorization) {
+  int fd = Connect(port);
+  if (fd < 0) return "";
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  SSL_set1_host(ssl, "127.0.0.1");
+  std::string response;
+  if (SSL_connect(ssl) == 1) {
+    const std::string request = Request(path, authorization);
+    SSL_write(ssl, request.data(), static_cast<int>(request.size()));
+    char buffer[4096];
+    int n;
+    while ((n = SSL_read(ssl, buffer, sizeof buffer)) > 0) response.append(buffer, n);
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+  return response;
+}
+
+/// One plain HTTP request: the response ("" when the server closed without one).
+std::string HttpGet(int port, const std::string& path) {
+  int fd = Connect(port);
+  if (fd < 0) return "";
+  const std::string request = Request(path, "");
+  (void)!::write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) response.append(buffer, static_cast<size_t>(n));
+  ::close(fd);
+  return response;
+}
+
+TEST(HttpServerAuth, PlainHttpWithUsersAsksForCredentials) {
+  WebConfig web;
+  web.origin = "web.yml";
+  web.basic_auth_users = {{"prometheus", kHashUU}};
+  const int port = FreePort();
+  auto server = HttpServer::Start("127.0.0.1:" + std::to_string(port), {}, web);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  const std::string refused = HttpGet(port, "/metrics");
+  EXPECT_EQ(refused.rfind("HTTP/1.1 401", 0), 0u) << refused;
+  EXPECT_NE(refused.find("WWW-Authenticate: Basic realm=\"huntline\""), std::string::npos);
+}
+
 /// A directory with a CA, a server certificate it signed for 127.0.0.1, the server's key, and a
 /// key of another pair; made with the openssl command.
 class TlsFiles : public ::testing::Test {
@@ -272,78 +356,6 @@ TEST_F(TlsFiles, LoadWebConfigChecksTheFilesItNames) {
   EXPECT_NE(missing.status().message().find("nowhere.yml"), std::string::npos);
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-std::string Request(const std::string& path, const std::string& authorization) {
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (!authorization.empty()) request += "Authorization: " + authorization + "\r\n";
-  return request + "\r\n";
-}
-
-/// One HTTPS request, the server verified against `ca`: the response, or "" when TLS failed.
-std::string HttpsGet(int port, const std::string& ca, const std::string& path,
-                     const std::string& authorization) {
-  int fd = Connect(port);
-  if (fd < 0) return "";
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr);
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  SSL* ssl = SSL_new(ctx);
-  SSL_set_fd(ssl, fd);
-  SSL_set1_host(ssl, "127.0.0.1");
-  std::string response;
-  if (SSL_connect(ssl) == 1) {
-    const std::string request = Request(path, authorization);
-    SSL_write(ssl, request.data(), static_cast<int>(request.size()));
-    char buffer[4096];
-    int n;
-    while ((n = SSL_read(ssl, buffer, sizeof buffer)) > 0) response.append(buffer, n);
-  }
-  SSL_free(ssl);
-  SSL_CTX_free(ctx);
-  ::close(fd);
-  return response;
-}
-
-/// One plain HTTP request: the response ("" when the server closed without one).
-std::string HttpGet(int port, const std::string& path) {
-  int fd = Connect(port);
-  if (fd < 0) return "";
-  const std::string request = Request(path, "");
-  (void)!::write(fd, request.data(), request.size());
-  std::string response;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) response.append(buffer, static_cast<size_t>(n));
-  ::close(fd);
-  return response;
-}
-
 TEST_F(TlsFiles, TheServerSpeaksHttpsOnlyAndAsksForCredentials) {
   WebConfig web;
   web.origin = "web.yml";
@@ -368,18 +380,6 @@ TEST_F(TlsFiles, TheServerSpeaksHttpsOnlyAndAsksForCredentials) {
   EXPECT_EQ(HttpGet(port, "/metrics").find("HTTP/1.1"), std::string::npos);
   // A client that does not trust the CA does not get through the handshake.
   EXPECT_EQ(HttpsGet(port, Path("server.key"), "/health", Basic("prometheus", "U*U")), "");
-}
-
-TEST(HttpServerAuth, PlainHttpWithUsersAsksForCredentials) {
-  WebConfig web;
-  web.origin = "web.yml";
-  web.basic_auth_users = {{"prometheus", kHashUU}};
-  const int port = FreePort();
-  auto server = HttpServer::Start("127.0.0.1:" + std::to_string(port), {}, web);
-  ASSERT_TRUE(server.ok()) << server.status().message();
-  const std::string refused = HttpGet(port, "/metrics");
-  EXPECT_EQ(refused.rfind("HTTP/1.1 401", 0), 0u) << refused;
-  EXPECT_NE(refused.find("WWW-Authenticate: Basic realm=\"huntline\""), std::string::npos);
 }
 
 }  // namespace
