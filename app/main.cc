@@ -16,6 +16,7 @@
 #include "engine/kafka_runner.h"
 #include "engine/replay.h"
 #include "metrics/engine_metrics.h"
+#include "metrics/web_config.h"
 #include "reports/report_command.h"
 
 namespace {
@@ -32,11 +33,22 @@ int RunLive(const std::string& config_path) {
     std::cerr << "huntline run: " << config.status().message() << "\n";
     return 2;
   }
+  // Checked here too so that a bad web configuration is a configuration error (status 2) like
+  // any other; RunOnKafka reads it again and applies it.
+  bool https = false;
+  if (!config->web_config_file.empty()) {
+    auto web = huntline::metrics::LoadWebConfig(config->web_config_file);
+    if (!web.ok()) {
+      std::cerr << "huntline run: " << web.status().message() << "\n";
+      return 2;
+    }
+    https = web->tls.has_value();
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::cerr << "huntline run: reading " << config->topics.org << ", " << config->topics.crm
             << " and " << config->topics.people << " at " << config->kafka.brokers
-            << "; metrics at http://" << config->listen << "/metrics\n";
+            << "; metrics at " << (https ? "https://" : "http://") << config->listen << "/metrics\n";
   huntline::Status status = huntline::engine::RunOnKafka(*config, g_stop, [] {
     std::cerr << "huntline run: org tables loaded, consuming\n";
   });
@@ -151,6 +163,8 @@ int main(int argc, char** argv) {
       "demo", "No outside services: an in-process Kafka fed by a simulated sales org, the engine, "
               "and /metrics on 127.0.0.1:9464");
   demo_cmd->add_option("--listen", demo.listen, "Address for /metrics and /health");
+  demo_cmd->add_option("--web-config", demo.web_config_file,
+                       "Prometheus exporter web configuration (YAML: TLS, basic auth) for /metrics");
   demo_cmd->add_option("--state-dir", demo.state_dir,
                        "RocksDB directory, emptied at start (default: ~/.cache/huntline/demo-state)");
   demo_cmd->add_option("--days-per-minute", demo.days_per_minute, "Simulated days per minute")

@@ -21,10 +21,13 @@ PACKAGES=(
   # libraries (Debian 12)
   librdkafka-dev librocksdb-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev
   libsimdjson-dev libcli11-dev libical-dev tzdata libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # /metrics behind TLS and basic auth: the web configuration's YAML, bcrypt through libxcrypt
+  libyaml-cpp-dev libcrypt-dev
   # real services for the end-to-end tests and the demo
   prometheus openjdk-17-jre-headless maven
   # test harness
   python3 python3-confluent-kafka python3-requests python3-pytest python3-yaml python3-jsonschema curl procps time
+  openssl
   # reports: PDF through headless Chromium, its pages checked as PNG
   chromium poppler-utils
 )

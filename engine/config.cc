@@ -201,7 +201,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   Config c;
   std::string error;
   Reader root(doc, "", &error);
-  root.Only({"kafka", "topics", "state_dir", "listen", "batch", "publish_interval_ms", "order_wait_ms",
+  root.Only({"kafka", "topics", "state_dir", "listen", "web_config_file", "batch", "publish_interval_ms", "order_wait_ms",
              "fiscal_year_start_month", "thresholds", "engine_time", "protected_time", "privacy", "limits", "rocksdb"});
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
@@ -230,6 +230,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   }
   root.String("state_dir", &c.state_dir);
   root.String("listen", &c.listen);
+  root.String("web_config_file", &c.web_config_file);
   if (const json* batch = root.Object("batch")) {
     Reader r(*batch, "batch", &error);
     r.Only({"max_events", "max_wait_ms"});

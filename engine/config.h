@@ -33,6 +33,10 @@ struct Config {
   int rocksdb_block_cache_mb = 64;
   int rocksdb_write_buffer_mb = 64;
   std::string listen = "127.0.0.1:9464";
+  /// Non-empty: the Prometheus exporter web configuration file (YAML, node_exporter's
+  /// `--web.config.file` format) that puts `/metrics` and `/health` behind TLS and basic auth.
+  /// Read by RunOnKafka (metrics::LoadWebConfig), not here: reports need not read it.
+  std::string web_config_file;
   int batch_max_events = 5000;
   int batch_max_wait_ms = 200;
   /// How often the metric snapshot scrapes read is rebuilt (state is committed every batch).

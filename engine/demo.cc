@@ -48,6 +48,10 @@ void PrintBanner(const DemoOptions& options) {
                "Stop with Ctrl-C.\n\n",
                options.teams, options.days_per_minute, options.listen.c_str(),
                options.listen.c_str(), options.listen.c_str());
+  if (!options.web_config_file.empty()) {
+    std::fprintf(stderr, "(/metrics and /health as %s says: https if it has tls_server_config, "
+                 "credentials if it has basic_auth_users)\n\n", options.web_config_file.c_str());
+  }
 }
 
 }  // namespace
@@ -83,6 +87,7 @@ Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
   config.kafka.group_id = "huntline-demo";
   config.state_dir = options.state_dir.empty() ? DefaultDemoStateDir() : options.state_dir;
   config.listen = options.listen;
+  config.web_config_file = options.web_config_file;
   config.batch_max_wait_ms = 200;
   // Simulated days pass faster than real ones: engine time follows them, so windows close,
   // deals go stale and quarters turn at the simulation's pace.

@@ -9,6 +9,8 @@ namespace huntline::engine {
 
 struct DemoOptions {
   std::string listen = "127.0.0.1:9464";
+  /// Non-empty: the web configuration file of /metrics and /health (Config::web_config_file).
+  std::string web_config_file;
   /// RocksDB directory, emptied at start; empty: DefaultDemoStateDir().
   std::string state_dir;
   /// Simulated days streamed per minute of wall time.

@@ -918,6 +918,13 @@ class Runner : public RdKafka::RebalanceCb {
 
 Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
                   const std::function<void()>& on_ready) {
+  // Who may read the metrics, first: a bad web configuration stops start-up before anything opens.
+  metrics::WebConfig web;
+  if (!config.web_config_file.empty()) {
+    auto loaded = metrics::LoadWebConfig(config.web_config_file);
+    if (!loaded.ok()) return loaded.status();
+    web = std::move(loaded).value();
+  }
   std::error_code ec;
   std::filesystem::create_directories(config.state_dir, ec);
   // The state holds people's calendars and attendees' emails: this user's alone.
@@ -958,7 +965,8 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   auto http = metrics::HttpServer::Start(
       config.listen,
       {std::shared_ptr<prometheus::Collectable>(engine_metrics, engine_metrics->registry().get()),
-       published});
+       published},
+      web);
   if (!http.ok()) return http.status();
   (*http)->SetHealth(false, "reading " + config.topics.org);
 

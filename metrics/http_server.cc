@@ -1,6 +1,10 @@
 #include "metrics/http_server.h"
 
+#include <dlfcn.h>
+
+#include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include <CivetServer.h>
 #include <prometheus/text_serializer.h>
@@ -56,23 +60,127 @@ class HttpServer::Handlers {
     std::string reason = "starting";
   };
 
+  /// Runs before both handlers when users are configured: answers 401 itself when refusing.
+  class Auth : public CivetAuthHandler {
+   public:
+    explicit Auth(const std::map<std::string, std::string>& users) : basic(users) {}
+    bool authorize(CivetServer*, struct mg_connection* conn) override {
+      if (basic.Allows(mg_get_header(conn, "Authorization"))) return true;
+      static constexpr char kBody[] = "Unauthorized\n";
+      mg_printf(conn,
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"huntline\"\r\n"
+                "Content-Type: text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                sizeof kBody - 1);
+      mg_write(conn, kBody, sizeof kBody - 1);
+      return false;
+    }
+    BasicAuth basic;
+  };
+
+  /// What civetweb's C callbacks reach through the server's user context.
+  struct Context {
+    ssl_ctx_st* tls = nullptr;
+    std::mutex mutex;          // guards first_error
+    std::string first_error;   // civetweb's first message: why it could not start
+  };
+
   explicit Handlers(std::vector<std::shared_ptr<prometheus::Collectable>> c) : metrics(std::move(c)) {}
   Metrics metrics;
   Health health;
+  std::optional<Auth> auth;
+  Context context;
 };
 
+namespace {
+
+HttpServer::Handlers::Context* ContextOf(void* user_data) {
+  auto* server = static_cast<CivetServer*>(user_data);
+  return static_cast<HttpServer::Handlers::Context*>(const_cast<void*>(server->getUserContext()));
+}
+
+// civetweb asks for an SSL_CTX when it starts (*ssl_ctx null) and offers it back when it stops:
+// it gets ours both times, and returning 1 leaves it ours to free.
+int ExternalSslCtx(void** ssl_ctx, void* user_data) {
+  if (*ssl_ctx == nullptr) *ssl_ctx = ContextOf(user_data)->tls;
+  return 1;
+}
+
+// Makes civetweb's TLS work with OpenSSL 3 (civetweb_openssl3.cc), then has civetweb load
+// OpenSSL. Returns why it cannot, or "". Once per process.
+std::string LoadCivetwebTls() {
+  std::string tried;
+  void* compat = nullptr;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (const std::string& path :
+       {ec ? std::string() : (exe.parent_path() / HUNTLINE_OPENSSL3_COMPAT).string(),
+        std::string(HUNTLINE_OPENSSL3_COMPAT_BUILT)}) {
+    if (path.empty() || compat) continue;
+    compat = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // kept for the process's lifetime
+    if (!compat) tried += (tried.empty() ? "" : "; ") + std::string(dlerror());
+  }
+  if (!compat) return "cannot load the OpenSSL 3 compatibility library for civetweb: " + tried;
+  if ((mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS) == 0) {
+    return "civetweb cannot load OpenSSL (libssl.so, libcrypto.so: install libssl-dev)";
+  }
+  return "";
+}
+
+// Keeps civetweb's first message (the most precise on why it could not start) for Start()'s
+// error; nothing is printed, as without this callback (no error_log_file).
+int LogMessage(const struct mg_connection* conn, const char* message) {
+  if (conn == nullptr) return 1;
+  const struct mg_context* ctx = mg_get_context(conn);
+  if (ctx == nullptr) return 1;
+  auto* context = ContextOf(mg_get_user_data(ctx));
+  std::lock_guard lock(context->mutex);
+  if (context->first_error.empty()) context->first_error = message;
+  return 1;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(
-    const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables) {
+    const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
+    const WebConfig& web) {
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->handlers_ = std::make_unique<Handlers>(std::move(collectables));
-  std::vector<std::string> options = {"listening_ports", listen, "num_threads", "2"};
-  try {
-    server->server_ = std::make_unique<CivetServer>(options);
-  } catch (const std::exception& e) {
-    return Status::Error("cannot listen on " + listen + ": " + e.what());
+  Handlers& handlers = *server->handlers_;
+  std::string ports = listen;
+  CivetCallbacks callbacks;
+  callbacks.log_message = LogMessage;
+  if (web.tls) {
+    if (!mg_check_feature(MG_FEATURES_TLS)) {
+      return Status::Error(web.origin + ": tls_server_config: this civetweb has no TLS support");
+    }
+    // Debian's civetweb loads OpenSSL at run time (dlopen "libssl.so"), and only when asked to:
+    // with an SSL_CTX of ours it would otherwise call functions it never looked up.
+    static const std::string tls_error = LoadCivetwebTls();
+    if (!tls_error.empty()) return Status::Error(web.origin + ": tls_server_config: " + tls_error);
+    auto tls = CreateTlsContext(*web.tls, web.origin);
+    if (!tls.ok()) return tls.status();
+    server->tls_ = std::move(tls).value();
+    handlers.context.tls = server->tls_.get();
+    callbacks.external_ssl_ctx = ExternalSslCtx;
+    ports += "s";  // civetweb: this port speaks TLS only
   }
-  server->server_->addHandler("/metrics", &server->handlers_->metrics);
-  server->server_->addHandler("/health", &server->handlers_->health);
+  if (!web.basic_auth_users.empty()) handlers.auth.emplace(web.basic_auth_users);
+  std::vector<std::string> options = {"listening_ports", ports, "num_threads", "2"};
+  try {
+    server->server_ = std::make_unique<CivetServer>(options, &callbacks, &handlers.context);
+  } catch (const std::exception& e) {
+    std::lock_guard lock(handlers.context.mutex);
+    std::string why = handlers.context.first_error.empty() ? e.what() : handlers.context.first_error;
+    while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
+    return Status::Error("cannot serve " + std::string(web.tls ? "https" : "http") + " on " +
+                         listen + ": " + why);
+  }
+  if (handlers.auth) {
+    server->server_->addAuthHandler("/metrics", &*handlers.auth);
+    server->server_->addAuthHandler("/health", &*handlers.auth);
+  }
+  server->server_->addHandler("/metrics", &handlers.metrics);
+  server->server_->addHandler("/health", &handlers.health);
   return server;
 }
 

@@ -7,6 +7,7 @@
 #include <prometheus/collectable.h>
 
 #include "common/status.h"
+#include "metrics/web_config.h"
 
 class CivetServer;
 
@@ -14,11 +15,15 @@ namespace huntline::metrics {
 
 /// Serves `/metrics` (Prometheus text format) and `/health` (200 when the engine is consuming,
 /// 503 with the reason otherwise). Runs on civetweb's threads; collectables must be thread-safe.
+/// With a web configuration's TLS it serves HTTPS only; with its users both paths answer 401
+/// without their credentials.
 class HttpServer {
  public:
-  /// `listen` is `host:port`; the default configuration binds to 127.0.0.1 only.
+  /// `listen` is `host:port`; the default configuration binds to 127.0.0.1 only. `web` is a
+  /// checked web configuration (LoadWebConfig); its TLS files are loaded here.
   static Result<std::unique_ptr<HttpServer>> Start(
-      const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables);
+      const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
+      const WebConfig& web = {});
   ~HttpServer();
 
   /// Health as reported at /health: 200 when healthy, 503 otherwise, with the reason (or "ok")
@@ -29,6 +34,8 @@ class HttpServer {
 
  private:
   HttpServer() = default;
+  // Declared first, destroyed last: civetweb uses the TLS context until the server is closed.
+  SslCtxPtr tls_;
   std::unique_ptr<Handlers> handlers_;
   std::unique_ptr<CivetServer> server_;
 };

@@ -180,11 +180,14 @@ def write_config(path, bootstrap, topics, state_dir, listen, group="huntline", e
 
 
 @contextlib.contextmanager
-def huntline_run(config_path, log_path, listen):
+def huntline_run(config_path, log_path, listen, scheme="http", **request_options):
+    """`request_options` (verify, auth, cert) are for the requests that wait for /health, when
+    the instance's web configuration asks for TLS or credentials."""
     with process([HUNTLINE, "run", "--config", str(config_path)], log_path) as proc:
         def healthy():
             assert proc.poll() is None, pathlib.Path(log_path).read_text()[-3000:]
-            return requests.get(f"http://{listen}/health", timeout=2).status_code == 200
+            return requests.get(f"{scheme}://{listen}/health", timeout=2,
+                                **request_options).status_code == 200
 
         wait_for(healthy, 90, "huntline run to become healthy")
         proc.listen = listen
@@ -192,7 +195,10 @@ def huntline_run(config_path, log_path, listen):
 
 
 @contextlib.contextmanager
-def prometheus(workdir, targets, rule_files=()):
+def prometheus(workdir, targets, rule_files=(), scheme="http", ca_file=None, username=None,
+               password_file=None):
+    """Debian's Prometheus scraping `targets` as job `huntline`; over HTTPS trusting `ca_file`,
+    with basic auth (`username`, `password_file`) when given."""
     port = free_port()
     workdir = pathlib.Path(workdir)
     config = workdir / "prometheus.yml"
@@ -200,8 +206,12 @@ def prometheus(workdir, targets, rule_files=()):
     if rule_files:
         lines.append("rule_files:")
         lines += [f"  - {f}" for f in rule_files]
-    lines += ["scrape_configs:", "  - job_name: huntline", "    honor_labels: true", "    static_configs:",
-              "      - targets: [" + ", ".join(f"'{t}'" for t in targets) + "]"]
+    lines += ["scrape_configs:", "  - job_name: huntline", "    honor_labels: true", f"    scheme: {scheme}"]
+    if ca_file:
+        lines += ["    tls_config:", f"      ca_file: {ca_file}"]
+    if username:
+        lines += ["    basic_auth:", f"      username: {username}", f"      password_file: {password_file}"]
+    lines += ["    static_configs:", "      - targets: [" + ", ".join(f"'{t}'" for t in targets) + "]"]
     config.write_text("\n".join(lines) + "\n")
     with process(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={workdir / 'tsdb'}",
                   f"--web.listen-address=127.0.0.1:{port}"], workdir / "prometheus.log") as proc:

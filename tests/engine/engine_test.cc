@@ -543,5 +543,18 @@ TEST(Config, TheSeriesLimitIsSetAndCheckedByName) {
   }
 }
 
+TEST(Config, TheWebConfigFileIsReadAndCheckedByName) {
+  auto config = ParseConfig(R"({"web_config_file":"/etc/huntline/web.yml"})", "test.json");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->web_config_file, "/etc/huntline/web.yml");
+  EXPECT_EQ(ParseConfig("{}", "test.json")->web_config_file, "");
+  for (const char* text : {R"({"web_config_file":""})", R"({"web_config_file":3})"}) {
+    auto bad = ParseConfig(text, "test.json");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.status().message().find("test.json: web_config_file: must"), std::string::npos)
+        << bad.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace huntline::engine
