@@ -42,3 +42,15 @@ def test_scale_benchmark_runs_on_a_small_organisation(tmp_path):
     for expected in ("| stream", "| replay: events/s, peak RSS", "| replay: RSS at",
                      "| `huntline run`: crm+people events/s, peak RSS", "| `huntline run`: RSS at"):
         assert any(m.startswith(expected) for m in measures), (expected, run.stdout)
+
+
+BOUNDED = harness.ROOT / "tests" / "bench" / "bounded_work.py"
+
+
+def test_bounded_work_benchmark_runs_and_repeats_change_no_figure():
+    env = dict(os.environ, HUNTLINE_BIN=harness.HUNTLINE)
+    run = subprocess.run([sys.executable, str(BOUNDED), "20", "500"], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and "sent" in line]
+    assert len(rows) == 2, run.stdout
