@@ -262,7 +262,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("stale_deal_days", &c.settings.stale_deal_days, 1, 36500);
     r.Int("org_history_days", &c.settings.org_history_days, 1, 36500);
     r.Int("max_time_jump_days", &c.settings.max_time_jump_days, 1, 36500);
-    r.Int("dedup_window_days", &c.settings.dedup_window_days, 1, 36500);
+    r.Int("dedup_window_days", &c.settings.dedup_window_days, 0, 36500);
   }
   if (const json* rocksdb = root.Object("rocksdb")) {
     Reader r(*rocksdb, "rocksdb", &error);

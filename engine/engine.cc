@@ -55,7 +55,7 @@ Result<std::map<int32_t, int64_t>> Engine::Assign(ingest::TopicKind kind, int32_
     auto task = std::make_unique<Task>(options_.topics.Of(kind), id, partitioning, kind,
                                        registry_.Create(kind), catalog_,
                                        TaskOptions{options_.history, options_.event_time,
-                                                   options_.history_rewrite});
+                                                   options_.durable, options_.history_rewrite});
     task->shard().Limit(&series_limit_);
     if (Status s = task->Restore(store_); !s.ok()) {
       return Status::Error("restoring " + task->prefix() + ": " + s.message());

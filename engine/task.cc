@@ -19,7 +19,8 @@ Task::Task(std::string topic, int32_t partition, processors::Partitioning partit
       prefix_(PrefixOf(topic_, partition)),
       catalog_(catalog),
       processors_(std::move(processors)),
-      shard_(catalog) {}
+      shard_(catalog),
+      seen_(prefix_, nullptr) {}
 
 std::string Task::PrefixOf(std::string_view topic, int32_t partition) {
   return "t/" + std::string(topic) + "/" +
@@ -32,6 +33,7 @@ processors::ProcessorContext Task::Context(const processors::OrgTables& org,
 }
 
 Status Task::Restore(storage::KvStore& store) {
+  seen_ = SeenSet(prefix_, options_.durable ? &store : nullptr);
   Status status = Status::Ok();
   auto fail = [&](Status s) {
     if (status.ok() && !s.ok()) status = std::move(s);
@@ -56,26 +58,12 @@ Status Task::Restore(storage::KvStore& store) {
     } else if (key.starts_with("crm/")) {
       fail(crm_.Restore(key.substr(4), value));
     } else if (key.starts_with("seen/")) {
-      // seen/<day>/<n>; a record of the first format (seen/<n>, no day) is rewritten under the
-      // day of the task's watermark at the next flush.
-      const std::string_view rest = key.substr(5);
-      const size_t slash = rest.find('/');
-      Day day = watermark_ == kNoTime ? 0 : DayOf(watermark_);
-      const bool dated = slash != std::string_view::npos;
-      if (dated) {
-        day = static_cast<Day>(std::strtol(std::string(rest.substr(0, slash)).c_str(), nullptr, 10));
-        const uint64_t n = std::strtoull(std::string(rest.substr(slash + 1)).c_str(), nullptr, 10);
-        seen_records_[day] = std::max(seen_records_[day], n);
-      } else {
-        seen_deleted_.emplace_back(full_key);
-      }
+      // The first formats kept a commit's ids in one record (seen/<n>, then seen/<day>/<n>):
+      // they move to a record each, under the day of the task's watermark.
       storage::Decoder r(value);
-      for (uint64_t n = r.U64(); n > 0 && r.ok(); --n) {
-        std::string seen = r.Str();
-        if (!dated) seen_dirty_[day].push_back(seen);
-        seen_.insert_or_assign(std::move(seen), day);
-        seen_oldest_ = std::min(seen_oldest_, day);
-      }
+      const Day day = watermark_ == kNoTime ? 0 : DayOf(watermark_);
+      for (uint64_t n = r.U64(); n > 0 && r.ok(); --n) seen_.Insert(r.Str(), day);
+      seen_legacy_records_.emplace_back(full_key);
     } else if (key.starts_with("m/")) {
       const std::string_view rest = key.substr(2);
       const size_t slash = rest.find('/');
@@ -100,8 +88,7 @@ metrics::EventResult Task::Handle(const ingest::Event& event, const processors::
                                   const processors::Settings& settings, Timestamp now) {
   seen_key_.assign(event.source).push_back('\x1f');
   seen_key_.append(event.id);
-  if (seen_.contains(seen_key_)) return metrics::EventResult::kDuplicate;
-  const Day day = DayOf(event.time);
+  if (seen_.Contains(seen_key_)) return metrics::EventResult::kDuplicate;
 
   ++seq_;
   meta_dirty_ = true;
@@ -114,13 +101,14 @@ metrics::EventResult Task::Handle(const ingest::Event& event, const processors::
     outcome = crm_.ApplyOpportunity(event.As<ingest::OpportunityUpserted>(), event.time, seq_,
                                     &opportunity_before_);
   }
-  seen_.emplace(seen_key_, day);
-  seen_oldest_ = std::min(seen_oldest_, day);
-  seen_dirty_[day].push_back(seen_key_);
+  seen_.Insert(seen_key_, DayOf(event.time));
   if (outcome == processors::ApplyOutcome::kStale) return metrics::EventResult::kStale;
 
   if (event.time > watermark_) watermark_ = event.time;
-  if (DayOf(watermark_) != seen_pruned_day_) PruneSeen(settings);
+  if (settings.dedup_window_days > 0 && DayOf(watermark_) != seen_pruned_day_) {
+    seen_pruned_day_ = DayOf(watermark_);
+    seen_.Prune(seen_pruned_day_ - settings.dedup_window_days);
+  }
   auto context = Context(org, settings, now);
   if (event.type == ingest::EventType::kLeadUpserted) context.lead_before = &lead_before_;
   if (event.type == ingest::EventType::kOpportunityUpserted) {
@@ -130,30 +118,6 @@ metrics::EventResult Task::Handle(const ingest::Event& event, const processors::
   if (context.stale) return metrics::EventResult::kStale;
   if (context.late) return metrics::EventResult::kLate;
   return metrics::EventResult::kAccepted;
-}
-
-void Task::PruneSeen(const processors::Settings& settings) {
-  seen_pruned_day_ = DayOf(watermark_);
-  const Day horizon = seen_pruned_day_ - settings.dedup_window_days;
-  if (seen_oldest_ >= horizon) return;
-  seen_oldest_ = INT32_MAX;
-  std::erase_if(seen_, [&](const auto& entry) {
-    if (entry.second < horizon) return true;
-    seen_oldest_ = std::min(seen_oldest_, entry.second);
-    return false;
-  });
-  while (!seen_dirty_.empty() && seen_dirty_.begin()->first < horizon) seen_dirty_.erase(seen_dirty_.begin());
-  while (!seen_records_.empty() && seen_records_.begin()->first < horizon) {
-    const auto [day, count] = *seen_records_.begin();
-    for (uint64_t n = 1; n <= count; ++n) seen_deleted_.push_back(SeenRecordKey(day, n));
-    seen_records_.erase(seen_records_.begin());
-  }
-}
-
-std::string Task::SeenRecordKey(Day day, uint64_t n) const {
-  char name[48];
-  std::snprintf(name, sizeof name, "seen/%d/%llu", static_cast<int>(day), static_cast<unsigned long long>(n));
-  return prefix_ + name;
 }
 
 void Task::Resume(const processors::OrgTables& org, const processors::Settings& settings,
@@ -229,8 +193,6 @@ void Task::AdvanceTo(Timestamp now, const processors::OrgTables& org,
 
 void Task::DiscardChanges() {
   offset_dirty_ = meta_dirty_ = false;
-  seen_dirty_.clear();
-  seen_deleted_.clear();
   crm_.FlushDirty([](const std::string&, const std::string&) {});
   shard_.ClearDirty();
   for (auto& p : processors_) p->Flush([](std::string_view, std::string_view) {});
@@ -256,16 +218,9 @@ void Task::Flush(storage::WriteBatch& batch) {
     batch.Put(prefix_ + "meta", storage::Encoder().U64(seq_).I64(watermark_).I64(now_).str());
     meta_dirty_ = false;
   }
-  for (const std::string& key : seen_deleted_) batch.Delete(key);
-  seen_deleted_.clear();
-  // One record per day and commit rather than one per event: RocksDB's cost is mostly per key.
-  for (const auto& [day, keys] : seen_dirty_) {
-    storage::Encoder e;
-    e.U64(keys.size());
-    for (const auto& key : keys) e.Str(key);
-    batch.Put(SeenRecordKey(day, ++seen_records_[day]), e.str());
-  }
-  seen_dirty_.clear();
+  seen_.Flush(batch);
+  for (const std::string& key : seen_legacy_records_) batch.Delete(key);
+  seen_legacy_records_.clear();
   crm_.FlushDirty([&](const std::string& key, const std::string& value) {
     batch.Put(prefix_ + "crm/" + key, value);
   });

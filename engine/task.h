@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "common/string_map.h"
+#include "engine/seen_set.h"
 #include "ingest/event.h"
 #include "metrics/catalog.h"
 #include "metrics/engine_metrics.h"
@@ -29,6 +30,9 @@ struct TaskOptions {
   /// Engine time follows event time: after a restart the task's time resumes at its own latest
   /// event time (its watermark), not behind it.
   bool event_time = false;
+  /// State is written to the store at each commit (the (source, id)s seen live there, not in
+  /// memory); otherwise (replay) it is all in memory.
+  bool durable = false;
   /// Rewrites label values in the history (privacy.per_person_metrics).
   metrics::LabelRewriter history_rewrite;
 };
@@ -40,7 +44,7 @@ struct TaskOptions {
 ///
 ///   <prefix>offsets         next offset per input partition   <prefix>meta   seq, watermark, time
 ///   <prefix>crm/<record>    CRM store records
-///   <prefix>seen/<day>/<n>  (source, id)s of events of that day (event time), one record per commit
+///   s/<prefix><source>\x1f<id>  the (source, id)s handled (SeenSet), outside the task's range
 ///   <prefix>m/<family>/<series key>  counters        <prefix>p/<processor>/<key>  processor state
 ///   h/<day>/<prefix>         the task's figures at the end of each day (metrics::History)
 ///
@@ -148,16 +152,9 @@ class Task {
   std::vector<std::unique_ptr<processors::Processor>> processors_;
   processors::CrmStore crm_;
   metrics::Shard shard_;
-  /// Forgets the (source, id)s of days before the de-duplication window and their records.
-  void PruneSeen(const processors::Settings& settings);
-  std::string SeenRecordKey(Day day, uint64_t n) const;
-
-  StringMap<Day> seen_;  // (source, id) → the day of its event's time
-  std::map<Day, std::vector<std::string>> seen_dirty_;  // new since the last flush, by day
-  std::map<Day, uint64_t> seen_records_;  // "seen/<day>/<n>" records written, by day
-  std::vector<std::string> seen_deleted_;  // records to delete at the next flush
-  Day seen_pruned_day_ = INT32_MIN;  // the watermark day of the last PruneSeen()
-  Day seen_oldest_ = INT32_MAX;      // the earliest day in seen_ (or later)
+  SeenSet seen_;
+  std::vector<std::string> seen_legacy_records_;  // "<prefix>seen/…" records to delete
+  Day seen_pruned_day_ = INT32_MIN;  // the watermark day of the last prune (with a window)
   std::string seen_key_;  // scratch
   std::optional<processors::Lead> lead_before_;  // scratch
   std::optional<processors::Opportunity> opportunity_before_;  // scratch

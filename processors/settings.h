@@ -47,10 +47,11 @@ struct Settings {
   /// An event this many days or more after every time seen so far (a typo: 2126 for 2026) is
   /// refused: accepted, it would move time across the gap, through every midnight and timer.
   int max_time_jump_days = 366;
-  /// (source, id)s are remembered for this many days of event time before the latest event time
-  /// of their partition: a repeat within it is a duplicate; an event older than that is taken as
-  /// new (its duplicates can no longer be told), so de-duplication state stays bounded.
-  int dedup_window_days = 30;
+  /// 0: every (source, id) is remembered (in the store, not in memory), as the contract says.
+  /// Else they are remembered for this many days of event time before the latest event time of
+  /// their partition, so that the store stops growing too; a repeat of an older event is then
+  /// taken as new.
+  int dedup_window_days = 0;
   /// The most series one task (or the global figures) keeps per family; an update of a new series
   /// past it is refused and counted (huntline_series_refused_total). Any id becomes a label value.
   int max_series_per_family = 250000;

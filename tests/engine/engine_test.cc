@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 #include "engine/config.h"
 #include "metrics/history.h"
+#include "storage/codec.h"
 
 #include <filesystem>
 #include <map>
@@ -325,42 +326,70 @@ TEST(EngineLive, AnEventAYearAfterEverythingSeenIsADeadLetterAndTimeStaysPut) {
             metrics::EventResult::kAccepted);
 }
 
-TEST(EngineLive, DuplicatesAreToldWithinTheWindowAndTheirStateIsForgottenAfterIt) {
+size_t SeenRecords(storage::KvStore& store) {
+  size_t n = 0;
+  EXPECT_TRUE(store.Scan("s/", [&](std::string_view, std::string_view) { ++n; }).ok());
+  return n;
+}
+
+TEST(EngineLive, ARepeatIsADuplicateHoweverLateItComesAndTheIdsLiveInTheStore) {
   storage::MemoryKvStore store;
-  auto seen_records = [&] {
-    size_t n = 0;
-    EXPECT_TRUE(store.Scan("t/", [&](std::string_view key, std::string_view) {
-      n += key.find("/seen/") != std::string_view::npos;
-    }).ok());
-    return n;
-  };
+  const std::string first = Activity("a1", "2026-07-06T14:00:00Z", R"("account_id":"x")");
   {
     Harness h(store, Live());
-    const std::string first = Activity("a1", "2026-09-01T10:00:00Z", R"("account_id":"x")");
     EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, first), metrics::EventResult::kAccepted);
-    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, first), metrics::EventResult::kDuplicate);
-    // 29 days on, still within the 30-day window.
-    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 2, Activity("a2", "2026-09-30T10:00:00Z", R"("account_id":"x")")),
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, first), metrics::EventResult::kDuplicate);  // before the commit
+    ASSERT_TRUE(h.engine.Commit().ok());
+    EXPECT_EQ(SeenRecords(store), 1u);
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 2, Activity("a2", "2026-09-30T12:00:00Z", R"("account_id":"x")")),
               metrics::EventResult::kAccepted);
+    // 86 days later, from the store.
     EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 3, first), metrics::EventResult::kDuplicate);
     ASSERT_TRUE(h.engine.Commit().ok());
-    EXPECT_EQ(seen_records(), 2u);  // one per day of event time
   }
+  Harness h(store, Live());  // and after a restart
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 4, first), metrics::EventResult::kDuplicate);
+  EXPECT_EQ(SeenRecords(store), 2u);
+}
+
+TEST(EngineLive, WithAWindowIdsOfOlderEventsAreForgottenInTheStoreToo) {
+  storage::MemoryKvStore store;
+  Engine::Options options = Live();
+  options.settings.dedup_window_days = 30;
+  const std::string first = Activity("a1", "2026-09-01T10:00:00Z", R"("account_id":"x")");
   {
-    // After a restart, as before it; then the partition's time moves 31 days past the first
-    // event: its day is forgotten, in memory and in the store.
-    Harness h(store, Live());
-    const std::string first = Activity("a1", "2026-09-01T10:00:00Z", R"("account_id":"x")");
-    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 4, first), metrics::EventResult::kDuplicate);
-    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 5, Activity("a3", "2026-10-02T10:00:00Z", R"("account_id":"x")")),
+    Harness h(store, options);
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, first), metrics::EventResult::kAccepted);
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, Activity("a2", "2026-09-30T10:00:00Z", R"("account_id":"x")")),
               metrics::EventResult::kAccepted);
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 2, first), metrics::EventResult::kDuplicate);  // 29 days: within
     ASSERT_TRUE(h.engine.Commit().ok());
-    EXPECT_EQ(seen_records(), 2u);  // the 30th's and the 2nd's
-    // A repeat older than the window can no longer be told: it is taken as new (events.md).
-    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 6, first), metrics::EventResult::kAccepted);
-    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 7, Activity("a2", "2026-09-30T10:00:00Z", R"("account_id":"x")")),
-              metrics::EventResult::kDuplicate);
+    EXPECT_EQ(SeenRecords(store), 2u);
   }
+  Harness h(store, options);
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 3, first), metrics::EventResult::kDuplicate);
+  // The partition's time moves 31 days past the first event: it is forgotten.
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 4, Activity("a3", "2026-10-02T10:00:00Z", R"("account_id":"x")")),
+            metrics::EventResult::kAccepted);
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(SeenRecords(store), 2u);  // a2's and a3's
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 5, first), metrics::EventResult::kAccepted);  // taken as new
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 6, Activity("a2", "2026-09-30T10:00:00Z", R"("account_id":"x")")),
+            metrics::EventResult::kDuplicate);
+}
+
+TEST(EngineLive, IdsKeptInTheFirstFormatsMoveToARecordEach) {
+  storage::MemoryKvStore store;
+  storage::WriteBatch batch;
+  batch.Put("t/huntline.crm/all/seen/0000000000000001",
+            storage::Encoder().U64(1).Str(std::string("t\x1f") + "a1").str());
+  ASSERT_TRUE(store.Write(batch).ok());
+  Harness h(store, Live());
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, Activity("a1", "2026-09-01T10:00:00Z", R"("account_id":"x")")),
+            metrics::EventResult::kDuplicate);
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(SeenRecords(store), 1u);
+  EXPECT_FALSE(store.Get("t/huntline.crm/all/seen/0000000000000001").has_value());
 }
 
 TEST(EngineLive, APeopleEventUnderAnotherPersonsKeyIsADeadLetter) {
