@@ -3,6 +3,7 @@
 #include <libical/ical.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace huntline::calendar {
@@ -26,7 +27,21 @@ struct RuleParse {
   bool ok;
 };
 
+/// RFC 7529's RSCALE (a non-Gregorian calendar). libical copies its value into memory that
+/// nothing frees, and loses it outright when the rest of the rule is malformed: a leak on every
+/// message. Such a rule is never handed to libical.
+bool HasRscale(std::string_view text) {
+  constexpr std::string_view kName = "RSCALE";
+  for (size_t i = 0; i + kName.size() <= text.size(); ++i) {
+    size_t n = 0;
+    while (n < kName.size() && std::toupper(static_cast<unsigned char>(text[i + n])) == kName[n]) ++n;
+    if (n == kName.size()) return true;
+  }
+  return false;
+}
+
 RuleParse Parse(std::string_view text) {
+  if (HasRscale(text)) return {icalrecurrencetype{}, false};
   icalerror_clear_errno();
   const icalerrorstate previous = icalerror_get_error_state(ICAL_MALFORMEDDATA_ERROR);
   icalerror_set_error_state(ICAL_MALFORMEDDATA_ERROR, ICAL_ERROR_NONFATAL);
@@ -47,6 +62,7 @@ std::string LocalDate::ToString() const {
 
 Status CheckRule(std::string_view rule) {
   if (rule.empty()) return Status::Error("empty recurrence rule");
+  if (HasRscale(rule)) return Status::Error("RSCALE (a non-Gregorian calendar) is not supported");
   const RuleParse parsed = Parse(rule);
   if (!parsed.ok) return Status::Error("not an RFC 5545 recurrence rule: " + std::string(rule));
   const icalrecurrencetype& r = parsed.rule;

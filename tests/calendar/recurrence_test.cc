@@ -78,5 +78,21 @@ TEST(Recurrence, BadRulesAndZonesAreRecognised) {
   EXPECT_FALSE(KnownTimeZone("Mars/Olympus_Mons"));
 }
 
+// Found by tests/fuzz/recurrence_fuzzer (tests/fuzz/regressions/recurrence_fuzzer/): libical
+// leaked the RSCALE value of every rule that had one, and all of it when the rule was malformed.
+TEST(Recurrence, RscaleRulesAreRefusedAndNeverExpanded) {
+  for (const char* rule : {"FREQ=WEEKLY;RSCALE=GREGORIAN", "FREQ=YEARLY;rscale=CHINESE",
+                           "FREQ=WEEKLY;RSCALE=BOGUS;BYDAY=XX"}) {
+    const Status s = CheckRule(rule);
+    EXPECT_FALSE(s.ok()) << rule;
+    EXPECT_EQ(s.message(), "RSCALE (a non-Gregorian calendar) is not supported") << rule;
+    // A rule stored before it was refused: the documented fallback, just dtstart.
+    const Recurrence r{rule, At("2026-08-03T09:00:00Z"), "UTC", {}};
+    EXPECT_EQ(Starts(Expand(r, At("2026-08-01T00:00:00Z"), At("2026-12-01T00:00:00Z"))),
+              std::vector<std::string>{"2026-08-03T09:00:00Z 2026-08-03"})
+        << rule;
+  }
+}
+
 }  // namespace
 }  // namespace huntline::calendar
