@@ -4,7 +4,7 @@
 // never occurs in UTF-8, so a contract line is itself an input (a structured message without
 // headers). Contract: Decode() never crashes, never leaks, and either accepts an event that keeps
 // the contract's envelope rules or refuses it with a reason of the closed set and a detail that
-// names a field; decoding the same message again gives the same answer.
+// names a field, in UTF-8; decoding the same message again gives the same answer.
 
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     Check(static_cast<size_t>(first_why.reason) < kRejectReasonNames.size());
     Check(!first_why.detail.empty());
+    Check(simdjson::validate_utf8(first_why.detail));  // a dead letter's header and JSON line
   }
 
   Event again;
