@@ -52,8 +52,11 @@ bool KnownTimeZone(std::string_view timezone);
 
 /// The instances of one recurrence, expanded once and extended on demand: asking again for a
 /// window of a long-running series costs a lookup, not a re-expansion (libical's iterator, which
-/// this owns, is slow). Never expands past the latest window asked for. An unknown zone is taken
-/// as UTC; an unparseable rule yields just `dtstart`. Not thread-safe; not copyable.
+/// this owns, is slow). Never expands past the latest window asked for. A rule without COUNT
+/// jumps to a window far past what it has expanded (a series that started decades ago costs its
+/// window, not its history); a window before the stretch it jumped to starts it again. An unknown
+/// zone is taken as UTC; an unparseable rule yields just `dtstart`. Not thread-safe; not
+/// copyable.
 class Expansion {
  public:
   explicit Expansion(Recurrence recurrence);
@@ -66,11 +69,15 @@ class Expansion {
 
  private:
   struct Iterator;
+  void Restart();
+  void SeekTo(Timestamp from);
   void ExtendTo(Timestamp to);
 
   Recurrence recurrence_;
-  std::unique_ptr<Iterator> iterator_;  // null once the rule has no more instances
-  std::vector<Instance> instances_;     // every instance before expanded_to_, exdates included
+  std::unique_ptr<Iterator> iterator_;  // null when the rule yields nothing past dtstart
+  /// Every instance in [covered_from_, expanded_to_), exdates included, in order.
+  std::vector<Instance> instances_;
+  Timestamp covered_from_;
   Timestamp expanded_to_;
   int count_ = 0;      // the rule's COUNT (0: none)
   int instances_seen_ = 0;

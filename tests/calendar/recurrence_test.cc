@@ -94,5 +94,35 @@ TEST(Recurrence, RscaleRulesAreRefusedAndNeverExpanded) {
   }
 }
 
+// A series that started long ago: the first window asked for used to come back empty (libical
+// stepped at most 200,000 instances a call from dtstart, 126 years of hourly blocks are 1.1
+// million) and each call cost a second of CPU.
+TEST(Recurrence, ASeriesThatStartedLongAgoIsExpandedInItsWindowAtOnce) {
+  std::string hours;
+  for (int h = 0; h < 24; ++h) hours += (h ? "," : "") + std::to_string(h);
+  const Recurrence r{"FREQ=DAILY;BYHOUR=" + hours, At("1900-01-01T00:00:00Z"), "Europe/Berlin", {}};
+  Expansion expansion(r);
+  const auto week = expansion.Window(At("2026-10-01T00:00:00Z"), At("2026-10-08T00:00:00Z"));
+  ASSERT_EQ(week.size(), 7u * 24u);
+  EXPECT_EQ(Starts({week.front()}), std::vector<std::string>{"2026-10-01T00:00:00Z 2026-10-01"});
+  for (size_t i = 1; i < week.size(); ++i) {
+    EXPECT_EQ(week[i].start - week[i - 1].start, kMillisPerHour) << i;
+  }
+  // An earlier window afterwards: the series from its start again.
+  const auto first_day = expansion.Window(At("1900-01-01T00:00:00Z"), At("1900-01-02T00:00:00Z"));
+  ASSERT_EQ(first_day.size(), 24u);
+  EXPECT_EQ(first_day.front().start, r.dtstart);
+  EXPECT_EQ(expansion.Window(At("2026-10-01T00:00:00Z"), At("2026-10-08T00:00:00Z")).size(), 168u);
+}
+
+TEST(Recurrence, AJumpKeepsTheIntervalOfTheSeries) {
+  // Every other Tuesday from Tuesday 2000-01-04: 2026-10-06 is 9,772 days (698 fortnights) later.
+  const Recurrence r{"FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", At("2000-01-04T14:00:00Z"),
+                     "America/New_York", {At("2026-10-20T13:00:00Z")}};
+  EXPECT_EQ(Starts(Expand(r, At("2026-10-01T00:00:00Z"), At("2026-11-10T00:00:00Z"))),
+            (std::vector<std::string>{"2026-10-06T13:00:00Z 2026-10-06",
+                                      "2026-11-03T14:00:00Z 2026-11-03"}));
+}
+
 }  // namespace
 }  // namespace huntline::calendar
