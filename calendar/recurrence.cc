@@ -131,7 +131,9 @@ Expansion::Expansion(Recurrence recurrence)
     : recurrence_(std::move(recurrence)), expanded_to_(recurrence_.dtstart) {
   icaltimezone* zone = Zone(recurrence_.timezone);
   const icaltimetype dtstart = icaltime_from_timet_with_zone(Seconds(recurrence_.dtstart), 0, zone);
-  const RuleParse parsed = Parse(recurrence_.rule);
+  const RuleParse parsed = recurrence_.dtstart >= kEarliestSeriesStart
+                              ? Parse(recurrence_.rule)
+                              : RuleParse{icalrecurrencetype{}, false};
   if (parsed.ok && parsed.rule.count != 1) {
     auto iterator = std::make_unique<Iterator>();
     iterator->rule = parsed.rule;
@@ -184,7 +186,10 @@ void Expansion::ExtendTo(Timestamp to) {
     }
     const Timestamp start =
         static_cast<Timestamp>(icaltime_as_timet_with_zone(next, iterator_->zone)) * kMillisPerSecond;
-    if (start <= recurrence_.dtstart) continue;
+    // Instances are kept in order: one libical yields out of order is dropped, not misplaced.
+    if (start <= recurrence_.dtstart || (!instances_.empty() && start <= instances_.back().start)) {
+      continue;
+    }
     instances_.push_back({start, {next.year, next.month, next.day}});
     expanded_to_ = start + 1;
     if (count_ > 0 && ++instances_seen_ >= count_) iterator_->Reset(nullptr);

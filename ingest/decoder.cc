@@ -406,6 +406,8 @@ void DecodeCalendarUpsert(Fields& f, Rejection* why, EventData* out) {
   if (!f.failed() && d.rrule) {
     if (Status s = calendar::CheckRule(*d.rrule); !s.ok()) {
       f.Fail(RejectReason::kInvalidValue, "rrule", s.message());
+    } else if (d.start < calendar::kEarliestSeriesStart) {
+      f.Fail(RejectReason::kInvalidValue, "start", "a series (rrule) must start in 1900 or later");
     }
   }
   if (d.timezone) f.CheckTimeZone("timezone", *d.timezone);

@@ -124,5 +124,17 @@ TEST(Recurrence, AJumpKeepsTheIntervalOfTheSeries) {
                                       "2026-11-03T14:00:00Z 2026-11-03"}));
 }
 
+// Found by tests/fuzz/recurrence_fuzzer (regressions/recurrence_fuzzer/year-zero-out-of-order):
+// from a start in year 0000 libical went back and forth (0001-12-30, then 0001-11-03, …), and a
+// window of the unordered instances missed some.
+TEST(Recurrence, ASeriesBefore1900IsJustItsStart) {
+  const Recurrence r{"FREQ=WEEKLY;BYDAY=TH", At("0000-01-01T17:56:45Z"), "UTC", {}};
+  EXPECT_EQ(Expand(r, At("0000-01-01T00:00:00Z"), At("0002-03-01T00:00:00Z")).size(), 1u);
+  const Recurrence from_1900{"FREQ=WEEKLY;BYDAY=MO", kEarliestSeriesStart, "UTC", {}};
+  EXPECT_EQ(Starts(Expand(from_1900, At("1900-01-01T00:00:00Z"), At("1900-01-09T00:00:00Z"))),
+            (std::vector<std::string>{"1900-01-01T00:00:00Z 1900-01-01",
+                                      "1900-01-08T00:00:00Z 1900-01-08"}));
+}
+
 }  // namespace
 }  // namespace huntline::calendar

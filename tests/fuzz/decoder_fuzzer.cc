@@ -39,7 +39,10 @@ void CheckAccepted(const Event& event) {
   Check(static_cast<size_t>(event.type) < huntline::ingest::kEventTypeNames.size());
   if (const auto* upsert = std::get_if<huntline::ingest::CalendarEventUpserted>(&event.data)) {
     Check(upsert->end >= upsert->start);
-    if (upsert->rrule) Check(huntline::calendar::CheckRule(*upsert->rrule).ok());
+    if (upsert->rrule) {
+      Check(huntline::calendar::CheckRule(*upsert->rrule).ok());
+      Check(upsert->start >= huntline::calendar::kEarliestSeriesStart);
+    }
     if (upsert->timezone) Check(huntline::calendar::KnownTimeZone(*upsert->timezone));
   }
 }

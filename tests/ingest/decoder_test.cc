@@ -175,6 +175,9 @@ TEST(Decoder, CalendarSeriesHuntlineCannotExpandAreRefused) {
        "data.rrule: BYHOUR, BYMINUTE and BYSECOND make 28 instances a day; at most 24"},
       {Replace(series, "FREQ=WEEKLY;BYDAY=TU", "FREQ=DAILY;COUNT=10001"),
        "data.rrule: COUNT=10001 is over 10000"},
+      {Replace(Replace(series, "2026-08-04T13:00:00Z", "1899-12-31T13:00:00Z"),
+               "2026-08-04T15:00:00Z", "1899-12-31T15:00:00Z"),
+       "data.start: a series (rrule) must start in 1900 or later"},
   };
   for (const auto& [value, detail] : cases) {
     auto d = DecodeValue(value);
