@@ -3,6 +3,7 @@
 #include <libical/ical.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace huntline::calendar {
@@ -10,6 +11,9 @@ namespace {
 
 /// Guards against rules that would yield an absurd number of instances (FREQ=SECONDLY, …).
 constexpr int kMaxSteps = 200000;
+/// How far past what it has expanded a window must start for an Expansion to jump there: at
+/// most kMaxInstancesPerDay × 400 steps are walked instead.
+constexpr Timestamp kSeekAfter = 400 * kMillisPerDay;
 
 icaltimezone* Zone(std::string_view timezone) {
   if (timezone.empty() || timezone == "UTC" || timezone == "Etc/UTC") {
@@ -26,7 +30,21 @@ struct RuleParse {
   bool ok;
 };
 
+/// RFC 7529's RSCALE (a non-Gregorian calendar). libical copies its value into memory that
+/// nothing frees, and loses it outright when the rest of the rule is malformed: a leak on every
+/// message. Such a rule is never handed to libical.
+bool HasRscale(std::string_view text) {
+  constexpr std::string_view kName = "RSCALE";
+  for (size_t i = 0; i + kName.size() <= text.size(); ++i) {
+    size_t n = 0;
+    while (n < kName.size() && std::toupper(static_cast<unsigned char>(text[i + n])) == kName[n]) ++n;
+    if (n == kName.size()) return true;
+  }
+  return false;
+}
+
 RuleParse Parse(std::string_view text) {
+  if (HasRscale(text)) return {icalrecurrencetype{}, false};
   icalerror_clear_errno();
   const icalerrorstate previous = icalerror_get_error_state(ICAL_MALFORMEDDATA_ERROR);
   icalerror_set_error_state(ICAL_MALFORMEDDATA_ERROR, ICAL_ERROR_NONFATAL);
@@ -47,6 +65,7 @@ std::string LocalDate::ToString() const {
 
 Status CheckRule(std::string_view rule) {
   if (rule.empty()) return Status::Error("empty recurrence rule");
+  if (HasRscale(rule)) return Status::Error("RSCALE (a non-Gregorian calendar) is not supported");
   const RuleParse parsed = Parse(rule);
   if (!parsed.ok) return Status::Error("not an RFC 5545 recurrence rule: " + std::string(rule));
   const icalrecurrencetype& r = parsed.rule;
@@ -95,55 +114,99 @@ Timestamp AtLocalTime(const LocalDate& date, int minutes, std::string_view timez
          kMillisPerSecond;
 }
 
+/// The parsed rule, and libical's iterator over it (null once the rule has no more instances).
 struct Expansion::Iterator {
-  icalrecur_iterator* it = nullptr;
+  icalrecurrencetype rule;
+  icaltimetype dtstart;
   icaltimezone* zone = nullptr;
-  ~Iterator() {
+  icalrecur_iterator* it = nullptr;
+  void Reset(icalrecur_iterator* next) {
     if (it) icalrecur_iterator_free(it);
+    it = next;
   }
+  ~Iterator() { Reset(nullptr); }
 };
 
 Expansion::Expansion(Recurrence recurrence)
     : recurrence_(std::move(recurrence)), expanded_to_(recurrence_.dtstart) {
   icaltimezone* zone = Zone(recurrence_.timezone);
   const icaltimetype dtstart = icaltime_from_timet_with_zone(Seconds(recurrence_.dtstart), 0, zone);
-  // RFC 5545: dtstart is always the first instance and counts toward COUNT, whether or not it
-  // matches the rule (libical yields it first but may not count it).
-  instances_.push_back({recurrence_.dtstart, {dtstart.year, dtstart.month, dtstart.day}});
-  instances_seen_ = 1;
-  expanded_to_ = recurrence_.dtstart + 1;
-  const RuleParse parsed = Parse(recurrence_.rule);
-  if (!parsed.ok) return;
-  count_ = parsed.rule.count;
-  if (count_ == 1) return;
-  auto iterator = std::make_unique<Iterator>();
-  iterator->zone = zone;
-  iterator->it = icalrecur_iterator_new(parsed.rule, dtstart);
-  if (iterator->it) iterator_ = std::move(iterator);
+  const RuleParse parsed = recurrence_.dtstart >= kEarliestSeriesStart
+                              ? Parse(recurrence_.rule)
+                              : RuleParse{icalrecurrencetype{}, false};
+  if (parsed.ok && parsed.rule.count != 1) {
+    auto iterator = std::make_unique<Iterator>();
+    iterator->rule = parsed.rule;
+    iterator->dtstart = dtstart;
+    iterator->zone = zone;
+    iterator_ = std::move(iterator);
+  }
+  if (parsed.ok) count_ = parsed.rule.count;
+  Restart();
 }
 
 Expansion::~Expansion() = default;
 
+void Expansion::Restart() {
+  const icaltimetype dtstart = icaltime_from_timet_with_zone(
+      Seconds(recurrence_.dtstart), 0, Zone(recurrence_.timezone));
+  // RFC 5545: dtstart is always the first instance and counts toward COUNT, whether or not it
+  // matches the rule (libical yields it first but may not count it).
+  instances_.assign({{recurrence_.dtstart, {dtstart.year, dtstart.month, dtstart.day}}});
+  instances_seen_ = 1;
+  covered_from_ = recurrence_.dtstart;
+  expanded_to_ = recurrence_.dtstart + 1;
+  if (iterator_) iterator_->Reset(icalrecur_iterator_new(iterator_->rule, iterator_->dtstart));
+  if (!iterator_ || !iterator_->it) expanded_to_ = INT64_MAX;
+}
+
+void Expansion::SeekTo(Timestamp from) {
+  // libical starts at a wall-clock time of the rule's zone: start two days early, and count on
+  // one day of margin for the zone's offset.
+  const Timestamp seek = from - 2 * kMillisPerDay;
+  icalrecur_iterator* it = icalrecur_iterator_new(iterator_->rule, iterator_->dtstart);
+  if (!it) return;
+  if (!icalrecur_iterator_set_start(it, icaltime_from_timet_with_zone(Seconds(seek), 0,
+                                                                       iterator_->zone))) {
+    icalrecur_iterator_free(it);
+    return;  // walk there instead
+  }
+  iterator_->Reset(it);
+  instances_.clear();
+  covered_from_ = seek + kMillisPerDay;
+  expanded_to_ = covered_from_;
+}
+
 void Expansion::ExtendTo(Timestamp to) {
-  for (int step = 0; iterator_ && expanded_to_ < to && step < kMaxSteps; ++step) {
+  for (int step = 0; iterator_ && iterator_->it && expanded_to_ < to && step < kMaxSteps; ++step) {
     const icaltimetype next = icalrecur_iterator_next(iterator_->it);
     if (icaltime_is_null_time(next)) {
-      iterator_.reset();
+      iterator_->Reset(nullptr);
       break;
     }
     const Timestamp start =
         static_cast<Timestamp>(icaltime_as_timet_with_zone(next, iterator_->zone)) * kMillisPerSecond;
-    if (start <= recurrence_.dtstart) continue;
+    // Instances are kept in order: one libical yields out of order is dropped, not misplaced.
+    if (start <= recurrence_.dtstart || (!instances_.empty() && start <= instances_.back().start)) {
+      continue;
+    }
     instances_.push_back({start, {next.year, next.month, next.day}});
     expanded_to_ = start + 1;
-    if (count_ > 0 && ++instances_seen_ >= count_) iterator_.reset();
+    if (count_ > 0 && ++instances_seen_ >= count_) iterator_->Reset(nullptr);
   }
-  if (!iterator_) expanded_to_ = INT64_MAX;
+  if (!iterator_ || !iterator_->it) expanded_to_ = INT64_MAX;
 }
 
 std::vector<Instance> Expansion::Window(Timestamp from, Timestamp to) {
   std::vector<Instance> out;
   if (from >= to) return out;
+  if (from < covered_from_ && covered_from_ > recurrence_.dtstart) Restart();
+  // A rule without COUNT does not depend on its earlier instances: jump over a long stretch
+  // instead of stepping through it (a series that started decades ago).
+  if (count_ == 0 && iterator_ && iterator_->it && from > expanded_to_ &&
+      from - expanded_to_ > kSeekAfter) {
+    SeekTo(from);
+  }
   ExtendTo(to);
   auto it = std::lower_bound(instances_.begin(), instances_.end(), from,
                              [](const Instance& i, Timestamp t) { return i.start < t; });

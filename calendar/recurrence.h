@@ -42,6 +42,9 @@ struct Recurrence {
 constexpr size_t kMaxInstancesPerDay = 24;
 /// The largest COUNT a rule may have.
 constexpr int kMaxCount = 10000;
+/// The earliest start a recurrence is expanded from, 1900-01-01T00:00:00Z: libical's iterator
+/// goes back and forth in years 0000 and 0001, and no calendar Huntline reads has a series older.
+constexpr Timestamp kEarliestSeriesStart = -2208988800000;
 
 /// Checks that `rule` is an RFC 5545 RRULE a calendar can mean: FREQ=DAILY, WEEKLY, MONTHLY or
 /// YEARLY (no calendar repeats a block every second, minute or hour), at most
@@ -52,8 +55,11 @@ bool KnownTimeZone(std::string_view timezone);
 
 /// The instances of one recurrence, expanded once and extended on demand: asking again for a
 /// window of a long-running series costs a lookup, not a re-expansion (libical's iterator, which
-/// this owns, is slow). Never expands past the latest window asked for. An unknown zone is taken
-/// as UTC; an unparseable rule yields just `dtstart`. Not thread-safe; not copyable.
+/// this owns, is slow). Never expands past the latest window asked for. A rule without COUNT
+/// jumps to a window far past what it has expanded (a series that started decades ago costs its
+/// window, not its history); a window before the stretch it jumped to starts it again. An unknown
+/// zone is taken as UTC; an unparseable rule, or a `dtstart` before kEarliestSeriesStart, yields
+/// just `dtstart`. Not thread-safe; not copyable.
 class Expansion {
  public:
   explicit Expansion(Recurrence recurrence);
@@ -66,11 +72,15 @@ class Expansion {
 
  private:
   struct Iterator;
+  void Restart();
+  void SeekTo(Timestamp from);
   void ExtendTo(Timestamp to);
 
   Recurrence recurrence_;
-  std::unique_ptr<Iterator> iterator_;  // null once the rule has no more instances
-  std::vector<Instance> instances_;     // every instance before expanded_to_, exdates included
+  std::unique_ptr<Iterator> iterator_;  // null when the rule yields nothing past dtstart
+  /// Every instance in [covered_from_, expanded_to_), exdates included, in order.
+  std::vector<Instance> instances_;
+  Timestamp covered_from_;
   Timestamp expanded_to_;
   int count_ = 0;      // the rule's COUNT (0: none)
   int instances_seen_ = 0;

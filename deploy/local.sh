@@ -18,6 +18,8 @@ export HUNTLINE_KAFKA_LIBS="$HUNTLINE_CACHE/kafka-$KAFKA_VERSION/libs"
 PACKAGES=(
   # build
   g++ cmake ninja-build pkg-config
+  # fuzz targets (tests/fuzz): clang, and libFuzzer with the sanitizer runtimes
+  clang libclang-rt-dev
   # libraries (Debian 12)
   librdkafka-dev librocksdb-dev prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev
   libsimdjson-dev libcli11-dev libical-dev tzdata libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
@@ -80,6 +82,8 @@ run_tests() {
   ctest --preset ci -j "$(nproc)"
   log "end-to-end tests (real Kafka broker, RocksDB and Prometheus)"
   HUNTLINE_BIN="$ROOT/build/ci/app/huntline" /usr/bin/python3 -m pytest -q "$ROOT/tests/e2e"
+  log "fuzz targets, ${HUNTLINE_FUZZ_SECONDS:-45}s each"
+  "$ROOT/tests/fuzz/run.sh" "${HUNTLINE_FUZZ_SECONDS:-45}"
 }
 
 # The demo engine, and Debian's Prometheus scraping it with Huntline's rules loaded, so the

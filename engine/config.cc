@@ -194,7 +194,8 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // A syntax error, and also a number too large for a double (`1e999`: out_of_range).
     return Status::Error(origin + ": not valid JSON: " + e.what());
   }
   if (!doc.is_object()) return Status::Error(origin + ": must be a JSON object");

@@ -47,9 +47,10 @@ void CopyHeaders(RdKafka::Message& message, ingest::Headers* out) {
   RdKafka::Headers* headers = message.headers();
   if (!headers || headers->size() == 0) return;
   for (const RdKafka::Headers::Header& h : headers->get_all()) {
-    out->push_back({h.key(), h.value() ? std::string(static_cast<const char*>(h.value()),
-                                                     h.value_size())
-                                       : std::string()});
+    out->push_back({h.key(),
+                    h.value() ? std::string(static_cast<const char*>(h.value()), h.value_size())
+                              : std::string(),
+                    h.value() != nullptr});
   }
 }
 

@@ -40,7 +40,9 @@ Status FileDeadLetterSink::Send(const RawMessage& message, const Rejection& why,
   };
   if (message.headers) {
     nlohmann::json headers = nlohmann::json::object();
-    for (const Header& h : *message.headers) headers[h.key] = h.value;
+    for (const Header& h : *message.headers) {
+      headers[h.key] = h.has_value ? nlohmann::json(h.value) : nlohmann::json(nullptr);
+    }
     line["headers"] = std::move(headers);
   }
   // Bytes that are not UTF-8 are replaced in the file form; the Kafka form keeps them exactly.

@@ -1,5 +1,6 @@
 #include "ingest/decoder.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -405,6 +406,8 @@ void DecodeCalendarUpsert(Fields& f, Rejection* why, EventData* out) {
   if (!f.failed() && d.rrule) {
     if (Status s = calendar::CheckRule(*d.rrule); !s.ok()) {
       f.Fail(RejectReason::kInvalidValue, "rrule", s.message());
+    } else if (d.start < calendar::kEarliestSeriesStart) {
+      f.Fail(RejectReason::kInvalidValue, "start", "a series (rrule) must start in 1900 or later");
     }
   }
   if (d.timezone) f.CheckTimeZone("timezone", *d.timezone);
@@ -431,12 +434,56 @@ void DecodeTask(Fields& f, EventData* out) {
   *out = std::move(d);
 }
 
-const std::string* FindHeader(const Headers& headers, std::string_view key) {
-  for (const Header& h : headers) {
-    if (h.key == key) return &h.value;
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
   }
-  return nullptr;
+  return true;
 }
+
+bool StartsWithIgnoringCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && EqualsIgnoringCase(s.substr(0, prefix.size()), prefix);
+}
+
+/// A media type's parameters, if any, start with `;` right after the subtype (`text/json ;` and a
+/// trailing space are not JSON for sdk-java, whose vectors we follow).
+bool EndsMediaType(std::string_view rest) { return rest.empty() || rest.front() == ';'; }
+
+bool IsTokenChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*.^_`|~-").find(c) != std::string_view::npos;
+}
+
+constexpr std::string_view kCloudEventsMediaType = "application/cloudevents";
+
+/// A header found by name without regard to case: Kafka compares header names as bytes, but
+/// producers write `CE_TYPE` and `Content-Type` and mean the attribute. A header without a value
+/// counts as absent (sdk-java skips it).
+struct HeaderLookup {
+  const Header* header = nullptr;  // the first one with a value
+  bool conflict = false;           // another one with a different value
+};
+
+HeaderLookup FindHeader(const Headers& headers, std::string_view name) {
+  HeaderLookup found;
+  for (const Header& h : headers) {
+    if (!h.has_value || !EqualsIgnoringCase(h.key, name)) continue;
+    if (!found.header) {
+      found.header = &h;
+    } else if (h.value != found.header->value) {
+      found.conflict = true;
+    }
+  }
+  return found;
+}
+
+/// The standard optional attributes; any other member but `data` and `data_base64` is an
+/// extension.
+constexpr std::array<std::string_view, 8> kAttributeNames = {
+    "specversion", "id", "source", "type", "time", "datacontenttype", "dataschema", "subject"};
 
 /// Checks the envelope attributes shared by both modes. `get(name)` returns the attribute's
 /// string value, or nullopt when absent.
@@ -467,6 +514,16 @@ bool DecodeEnvelope(Getter get, std::string_view prefix, Event* out, Rejection* 
     const size_t n = CodePoints(value);
     if (n < 1) return fail(RejectReason::kInvalidValue, name, "must not be empty");
     if (n > kIdMax) return fail(RejectReason::kInvalidValue, name, "must be at most 256 characters");
+    // (source, id) is the key that finds a repeated delivery, joined by U+001F: no control
+    // characters, or two different events could share it.
+    for (unsigned char c : value) {
+      if (c < 0x20 || c == 0x7f) {
+        char code[8];
+        std::snprintf(code, sizeof code, "U+%04X", c);
+        return fail(RejectReason::kInvalidValue, name,
+                    std::string("contains a control character (") + code + ")");
+      }
+    }
   }
   auto parsed_type = ParseType(type);
   if (!parsed_type) {
@@ -485,16 +542,116 @@ bool DecodeEnvelope(Getter get, std::string_view prefix, Event* out, Rejection* 
   return true;
 }
 
+/// Refuses data that its content type says is not JSON.
+bool CheckJsonContent(std::optional<std::string_view> content_type, std::string_view attribute,
+                      Rejection* why) {
+  if (!content_type || IsJsonContentType(*content_type)) return true;
+  why->reason = RejectReason::kWrongType;
+  why->detail = "data: must be a JSON object, got \"" + std::string(*content_type) +
+                "\" content (" + std::string(attribute) + ")";
+  return false;
+}
+
+/// An extension attribute in structured mode (R13 of the conformance rules): a String, Boolean or
+/// Integer (signed 32 bits), or null (unset). Its name is not checked: Huntline ignores it.
+bool CheckExtension(std::string_view name, element value, Rejection* why) {
+  auto fail = [&](RejectReason reason, const std::string& message) {
+    why->reason = reason;
+    why->detail = std::string(name) + ": " + message;
+    return false;
+  };
+  switch (value.type()) {
+    case element_type::STRING:
+    case element_type::BOOL:
+    case element_type::NULL_VALUE:
+      return true;
+    case element_type::INT64: {
+      const int64_t n = value.get_int64().value_unsafe();
+      if (n >= std::numeric_limits<int32_t>::min() && n <= std::numeric_limits<int32_t>::max()) {
+        return true;
+      }
+      return fail(RejectReason::kInvalidValue,
+                  std::to_string(n) + " is not a CloudEvents Integer (signed 32 bits)");
+    }
+    case element_type::UINT64:
+      return fail(RejectReason::kInvalidValue,
+                  std::to_string(value.get_uint64().value_unsafe()) +
+                      " is not a CloudEvents Integer (signed 32 bits)");
+    case element_type::DOUBLE:
+      return fail(RejectReason::kInvalidValue,
+                  "a number with a fraction or exponent is not a CloudEvents Integer");
+    case element_type::ARRAY:
+    case element_type::OBJECT:
+      break;
+  }
+  return fail(RejectReason::kWrongType,
+              "an extension attribute must be a string, boolean or integer, got " +
+                  std::string(TypeName(value.type())));
+}
+
 }  // namespace
 
-bool Decoder::Decode(const RawMessage& message, Event* out, Rejection* why) {
-  if (message.headers && FindHeader(*message.headers, "ce_specversion")) {
-    return DecodeBinary(*message.headers, message.value, out, why);
+bool IsJsonContentType(std::string_view media_type) {
+  std::string_view subtype;
+  if (StartsWithIgnoringCase(media_type, "application/")) {
+    subtype = media_type.substr(12);
+  } else if (StartsWithIgnoringCase(media_type, "text/")) {
+    subtype = media_type.substr(5);
+  } else {
+    return false;
   }
+  size_t end = 0;
+  while (end < subtype.size() && IsTokenChar(subtype[end]) && subtype[end] != '+') ++end;
+  if (StartsWithIgnoringCase(subtype.substr(end), "+json")) {
+    if (end == 0) return false;  // `application/+json`
+    end += 5;
+  } else if (!EqualsIgnoringCase(subtype.substr(0, end), "json")) {
+    return false;
+  }
+  return EndsMediaType(subtype.substr(end));
+}
+
+bool SelectMode(const RawMessage& message, ContentMode* mode, Rejection* why) {
+  *mode = ContentMode::kStructured;
+  if (!message.headers) return true;
+  const HeaderLookup content_type = FindHeader(*message.headers, "content-type");
+  if (content_type.header &&
+      StartsWithIgnoringCase(content_type.header->value, kCloudEventsMediaType)) {
+    const std::string& value = content_type.header->value;
+    const std::string_view format = std::string_view(value).substr(kCloudEventsMediaType.size());
+    if (StartsWithIgnoringCase(format, "+json") && EndsMediaType(format.substr(5))) return true;
+    why->reason = RejectReason::kInvalidValue;
+    const std::string quoted = simdjson::validate_utf8(value) ? "\"" + value + "\"" : "(not UTF-8)";
+    why->detail = StartsWithIgnoringCase(format, "-batch")
+                      ? "content-type: " + quoted +
+                            ": the Kafka binding has no batch mode, one event per message"
+                      : "content-type: " + quoted +
+                            " is not an event format Huntline reads (application/cloudevents+json)";
+    return false;
+  }
+  for (const Header& h : *message.headers) {
+    if (StartsWithIgnoringCase(h.key, "ce_")) {
+      *mode = ContentMode::kBinary;
+      return true;
+    }
+  }
+  return true;
+}
+
+bool Decoder::Decode(const RawMessage& message, Event* out, Rejection* why) {
+  ContentMode mode;
+  if (!SelectMode(message, &mode, why)) return false;
+  if (mode == ContentMode::kBinary) return DecodeBinary(*message.headers, message.value, out, why);
   return DecodeStructured(message.value, out, why);
 }
 
 bool Decoder::DecodeStructured(std::string_view value, Event* out, Rejection* why) {
+  if (value.empty()) {
+    // A tombstone (no value) or an empty one: librdkafka hands over no buffer to parse.
+    why->reason = RejectReason::kInvalidJson;
+    why->detail = "the message has no value: a structured-mode event is a JSON object";
+    return false;
+  }
   element doc;
   if (auto error = parser_.parse(value.data(), value.size()).get(doc); error) {
     why->reason = RejectReason::kInvalidJson;
@@ -509,9 +666,10 @@ bool Decoder::DecodeStructured(std::string_view value, Event* out, Rejection* wh
   }
   Rejection wrong_type;
   bool bad_attribute = false;
+  // JSON format §2.2: an attribute whose value is null is unset.
   auto get = [&](std::string_view name) -> std::optional<std::string_view> {
     element value;
-    if (envelope[name].get(value) != simdjson::SUCCESS) return std::nullopt;
+    if (envelope[name].get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
     std::string_view s;
     if (value.get_string().get(s) != simdjson::SUCCESS) {
       if (!bad_attribute) {
@@ -530,23 +688,85 @@ bool Decoder::DecodeStructured(std::string_view value, Event* out, Rejection* wh
     return false;
   }
   if (!envelope_ok) return false;
+  const auto content_type = get("datacontenttype");
+  get("dataschema");
+  get("subject");
+  if (bad_attribute) {
+    *why = std::move(wrong_type);
+    return false;
+  }
   element data;
-  if (envelope["data"].get(data) != simdjson::SUCCESS) {
+  const bool has_data = envelope["data"].get(data) == simdjson::SUCCESS && !data.is_null();
+  element data_base64;
+  const bool has_base64 =
+      envelope["data_base64"].get(data_base64) == simdjson::SUCCESS && !data_base64.is_null();
+  if (has_data && has_base64) {
+    why->reason = RejectReason::kInvalidValue;
+    why->detail = "data_base64: must not be present together with data";
+    return false;
+  }
+  if (has_base64) {
+    why->reason = RejectReason::kWrongType;
+    why->detail = "data: must be a JSON object, got data_base64 (binary data)";
+    return false;
+  }
+  if (!has_data) {
     why->reason = RejectReason::kMissingField;
     why->detail = "data: required attribute is missing";
     return false;
   }
-  return DecodeData(data, out->type, out, why);
+  if (!CheckJsonContent(content_type, "datacontenttype", why)) return false;
+  if (!DecodeData(data, out->type, out, why)) return false;
+  for (auto [name, value] : envelope) {
+    if (name == "data" || name == "data_base64" ||
+        std::find(kAttributeNames.begin(), kAttributeNames.end(), name) != kAttributeNames.end()) {
+      continue;
+    }
+    if (!CheckExtension(name, value, why)) return false;
+  }
+  return true;
 }
 
 bool Decoder::DecodeBinary(const Headers& headers, std::string_view value, Event* out,
                            Rejection* why) {
+  // Kafka binding §3.2.3: header values are UTF-8 strings; a value quoted in a refusal is too.
+  for (const Header& h : headers) {
+    if ((StartsWithIgnoringCase(h.key, "ce_") || EqualsIgnoringCase(h.key, "content-type")) &&
+        !simdjson::validate_utf8(h.value)) {
+      why->reason = RejectReason::kInvalidValue;
+      why->detail = (simdjson::validate_utf8(h.key) ? h.key : std::string("header")) +
+                    ": the value is not UTF-8";
+      return false;
+    }
+  }
+  std::string conflicting;
   auto get = [&](std::string_view name) -> std::optional<std::string_view> {
-    const std::string* h = FindHeader(headers, "ce_" + std::string(name));
-    if (!h) return std::nullopt;
-    return std::string_view(*h);
+    const HeaderLookup found = FindHeader(headers, "ce_" + std::string(name));
+    if (found.conflict && conflicting.empty()) conflicting = "ce_" + std::string(name);
+    if (!found.header) return std::nullopt;
+    return std::string_view(found.header->value);
   };
-  if (!DecodeEnvelope(get, "ce_", out, why)) return false;
+  const bool envelope_ok = DecodeEnvelope(get, "ce_", out, why);
+  if (!conflicting.empty()) {
+    why->reason = RejectReason::kInvalidValue;
+    why->detail = conflicting + ": the header appears more than once with different values";
+    return false;
+  }
+  if (!envelope_ok) return false;
+  // Kafka binding §3.2.1: `content-type` is the data's content type. sdk-go's vectors send
+  // `ce_datacontenttype` instead; it is read when there is no `content-type`.
+  const HeaderLookup content_type = FindHeader(headers, "content-type");
+  const HeaderLookup ce_content_type = FindHeader(headers, "ce_datacontenttype");
+  if (content_type.header) {
+    if (!CheckJsonContent(content_type.header->value, "content-type", why)) return false;
+  } else if (ce_content_type.header) {
+    if (!CheckJsonContent(ce_content_type.header->value, "ce_datacontenttype", why)) return false;
+  }
+  if (value.empty()) {
+    why->reason = RejectReason::kMissingField;
+    why->detail = "data: required attribute is missing (the message has no value)";
+    return false;
+  }
   element data;
   if (auto error = parser_.parse(value.data(), value.size()).get(data); error) {
     why->reason = RejectReason::kInvalidJson;

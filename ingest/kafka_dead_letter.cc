@@ -52,7 +52,8 @@ Status KafkaDeadLetterSink::Send(const RawMessage& message, const Rejection& why
       const std::string_view value = std::string_view(h.value).substr(0, field_max);
       if (!whole && header_bytes + key.size() + value.size() > kExcerptBytes) break;
       header_bytes += key.size() + value.size();
-      headers->add(std::string(key), value.data(), value.size());
+      // A header without a value stays one (null, not empty).
+      headers->add(std::string(key), h.has_value ? value.data() : nullptr, value.size());
     }
   }
   auto add = [&](std::string_view key, const std::string& value) {

@@ -7,9 +7,12 @@
 
 namespace huntline::ingest {
 
+/// One Kafka header. Kafka allows a header without a value (null), distinct from an empty one;
+/// `value` is then empty and `has_value` false.
 struct Header {
   std::string key;
   std::string value;
+  bool has_value = true;
 };
 using Headers = std::vector<Header>;
 

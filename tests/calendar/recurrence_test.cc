@@ -78,5 +78,63 @@ TEST(Recurrence, BadRulesAndZonesAreRecognised) {
   EXPECT_FALSE(KnownTimeZone("Mars/Olympus_Mons"));
 }
 
+// Found by tests/fuzz/recurrence_fuzzer (tests/fuzz/regressions/recurrence_fuzzer/): libical
+// leaked the RSCALE value of every rule that had one, and all of it when the rule was malformed.
+TEST(Recurrence, RscaleRulesAreRefusedAndNeverExpanded) {
+  for (const char* rule : {"FREQ=WEEKLY;RSCALE=GREGORIAN", "FREQ=YEARLY;rscale=CHINESE",
+                           "FREQ=WEEKLY;RSCALE=BOGUS;BYDAY=XX"}) {
+    const Status s = CheckRule(rule);
+    EXPECT_FALSE(s.ok()) << rule;
+    EXPECT_EQ(s.message(), "RSCALE (a non-Gregorian calendar) is not supported") << rule;
+    // A rule stored before it was refused: the documented fallback, just dtstart.
+    const Recurrence r{rule, At("2026-08-03T09:00:00Z"), "UTC", {}};
+    EXPECT_EQ(Starts(Expand(r, At("2026-08-01T00:00:00Z"), At("2026-12-01T00:00:00Z"))),
+              std::vector<std::string>{"2026-08-03T09:00:00Z 2026-08-03"})
+        << rule;
+  }
+}
+
+// A series that started long ago: the first window asked for used to come back empty (libical
+// stepped at most 200,000 instances a call from dtstart, 126 years of hourly blocks are 1.1
+// million) and each call cost a second of CPU.
+TEST(Recurrence, ASeriesThatStartedLongAgoIsExpandedInItsWindowAtOnce) {
+  std::string hours;
+  for (int h = 0; h < 24; ++h) hours += (h ? "," : "") + std::to_string(h);
+  const Recurrence r{"FREQ=DAILY;BYHOUR=" + hours, At("1900-01-01T00:00:00Z"), "Europe/Berlin", {}};
+  Expansion expansion(r);
+  const auto week = expansion.Window(At("2026-10-01T00:00:00Z"), At("2026-10-08T00:00:00Z"));
+  ASSERT_EQ(week.size(), 7u * 24u);
+  EXPECT_EQ(Starts({week.front()}), std::vector<std::string>{"2026-10-01T00:00:00Z 2026-10-01"});
+  for (size_t i = 1; i < week.size(); ++i) {
+    EXPECT_EQ(week[i].start - week[i - 1].start, kMillisPerHour) << i;
+  }
+  // An earlier window afterwards: the series from its start again.
+  const auto first_day = expansion.Window(At("1900-01-01T00:00:00Z"), At("1900-01-02T00:00:00Z"));
+  ASSERT_EQ(first_day.size(), 24u);
+  EXPECT_EQ(first_day.front().start, r.dtstart);
+  EXPECT_EQ(expansion.Window(At("2026-10-01T00:00:00Z"), At("2026-10-08T00:00:00Z")).size(), 168u);
+}
+
+TEST(Recurrence, AJumpKeepsTheIntervalOfTheSeries) {
+  // Every other Tuesday from Tuesday 2000-01-04: 2026-10-06 is 9,772 days (698 fortnights) later.
+  const Recurrence r{"FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", At("2000-01-04T14:00:00Z"),
+                     "America/New_York", {At("2026-10-20T13:00:00Z")}};
+  EXPECT_EQ(Starts(Expand(r, At("2026-10-01T00:00:00Z"), At("2026-11-10T00:00:00Z"))),
+            (std::vector<std::string>{"2026-10-06T13:00:00Z 2026-10-06",
+                                      "2026-11-03T14:00:00Z 2026-11-03"}));
+}
+
+// Found by tests/fuzz/recurrence_fuzzer (regressions/recurrence_fuzzer/year-zero-out-of-order):
+// from a start in year 0000 libical went back and forth (0001-12-30, then 0001-11-03, …), and a
+// window of the unordered instances missed some.
+TEST(Recurrence, ASeriesBefore1900IsJustItsStart) {
+  const Recurrence r{"FREQ=WEEKLY;BYDAY=TH", At("0000-01-01T17:56:45Z"), "UTC", {}};
+  EXPECT_EQ(Expand(r, At("0000-01-01T00:00:00Z"), At("0002-03-01T00:00:00Z")).size(), 1u);
+  const Recurrence from_1900{"FREQ=WEEKLY;BYDAY=MO", kEarliestSeriesStart, "UTC", {}};
+  EXPECT_EQ(Starts(Expand(from_1900, At("1900-01-01T00:00:00Z"), At("1900-01-09T00:00:00Z"))),
+            (std::vector<std::string>{"1900-01-01T00:00:00Z 1900-01-01",
+                                      "1900-01-08T00:00:00Z 1900-01-08"}));
+}
+
 }  // namespace
 }  // namespace huntline::calendar

@@ -175,6 +175,9 @@ TEST(Decoder, CalendarSeriesHuntlineCannotExpandAreRefused) {
        "data.rrule: BYHOUR, BYMINUTE and BYSECOND make 28 instances a day; at most 24"},
       {Replace(series, "FREQ=WEEKLY;BYDAY=TU", "FREQ=DAILY;COUNT=10001"),
        "data.rrule: COUNT=10001 is over 10000"},
+      {Replace(Replace(series, "2026-08-04T13:00:00Z", "1899-12-31T13:00:00Z"),
+               "2026-08-04T15:00:00Z", "1899-12-31T15:00:00Z"),
+       "data.start: a series (rrule) must start in 1900 or later"},
   };
   for (const auto& [value, detail] : cases) {
     auto d = DecodeValue(value);
@@ -291,6 +294,114 @@ TEST(Schema, RepositoryCopyMatchesTheContract) {
   const std::string ours = read(std::string(HUNTLINE_SOURCE_DIR) + "/docs/contract/events.schema.json");
   ASSERT_FALSE(ours.empty());
   EXPECT_EQ(ours, read(std::string(HUNTLINE_SHARED_DIR) + "/contract/events.schema.json"));
+}
+
+
+Headers ActivityHeaders() {
+  return {{"ce_specversion", "1.0"},          {"ce_id", "sf-3"},
+          {"ce_source", "salesforce/acme"},   {"ce_type", "crm.activity.logged"},
+          {"ce_time", "2026-10-06T14:05:00Z"}, {"content-type", "application/json"}};
+}
+constexpr std::string_view kActivityData =
+    R"({"activity_id":"00T1","actor_id":"u-rep-7","account_id":"a-1042","channel":"call",)"
+    R"("direction":"outbound","outcome":"connected"})";
+
+// Found by tests/fuzz/decoder_fuzzer (tests/fuzz/regressions/decoder_fuzzer/null-value): a
+// tombstone's value has no buffer, and parsing it was undefined behaviour (memcpy from null).
+TEST(Decoder, AMessageWithoutValueIsRefusedWithoutParsing) {
+  auto structured = DecodeValue(std::string_view());
+  EXPECT_FALSE(structured.ok);
+  EXPECT_EQ(structured.why.reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(structured.why.detail,
+            "the message has no value: a structured-mode event is a JSON object");
+  const Headers headers = ActivityHeaders();
+  auto binary = DecodeValue(std::string_view(), &headers);
+  EXPECT_FALSE(binary.ok);
+  EXPECT_EQ(binary.why.reason, RejectReason::kMissingField);
+  EXPECT_EQ(binary.why.detail, "data: required attribute is missing (the message has no value)");
+}
+
+TEST(Decoder, AHeaderWithoutValueIsAbsent) {
+  Headers headers = ActivityHeaders();
+  headers.push_back({"ce_subject", "", false});
+  EXPECT_TRUE(DecodeValue(kActivityData, &headers).ok);
+  headers[1].has_value = false;  // ce_id
+  auto d = DecodeValue(kActivityData, &headers);
+  EXPECT_FALSE(d.ok);
+  EXPECT_EQ(d.why.detail, "ce_id: required attribute is missing");
+}
+
+TEST(Decoder, HeaderNamesCompareWithoutCase) {
+  Headers headers = ActivityHeaders();
+  headers[3].key = "CE_TYPE";
+  headers[5].key = "Content-Type";
+  auto d = DecodeValue(kActivityData, &headers);
+  ASSERT_TRUE(d.ok) << d.why.detail;
+  EXPECT_EQ(d.event.type, EventType::kActivityLogged);
+}
+
+TEST(Decoder, ARepeatedHeaderMustAgree) {
+  Headers headers = ActivityHeaders();
+  headers.push_back({"ce_id", "sf-3"});
+  EXPECT_TRUE(DecodeValue(kActivityData, &headers).ok);
+  headers.push_back({"CE_ID", "sf-4"});
+  auto d = DecodeValue(kActivityData, &headers);
+  EXPECT_FALSE(d.ok);
+  EXPECT_EQ(d.why.reason, RejectReason::kInvalidValue);
+  EXPECT_EQ(d.why.detail, "ce_id: the header appears more than once with different values");
+}
+
+TEST(Decoder, BinaryHeaderValuesMustBeUtf8) {
+  Headers headers = ActivityHeaders();
+  headers[2].value = "salesforce/\xff";
+  auto d = DecodeValue(kActivityData, &headers);
+  EXPECT_FALSE(d.ok);
+  EXPECT_EQ(d.why.reason, RejectReason::kInvalidValue);
+  EXPECT_EQ(d.why.detail, "ce_source: the value is not UTF-8");
+}
+
+// (source, id) finds a repeated delivery, joined by U+001F: a source or id holding it could make
+// two different events one.
+TEST(Decoder, EnvelopeIdAndSourceRefuseControlCharacters) {
+  auto d = DecodeValue(
+      Replace(kActivity, R"("source":"salesforce/acme")", R"("source":"a\u001fb")"));
+  EXPECT_FALSE(d.ok);
+  EXPECT_EQ(d.why.reason, RejectReason::kInvalidValue);
+  EXPECT_EQ(d.why.detail, "source: contains a control character (U+001F)");
+  Headers headers = ActivityHeaders();
+  headers[1].value = "sf\n3";
+  EXPECT_EQ(DecodeValue(kActivityData, &headers).why.detail,
+            "ce_id: contains a control character (U+000A)");
+}
+
+TEST(Decoder, StructuredContentTypeDecidesTheMode) {
+  // Copy headers beside a structured value are not a second source of attributes.
+  Headers headers = {{"content-type", "application/cloudevents+json; charset=UTF-8"},
+                     {"ce_specversion", "1.0"},
+                     {"ce_id", "other"}};
+  auto d = DecodeValue(kActivity, &headers);
+  ASSERT_TRUE(d.ok) << d.why.detail;
+  EXPECT_EQ(d.event.id, "sf-1");
+  headers[0].value = "application/cloudevents+avro";
+  EXPECT_EQ(DecodeValue(kActivity, &headers).why.reason, RejectReason::kInvalidValue);
+}
+
+TEST(Decoder, NullAttributesAreUnsetAndExtensionsAreCloudEventsValues) {
+  auto d = DecodeValue(Replace(kActivity, R"("id":"sf-1")", R"("id":null)"));
+  EXPECT_EQ(d.why.reason, RejectReason::kMissingField);
+  EXPECT_EQ(d.why.detail, "id: required attribute is missing");
+  EXPECT_TRUE(DecodeValue(Replace(kActivity, R"("time")",
+                                  R"("subject":null,"n":-2147483648,"b":false,"time")"))
+                  .ok);
+  d = DecodeValue(Replace(kActivity, R"("time")", R"("n":2147483648,"time")"));
+  EXPECT_EQ(d.why.reason, RejectReason::kInvalidValue);
+  EXPECT_EQ(d.why.detail, "n: 2147483648 is not a CloudEvents Integer (signed 32 bits)");
+  d = DecodeValue(Replace(kActivity, R"("time")", R"("tags":["a"],"time")"));
+  EXPECT_EQ(d.why.reason, RejectReason::kWrongType);
+  EXPECT_EQ(d.why.detail,
+            "tags: an extension attribute must be a string, boolean or integer, got array");
+  d = DecodeValue(Replace(kActivity, R"("time")", R"("subject":7,"time")"));
+  EXPECT_EQ(d.why.detail, "subject: must be a string, got number");
 }
 
 }  // namespace
