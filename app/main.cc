@@ -76,6 +76,10 @@ int RunReplay(const huntline::engine::ReplayOptions& options) {
   if (s.after_as_of) {
     std::fprintf(stderr, ", %lld after --as-of", static_cast<long long>(s.after_as_of));
   }
+  if (s.series_refused) {
+    std::fprintf(stderr, ", %llu series updates refused (limits.max_series_per_family: figures incomplete)",
+                 static_cast<unsigned long long>(s.series_refused));
+  }
   std::fprintf(stderr, "; engine time %s\n",
                s.engine_time == huntline::kNoTime ? "none"
                                                   : huntline::FormatRfc3339(s.engine_time).c_str());

@@ -3,6 +3,9 @@
 #include <libical/ical.h>
 
 #include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <cctype>
 #include <cstdio>
 
@@ -91,10 +94,42 @@ Status CheckRule(std::string_view rule) {
   return Status::Ok();
 }
 
+namespace {
+
+/// The zone and link names of the IANA database as the system's tzdata lists them
+/// (`tzdata.zi`: "Z <name> …" and "L <target> <name>" lines); empty when it is not there.
+const std::set<std::string, std::less<>>& IanaNames() {
+  static const std::set<std::string, std::less<>> names = [] {
+    std::set<std::string, std::less<>> out;
+    std::ifstream in("/usr/share/zoneinfo/tzdata.zi");
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string kind, first, second;
+      fields >> kind >> first >> second;
+      if (kind == "Z") out.insert(first);
+      if (kind == "L") out.insert(second);
+    }
+    return out;
+  }();
+  return names;
+}
+
+}  // namespace
+
 bool KnownTimeZone(std::string_view timezone) {
   if (timezone == "UTC" || timezone == "Etc/UTC") return true;
-  return !timezone.empty() &&
-         icaltimezone_get_builtin_timezone(std::string(timezone).c_str()) != nullptr;
+  if (timezone.empty() || timezone == "Factory") return false;  // "no zone set", not a place
+  // libical finds zones by file path too: "localtime" (the server's own zone), "posixrules",
+  // "right/…" (leap seconds), "posix/…", "../zoneinfo/UTC" are files, not IANA names.
+  const auto& names = IanaNames();
+  if (!names.empty() ? !names.contains(timezone)
+                     : timezone.find("..") != std::string_view::npos || timezone.front() == '/' ||
+                           timezone.starts_with("posix") || timezone.starts_with("right/") ||
+                           timezone == "localtime") {
+    return false;
+  }
+  return icaltimezone_get_builtin_timezone(std::string(timezone).c_str()) != nullptr;
 }
 
 LocalDate LocalDateOf(Timestamp t, std::string_view timezone) {

@@ -103,6 +103,12 @@ class Engine {
   /// and every task that has caught up with its partition follow it (in replay, every task).
   void AdvanceTime(Timestamp now);
   Timestamp now() const { return now_; }
+  /// Updates of a new series refused so far because its family was full (all families).
+  uint64_t series_refused() const {
+    uint64_t n = 0;
+    for (uint64_t r : series_limit_.refused) n += r;
+    return n;
+  }
   /// The latest event time of any valid message read, on any input topic (`event_time` mode's
   /// engine time once caught up).
   Timestamp latest_event_time() const { return latest_event_time_; }

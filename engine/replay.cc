@@ -104,6 +104,7 @@ Result<ReplaySummary> Replay(const ReplayOptions& options) {
   }
   if (Status s = WriteFile(options.metrics_out, metrics::ToText(families)); !s.ok()) return s;
   summary.engine_time = engine.now();
+  summary.series_refused = engine.series_refused();
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;

@@ -33,6 +33,7 @@ struct ReplaySummary {
   std::array<int64_t, 5> by_result{};  // indexed by metrics::EventResult
   double seconds = 0;
   Timestamp engine_time = kNoTime;
+  uint64_t series_refused = 0;  // updates of new series past limits.max_series_per_family
 };
 
 /// `huntline replay`: the live engine's decoding and processors over a file, no Kafka, with

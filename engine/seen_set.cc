@@ -10,6 +10,8 @@ bool SeenSet::Contains(std::string_view key) {
   if (pending_.contains(key)) return true;
   if (!store_) return false;
   scratch_.assign(prefix_).append(key);
+  // Forgotten already, as replay (all in memory) forgets at once, though still stored.
+  if (deleted_.contains(scratch_)) return false;
   return store_->Get(scratch_).has_value();
 }
 
@@ -30,13 +32,13 @@ void SeenSet::Prune(Day horizon) {
   if (!store_) return;
   (void)store_->Scan(prefix_, [&](std::string_view key, std::string_view value) {
     storage::Decoder r(value);
-    if (static_cast<Day>(r.I64()) < horizon) deleted_.emplace_back(key);
+    if (static_cast<Day>(r.I64()) < horizon) deleted_.emplace(key);
   });
 }
 
 void SeenSet::Flush(storage::WriteBatch& batch) {
   if (!store_) return;
-  for (const std::string& key : deleted_) batch.Delete(key);
+  for (const std::string& key : deleted_) batch.Delete(key);  // before the puts: one seen again stays
   deleted_.clear();
   for (const auto& [key, day] : pending_) {
     batch.Put(prefix_ + key, storage::Encoder().I64(day).str());

@@ -41,7 +41,7 @@ class SeenSet {
   std::string prefix_;
   storage::KvStore* store_;
   StringMap<Day> pending_;  // not yet stored (all of them without a store)
-  std::vector<std::string> deleted_;  // stored records to delete at the next flush
+  StringSet deleted_;  // stored records to delete at the next flush
   Day oldest_ = INT32_MAX;  // no pending id is of an earlier day
   std::string scratch_;
 };

@@ -72,11 +72,10 @@ void ProspectProcessor::OnOrgChange(const OrgChange& change, ProcessorContext& c
   switch (change.type) {
     case ingest::EventType::kUserUpserted: {
       // A user is read for one thing here, their team: of the owner of a prospect, and of the
-      // reps a target account is covered by. Only a team change moves anything, and only the
-      // keys that show this person.
-      const User* now = context.org.At(change.time).FindUser(change.id);
-      const User* was = context.org.At(change.time - 1).FindUser(change.id);
-      if (now && was && now->data.team == was->data.team) break;
+      // reps a target account is covered by. Only the keys that show this person move, and
+      // only when the team they show is no longer the person's.
+      auto shown = teams_shown_.find(change.id);
+      if (shown == teams_shown_.end() || shown->second == context.org.TeamOf(change.id)) break;
       EvaluateShowing(change.id, context);
       break;
     }
@@ -101,7 +100,8 @@ void ProspectProcessor::EvaluateShowing(std::string_view user_id, ProcessorConte
     return std::any_of(refs.begin(), refs.end(), [&](const metrics::Shard::SeriesRef& ref) {
       const std::string_view series = ref.entry->first;  // team, rep
       const size_t sep = series.rfind(metrics::kLabelSeparator);
-      return sep != std::string_view::npos && series.substr(sep + 1) == user_id;
+      // A series refused by the family's limit has no labels: it may be anyone's.
+      return sep == std::string_view::npos || series.substr(sep + 1) == user_id;
     });
   };
   std::vector<std::string> keys;
@@ -111,6 +111,7 @@ void ProspectProcessor::EvaluateShowing(std::string_view user_id, ProcessorConte
     }
   }
   for (const std::string& key : keys) Evaluate(key, context);
+  teams_shown_[std::string(user_id)] = std::string(context.org.TeamOf(user_id));
 }
 
 void ProspectProcessor::EvaluateAll(ProcessorContext& context) {
@@ -127,6 +128,17 @@ void ProspectProcessor::EvaluateAll(ProcessorContext& context) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   for (const std::string& key : keys) Evaluate(key, context);
+}
+
+std::string_view ProspectProcessor::ShowTeam(std::string_view user_id, ProcessorContext& context) {
+  const std::string_view team = context.org.TeamOf(user_id);
+  auto it = teams_shown_.find(user_id);
+  if (it == teams_shown_.end()) {
+    teams_shown_.emplace(std::string(user_id), std::string(team));
+  } else if (it->second != team) {
+    it->second = std::string(team);
+  }
+  return team;
 }
 
 void ProspectProcessor::Move(metrics::Shard& shard, std::vector<metrics::Shard::SeriesRef>& from,
@@ -157,11 +169,11 @@ void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context
     const TargetCoverage coverage =
         EvaluateTargetCoverage(*account, facts, context.org, context.settings, context.now);
     for (std::string_view rep : coverage.touched) {
-      touched.push_back(shard.Ref(families_.touched, {context.org.TeamOf(rep), rep}));
+      touched.push_back(shard.Ref(families_.touched, {ShowTeam(rep, context), rep}));
     }
     if (coverage.engaged) {
       for (std::string_view rep : coverage.reps) {
-        engaged.push_back(shard.Ref(families_.engaged, {context.org.TeamOf(rep), rep}));
+        engaged.push_back(shard.Ref(families_.engaged, {ShowTeam(rep, context), rep}));
       }
     }
     next_change = EarlierDeadline(next_change, coverage.next_change);
@@ -177,7 +189,7 @@ void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context
   View& view = view_it->second;
 
   if (cell.is_prospect) {
-    const std::string_view team = context.org.TeamOf(cell.owner);
+    const std::string_view team = ShowTeam(cell.owner, context);
     if (!view.counted || view.owner != cell.owner || view.team != team || view.engagement != cell.engagement ||
         view.outcome != cell.outcome) {
       const auto ref = shard.Ref(families_.prospects,

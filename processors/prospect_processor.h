@@ -54,6 +54,8 @@ class ProspectProcessor : public Processor {
   void EvaluateAll(ProcessorContext& context);
   /// Evaluates the keys whose gauges show this user: as a prospect's owner or a covering rep.
   void EvaluateShowing(std::string_view user_id, ProcessorContext& context);
+  /// The team a gauge shows `user_id` under now, remembered as the team last shown.
+  std::string_view ShowTeam(std::string_view user_id, ProcessorContext& context);
   static void Move(metrics::Shard& shard, std::vector<metrics::Shard::SeriesRef>& from,
                    std::vector<metrics::Shard::SeriesRef> to);
 
@@ -62,6 +64,9 @@ class ProspectProcessor : public Processor {
   StringSet dirty_;
   StringMap<View> views_;
   StringMap<std::vector<std::string>> keys_by_contact_;  // responders' contacts → their keys
+  /// The team each person was last shown under (as an owner or a covering rep): a user change
+  /// that leaves it as it is moves nothing.
+  StringMap<std::string> teams_shown_;
   TimerQueue timers_;
 };
 

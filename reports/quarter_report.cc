@@ -189,6 +189,7 @@ json ProtectedTime(const Window& w, const Where& where, const PrivacyOptions& pr
   for (const auto& [who, s] : by_manager) manager_seconds.push_back(s);
   std::sort(manager_seconds.rbegin(), manager_seconds.rend());
   const double managers_total = SumOf(by_manager);
+  const bool named_managers = !by_manager.contains("");
   const double top_two = (manager_seconds.size() > 0 ? manager_seconds[0] : 0) +
                          (manager_seconds.size() > 1 ? manager_seconds[1] : 0);
   return {{"protected_seconds", protected_seconds},
@@ -197,8 +198,9 @@ json ProtectedTime(const Window& w, const Where& where, const PrivacyOptions& pr
           {"integrity", protected_seconds > 0 ? json(1 - lost_total / protected_seconds) : json(nullptr)},
           {"interruptions", Object(IncreaseBy(w, "huntline_interruptions_total", where, {"cause"}))},
           {"manager_seconds_total", managers_total},
-          {"managers_interrupting", by_manager.size()},
-          {"top_two_managers_share", Ratio(top_two, managers_total)},
+          // Unknown when per-person series are switched off (every manager under one empty name).
+          {"managers_interrupting", named_managers ? json(by_manager.size()) : json(nullptr)},
+          {"top_two_managers_share", named_managers ? Ratio(top_two, managers_total) : json(nullptr)},
           {"managers", People(by_manager, manager_counts, "interrupter", privacy)}};
 }
 
@@ -326,7 +328,8 @@ json Findings(const json& now, const json& before, const json& teams, const std:
     const double managers = p["manager_seconds_total"].get<double>();
     if (managers > 0) {
       text += "; managers took " + Hours(managers);
-      if (p["managers_interrupting"].get<size_t>() > 2) {
+      if (p["managers_interrupting"].is_number() && p["managers_interrupting"].get<size_t>() > 2 &&
+          p["top_two_managers_share"].is_number()) {
         text += ", two of them " + Percent(p["top_two_managers_share"].get<double>()) + " of it";
       }
     }

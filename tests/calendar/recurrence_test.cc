@@ -76,6 +76,17 @@ TEST(Recurrence, BadRulesAndZonesAreRecognised) {
   EXPECT_TRUE(KnownTimeZone("Europe/Berlin"));
   EXPECT_TRUE(KnownTimeZone("UTC"));
   EXPECT_FALSE(KnownTimeZone("Mars/Olympus_Mons"));
+  EXPECT_FALSE(KnownTimeZone("America/NewYork"));
+  // Aliases of the IANA database are names too.
+  for (const char* alias : {"US/Eastern", "Asia/Calcutta", "Europe/Kiev", "Europe/Kyiv", "Etc/GMT+5", "GMT",
+                            "Zulu", "America/Godthab"}) {
+    EXPECT_TRUE(KnownTimeZone(alias)) << alias;
+  }
+  // Files of the zone directory that are not IANA names.
+  for (const char* file : {"localtime", "posixrules", "right/UTC", "posix/Europe/Berlin", "../zoneinfo/UTC",
+                           "/usr/share/zoneinfo/UTC", "Factory"}) {
+    EXPECT_FALSE(KnownTimeZone(file)) << file;
+  }
 }
 
 // Found by tests/fuzz/recurrence_fuzzer (tests/fuzz/regressions/recurrence_fuzzer/): libical

@@ -164,9 +164,13 @@ def test_series_past_a_familys_limit_are_refused_and_counted(tmp_path):
         run = harness.subprocess.run([harness.HUNTLINE, "replay", "--input", str(events), "--metrics-out", str(out),
                                       "--engine-metrics", *extra], capture_output=True, text=True)
         assert run.returncode == 0, run.stderr
+        replay.summary = run.stderr
         return harness.parse_exposition(out.read_text())
 
-    unlimited, limited = replay(), replay("--config", str(config))
+    unlimited = replay()
+    assert "series updates refused" not in replay.summary
+    limited = replay("--config", str(config))
+    assert "series updates refused (limits.max_series_per_family: figures incomplete)" in replay.summary
     per_rep = "huntline_rep_activities_total"
     assert sum(1 for k in unlimited if k.startswith(per_rep + "{")) > 25
     assert sum(1 for k in limited if k.startswith(per_rep + "{")) == 25

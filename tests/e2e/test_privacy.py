@@ -103,6 +103,11 @@ def test_per_person_series_follow_the_privacy_switch_live_and_in_replay(broker, 
     assert json.loads(text)["has_data"]
     for user in ids:
         assert f'"{user}"' not in text, user
+    protected = json.loads(text)["organisation"]["protected_time"]
+    if mode == "off":
+        # Every manager under one empty name: how many there were is not known.
+        assert protected["managers_interrupting"] is None and protected["top_two_managers_share"] is None
+        assert protected["manager_seconds_total"] > 0
     if mode == "pseudonymized":
         # The report names people by the pseudonyms dashboards show, not a second hash of them.
         named = set(re.findall(r'"(p-[0-9a-f]{8})"', text))

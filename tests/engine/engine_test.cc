@@ -378,6 +378,21 @@ TEST(EngineLive, WithAWindowIdsOfOlderEventsAreForgottenInTheStoreToo) {
             metrics::EventResult::kDuplicate);
 }
 
+TEST(EngineLive, AnIdForgottenBeforeTheCommitIsForgottenAtOnceAsInReplay) {
+  storage::MemoryKvStore store;
+  Engine::Options options = Live();
+  options.settings.dedup_window_days = 30;
+  const std::string first = Activity("a1", "2026-09-01T10:00:00Z", R"("account_id":"x")");
+  Harness h(store, options);
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, first), metrics::EventResult::kAccepted);
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, Activity("a3", "2026-10-02T10:00:00Z", R"("account_id":"x")")),
+            metrics::EventResult::kAccepted);
+  EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 2, first), metrics::EventResult::kAccepted);  // still stored
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(SeenRecords(store), 2u);  // a1 stored again, a3
+}
+
 TEST(EngineLive, IdsKeptInTheFirstFormatsMoveToARecordEach) {
   storage::MemoryKvStore store;
   storage::WriteBatch batch;

@@ -35,6 +35,13 @@ class CrmHarness {
     task_->Resume(org_, settings_, now_);
   }
 
+  /// Caps the series of each family of the task's shard (limits.max_series_per_family).
+  void LimitSeries(size_t max_series) {
+    limit_.max_series_per_family = max_series;
+    limit_.refused.assign(catalog_.size(), 0);
+    task_->shard().Limit(&limit_);
+  }
+
   void Org(const ingest::Event& event) {
     AdvanceTo(event.time);
     if (org_.Apply(event) == ApplyOutcome::kApplied && org_.last_change()) {
@@ -110,6 +117,7 @@ class CrmHarness {
   ingest::TopicKind kind_;
   storage::MemoryKvStore store_;
   metrics::Catalog catalog_;
+  metrics::SeriesLimit limit_;
   ProcessorRegistry registry_{catalog_};
   OrgTables org_;
   std::unique_ptr<engine::Task> task_;

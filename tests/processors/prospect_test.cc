@@ -224,6 +224,27 @@ TEST_F(ProspectTest, ATeamChangeMovesTheRepsCoverageAndAnUnchangedResendMovesNot
             (std::vector<std::string>{"north,u-rep=1", "south,u-sdr=1"}));
 }
 
+TEST_F(ProspectTest, TwoSnapshotsOfAUserAtOneInstantLeaveTheFiguresUnderTheLatest) {
+  h.Org(MakeOwnedAccount("a-1", Relationship::kProspect, "u-rep", {"u-rep"}, kT0));
+  h.Activity(kT0, Act("a-1", ActivityOutcome::kConnected, "u-rep"));
+  EXPECT_EQ(Cells(), std::vector<std::string>{"east,responsive,in_play=1"});
+  h.Org(MakeUser("u-rep", Role::kRep, "north", std::nullopt, kT0 + 2));
+  h.Org(MakeUser("u-rep", Role::kRep, "east", std::nullopt, kT0 + 2));  // a correction, same instant
+  EXPECT_EQ(Cells(), std::vector<std::string>{"east,responsive,in_play=1"});
+  EXPECT_EQ(h.NonZero("huntline_target_accounts_touched"), std::vector<std::string>{"east,u-rep=1"});
+}
+
+TEST_F(ProspectTest, ARepWhoseSeriesWasRefusedStillMovesWithTheirTeam) {
+  h.LimitSeries(1);
+  h.Org(MakeOwnedAccount("a-1", Relationship::kProspect, "u-sdr", {"u-rep"}, kT0));
+  h.Activity(kT0, Act("a-1", ActivityOutcome::kNoResponse, "u-rep"));
+  EXPECT_EQ(h.NonZero("huntline_target_accounts_touched"), std::vector<std::string>{"east,u-rep=1"});
+  h.Org(MakeUser("u-rep", Role::kRep, "north", std::nullopt, kT0 + 1));  // north,u-rep: over the cap
+  EXPECT_TRUE(h.NonZero("huntline_target_accounts_touched").empty());
+  h.Org(MakeUser("u-rep", Role::kRep, "east", std::nullopt, kT0 + 2));  // back: the series it has
+  EXPECT_EQ(h.NonZero("huntline_target_accounts_touched"), std::vector<std::string>{"east,u-rep=1"});
+}
+
 TEST_F(ProspectTest, AnOwnerWhoJoinsAfterTheirProspectIsCountedUnderTheirTeam) {
   h.Org(MakeOwnedAccount("a-1", Relationship::kProspect, "u-new", {"u-new"}, kT0));
   h.Activity(kT0, Act("a-1", ActivityOutcome::kNoResponse, "u-new"));
