@@ -2,7 +2,7 @@
 on a real broker, with each process's memory sampled as it reads, so that the table shows both
 the peak and how memory grows with the events read (README.md here states the target).
 
-    HUNTLINE_BIN=… tests/bench/scale.py [EVENTS] [--teams N] [--targets-per-rep N] [--skip-run]
+    HUNTLINE_BIN=… tests/bench/scale.py [EVENTS] [--teams N] [--targets-per-rep N] [--skip-run | --skip-replay]
 
 Defaults: 10,000,000 events of 2,222 hunting teams (20,000 people) whose reps target 50 accounts
 each and own 25 more (1,000,000 accounts, ~2.5 contacts each). The generated file is kept in
@@ -146,6 +146,7 @@ def main():
     parser.add_argument("--teams", type=int, default=2222)
     parser.add_argument("--targets-per-rep", type=int, default=50)
     parser.add_argument("--skip-run", action="store_true", help="replay only")
+    parser.add_argument("--skip-replay", action="store_true", help="`huntline run` only")
     args = parser.parse_args()
 
     path, counts = generate(args.events, args.teams, args.targets_per_rep)
@@ -157,11 +158,12 @@ def main():
         "`huntline generate --events %d --teams %d --targets-per-rep %d`" % (
             args.events, args.teams, args.targets_per_rep))]
 
-    seconds, peak, samples = replay(path, total)
-    at, per_million = growth(samples)
-    rows += [("replay: events/s, peak RSS", "%.0f events/s, %.0f MiB" % (total / seconds, peak), "VmHWM"),
-             ("replay: RSS at 25 / 50 / 75 / 100 % read" , " / ".join("%.0f" % at[q][2] for q in at) + " MiB",
-              "growth over the second half: %.1f MiB per million events" % per_million)]
+    if not args.skip_replay:
+        seconds, peak, samples = replay(path, total)
+        at, per_million = growth(samples)
+        rows += [("replay: events/s, peak RSS", "%.0f events/s, %.0f MiB" % (total / seconds, peak), "VmHWM"),
+                 ("replay: RSS at 25 / 50 / 75 / 100 % read", " / ".join("%.0f" % at[q][2] for q in at) + " MiB",
+                  "growth over the second half: %.1f MiB per million events" % per_million)]
     if not args.skip_run:
         seconds, peak, samples, non_org, state_mb = run_live(path, counts)
         at, per_million = growth(samples)
