@@ -83,12 +83,19 @@ Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& path, RocksOptio
   ro.min_write_buffer_number_to_merge = 1;
   ro.db_write_buffer_size = options.write_buffer_bytes;
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Half of the cache is kept for index and filter blocks, so that data blocks read through
+  // never push them out.
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes, -1, false, 0.5);
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   // Point look-ups of keys that are mostly absent (has this event id been seen?) answered by a
-  // Bloom filter, without reading a data block.
+  // Bloom filter, without reading a data block. Filters and indexes are partitioned: a look-up
+  // reads one small partition, never a whole file's filter, whatever the state's size.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.pin_top_level_index_and_filter = true;
   ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(ro, path, &raw)
