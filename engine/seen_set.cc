@@ -41,7 +41,8 @@ void SeenSet::Flush(storage::WriteBatch& batch) {
   for (const std::string& key : deleted_) batch.Delete(key);  // before the puts: one seen again stays
   deleted_.clear();
   for (const auto& [key, day] : pending_) {
-    batch.Put(prefix_ + key, storage::Encoder().I64(day).str());
+    scratch_.assign(prefix_).append(key);
+    batch.Put(scratch_, storage::Encoder().I64(day).str());
   }
   pending_.clear();
   oldest_ = INT32_MAX;

@@ -14,7 +14,7 @@ import tempfile
 import time
 
 import requests
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -162,6 +162,23 @@ def produce_lines(bootstrap, lines, topics, binary_ids=(), producer=None):
             producer.poll(0)
     assert producer.flush(60) == 0
     return count
+
+
+def read_topic(bootstrap, topic, group):
+    """Every message of a one-partition topic, from its beginning to its end as it stands now."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                         "auto.offset.reset": "earliest", "enable.partition.eof": True})
+    consumer.subscribe([topic])
+    messages = []
+    try:
+        while True:
+            message = consumer.poll(10.0)
+            assert message is not None, f"{topic} did not reach its end"
+            if message.error():
+                return messages  # the end of its partition
+            messages.append(message)
+    finally:
+        consumer.close()
 
 
 def write_config(path, bootstrap, topics, state_dir, listen, group="huntline", extra=None):

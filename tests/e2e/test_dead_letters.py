@@ -44,12 +44,7 @@ def test_oversized_refusals_become_bounded_dead_letters_and_the_engine_goes_on(b
     assert producer.flush(30) == 0
     assert harness.produce_lines(broker, lines[middle:], topics) == len(lines) - middle
 
-    listen = f"127.0.0.1:{harness.free_port()}"
-    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
-                                  extra={"engine_time": "event_time"})
-    with harness.huntline_run(config, tmp_path / "huntline.log", listen) as proc:
-        figures = live.settled_figures([listen], 3)
-        assert proc.poll() is None
+    figures, _, _ = live.run_once(broker, topics, tmp_path, 3)
     assert live.differences(figures, replay) == []
 
     letters = dead_letters(broker, topics["dead_letter"], 2)
@@ -131,12 +126,7 @@ def test_each_defect_is_a_dead_letter_naming_its_field_and_the_rest_counts_as_wi
     # Live, through Kafka: the engine keeps running, the same figures, the same dead letters.
     topics = live.fresh_topics(broker, "defects", 3)
     assert harness.produce_lines(broker, mixed, topics) == len(mixed)
-    listen = f"127.0.0.1:{harness.free_port()}"
-    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
-                                  extra={"engine_time": "event_time"})
-    with harness.huntline_run(config, tmp_path / "huntline.log", listen) as proc:
-        figures = live.settled_figures([listen], 3)
-        assert proc.poll() is None
+    figures, _, _ = live.run_once(broker, topics, tmp_path, 3)
     assert live.differences(figures, clean) == []
     letters = dead_letters(broker, topics["dead_letter"], len(bad))
     assert sorted(dict(m.headers())["huntline.dlq.detail"].decode().split(":")[0] for m in letters) == \

@@ -3,8 +3,6 @@ message limit (15,000 reps with an activity each). It goes to the history topic 
 engine keeps running, and the quarter's report read back from the topic equals replay's."""
 import json
 
-from confluent_kafka import Consumer
-
 import harness
 import test_live_equals_replay as live
 
@@ -36,21 +34,6 @@ def large_organisation():
     return lines
 
 
-def history_messages(broker, topic):
-    consumer = Consumer({"bootstrap.servers": broker, "group.id": "history-reader",
-                         "auto.offset.reset": "earliest", "enable.partition.eof": True})
-    consumer.subscribe([topic])
-    messages = []
-    while True:
-        message = consumer.poll(10.0)
-        assert message is not None, "the history topic did not reach its end"
-        if message.error():
-            break  # end of its only partition
-        messages.append(message)
-    consumer.close()
-    return messages
-
-
 def test_a_day_record_over_the_message_limit_goes_in_parts(broker, tmp_path):
     lines = large_organisation()
     _, replay = harness.replay_figures(tmp_path, lines)
@@ -62,15 +45,10 @@ def test_a_day_record_over_the_message_limit_goes_in_parts(broker, tmp_path):
 
     topics = live.fresh_topics(broker, "large-org", 2)
     assert harness.produce_lines(broker, lines, topics) == len(lines)
-    listen = f"127.0.0.1:{harness.free_port()}"
-    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
-                                  extra={"engine_time": "event_time"})
-    with harness.huntline_run(config, tmp_path / "huntline.log", listen) as proc:
-        figures = live.settled_figures([listen], 2)
-        assert proc.poll() is None
+    figures, _, config = live.run_once(broker, topics, tmp_path, 2)
     assert live.differences(figures, replay) == []
 
-    messages = history_messages(broker, topics["history"])
+    messages = harness.read_topic(broker, topics["history"], "history-reader")
     crm_day = [m for m in messages if m.key().decode().startswith("h/2026-09-29/t/") and
                ".crm/" in m.key().decode() and m.value()]
     assert sum(len(m.value()) for m in crm_day) > 1_000_000  # whole, it could not be sent

@@ -75,6 +75,20 @@ def combined(figures_per_instance):
     return out
 
 
+def run_once(broker, topics, tmp_path, people_partitions, extra=None):
+    """One `huntline run` (engine time following event time) over what `topics` hold: its settled
+    figures, its exposition then, and its configuration file. It must still be running then."""
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = harness.write_config(pathlib.Path(tmp_path) / "huntline.json", broker, topics,
+                                  pathlib.Path(tmp_path) / "state", listen,
+                                  extra={"engine_time": "event_time", **(extra or {})})
+    with harness.huntline_run(config, pathlib.Path(tmp_path) / "huntline.log", listen) as proc:
+        figures = settled_figures([listen], people_partitions)
+        exposition = harness.scrape(listen)
+        assert proc.poll() is None
+    return figures, exposition, config
+
+
 def settled_figures(listens, people_partitions, timeout=300):
     """The combined figures of the running instances once every people partition is owned, no task
     is catching up, nothing is left to read and two looks 2 s apart agree."""

@@ -5,8 +5,6 @@ import json
 import re
 
 import pytest
-from confluent_kafka import Consumer
-
 import harness
 import test_live_equals_replay as live
 
@@ -45,21 +43,6 @@ def replay(tmp_path, lines, privacy):
     return harness.computed_figures(out.read_text())
 
 
-def history_values(broker, topic):
-    consumer = Consumer({"bootstrap.servers": broker, "group.id": "privacy-reader",
-                         "auto.offset.reset": "earliest", "enable.partition.eof": True})
-    consumer.subscribe([topic])
-    values = []
-    while True:
-        message = consumer.poll(10.0)
-        assert message is not None, "the history topic did not reach its end"
-        if message.error():
-            break
-        values.append(message.value() or b"")
-    consumer.close()
-    return values
-
-
 @pytest.mark.parametrize("mode", ["off", "pseudonymized"])
 def test_per_person_series_follow_the_privacy_switch_live_and_in_replay(broker, tmp_path, mode):
     lines = [line for line in SMALL.read_text().splitlines() if line.strip()]
@@ -79,18 +62,13 @@ def test_per_person_series_follow_the_privacy_switch_live_and_in_replay(broker, 
 
     topics = live.fresh_topics(broker, f"privacy-{mode}", 3)
     assert harness.produce_lines(broker, lines, topics) == len(lines)
-    listen = f"127.0.0.1:{harness.free_port()}"
-    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
-                                  extra={"engine_time": "event_time", "privacy": privacy})
-    with harness.huntline_run(config, tmp_path / "huntline.log", listen):
-        figures = live.settled_figures([listen], 3)
-        exposition = harness.scrape(listen)
+    figures, exposition, config = live.run_once(broker, topics, tmp_path, 3, extra={"privacy": privacy})
     assert live.differences(figures, want) == []
     for user in ids:
         assert f'"{user}"' not in exposition, user
 
     # The day records on the shared history topic hide them too, and so the report made from them.
-    records = history_values(broker, topics["history"])
+    records = [m.value() or b"" for m in harness.read_topic(broker, topics["history"], "privacy-reader")]
     assert records
     for user in ids:
         assert not any(user.encode() in value for value in records), user

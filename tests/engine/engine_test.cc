@@ -352,10 +352,15 @@ TEST(EngineLive, ARepeatIsADuplicateHoweverLateItComesAndTheIdsLiveInTheStore) {
   EXPECT_EQ(SeenRecords(store), 2u);
 }
 
+Engine::Options LiveWithDedupWindow(int days) {
+  Engine::Options options = Live();
+  options.settings.dedup_window_days = days;
+  return options;
+}
+
 TEST(EngineLive, WithAWindowIdsOfOlderEventsAreForgottenInTheStoreToo) {
   storage::MemoryKvStore store;
-  Engine::Options options = Live();
-  options.settings.dedup_window_days = 30;
+  const Engine::Options options = LiveWithDedupWindow(30);
   const std::string first = Activity("a1", "2026-09-01T10:00:00Z", R"("account_id":"x")");
   {
     Harness h(store, options);
@@ -380,8 +385,7 @@ TEST(EngineLive, WithAWindowIdsOfOlderEventsAreForgottenInTheStoreToo) {
 
 TEST(EngineLive, AnIdForgottenBeforeTheCommitIsForgottenAtOnceAsInReplay) {
   storage::MemoryKvStore store;
-  Engine::Options options = Live();
-  options.settings.dedup_window_days = 30;
+  const Engine::Options options = LiveWithDedupWindow(30);
   const std::string first = Activity("a1", "2026-09-01T10:00:00Z", R"("account_id":"x")");
   Harness h(store, options);
   EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, first), metrics::EventResult::kAccepted);
