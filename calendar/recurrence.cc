@@ -91,6 +91,15 @@ Status CheckRule(std::string_view rule) {
   if (r.count > kMaxCount) {
     return Status::Error("COUNT=" + std::to_string(r.count) + " is over " + std::to_string(kMaxCount));
   }
+  // RFC 5545 3.3.10: BYDAY takes an ordinal (2TU, -1FR) only in a MONTHLY or YEARLY rule; libical
+  // expands one elsewhere differently depending on where it starts.
+  if (r.freq != ICAL_MONTHLY_RECURRENCE && r.freq != ICAL_YEARLY_RECURRENCE) {
+    for (size_t i = 0; i < ICAL_BY_DAY_SIZE && r.by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; ++i) {
+      if (icalrecurrencetype_day_position(r.by_day[i]) != 0) {
+        return Status::Error("BYDAY with an ordinal (such as 2TU) needs FREQ=MONTHLY or YEARLY");
+      }
+    }
+  }
   return Status::Ok();
 }
 

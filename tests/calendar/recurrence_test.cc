@@ -72,6 +72,11 @@ TEST(Recurrence, LocalDatesFollowTheZone) {
 TEST(Recurrence, BadRulesAndZonesAreRecognised) {
   EXPECT_TRUE(CheckRule("FREQ=WEEKLY;BYDAY=TU,TH").ok());
   EXPECT_FALSE(CheckRule("FREQ=FORTNIGHTLY").ok());
+  // An ordinal weekday only means something within a month or a year (RFC 5545 3.3.10).
+  EXPECT_FALSE(CheckRule("FREQ=WEEKLY;BYDAY=2TU;UNTIL=20261231T000000Z").ok());
+  EXPECT_FALSE(CheckRule("FREQ=DAILY;BYDAY=-1FR").ok());
+  EXPECT_TRUE(CheckRule("FREQ=MONTHLY;BYDAY=2TU").ok());
+  EXPECT_TRUE(CheckRule("FREQ=YEARLY;BYMONTH=11;BYDAY=4TH").ok());
   EXPECT_FALSE(CheckRule("").ok());
   EXPECT_TRUE(KnownTimeZone("Europe/Berlin"));
   EXPECT_TRUE(KnownTimeZone("UTC"));
