@@ -273,8 +273,9 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   }
   if (const json* limits = root.Object("limits")) {
     Reader r(*limits, "limits", &error);
-    r.Only({"max_series_per_family"});
+    r.Only({"max_series_per_family", "org_cache_entries"});
     r.Int("max_series_per_family", &c.settings.max_series_per_family, 1, 100000000);
+    r.Int("org_cache_entries", &c.org_cache_entries, 1, 100000000);
   }
   if (const json* privacy = root.Object("privacy")) {
     Reader r(*privacy, "privacy", &error);

@@ -25,6 +25,7 @@ Engine::Engine(const processors::ProcessorRegistry& registry, const metrics::Cat
       engine_metrics_(engine_metrics),
       published_(published),
       options_(std::move(options)),
+      org_(options_.org_store, options_.org_cache_entries),
       global_shard_(catalog) {
   series_limit_.max_series_per_family = static_cast<size_t>(options_.settings.max_series_per_family);
   series_limit_.refused.assign(catalog.size(), 0);
@@ -104,10 +105,7 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition,
                                    const ingest::Event& event) {
   metrics::EventResult result;
   if (kind == ingest::TopicKind::kOrg) {
-    std::string key = event.source;
-    key.push_back('\x1f');
-    key.append(event.id);
-    if (!org_seen_.insert(std::move(key)).second) {
+    if (!org_.MarkSeen(event.source, event.id)) {
       result = metrics::EventResult::kDuplicate;
     } else {
       result = org_.Apply(event) == processors::ApplyOutcome::kStale

@@ -66,6 +66,9 @@ class Engine {
     metrics::HistorySink* history_sink = nullptr;
     /// Rewrites label values in the history as /metrics does (privacy.per_person_metrics).
     metrics::LabelRewriter history_rewrite;
+    /// Where the org tables keep accounts and contacts (processors::OrgTables); null: in memory.
+    storage::KvStore* org_store = nullptr;
+    size_t org_cache_entries = processors::OrgTables::kDefaultCacheEntries;
   };
 
   Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,
@@ -162,7 +165,6 @@ class Engine {
   ingest::Decoder decoder_;
   DecodedMessage scratch_;  // reused between messages
   processors::OrgTables org_;
-  StringSet org_seen_;  // (source, id) of org events: the topic is re-read in full at start
   metrics::SeriesLimit series_limit_;
   std::vector<uint64_t> refused_published_;  // series_limit_.refused as counted in engine metrics
   metrics::Shard global_shard_;  // figures derived from the org tables alone

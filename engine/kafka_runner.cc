@@ -979,6 +979,8 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.event_time = config.event_time;
   options.history_sink = history_topic->get();
   options.history_rewrite = exposition.rewrite;
+  options.org_store = store->get();
+  options.org_cache_entries = static_cast<size_t>(config.org_cache_entries);
   Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
   if (!config.event_time) engine.AdvanceTime(WallClockNow());
 

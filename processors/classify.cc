@@ -47,7 +47,7 @@ std::optional<std::string_view> AccountOfActivity(const ingest::ActivityLogged& 
 Behaviour ClassifyActivity(const ingest::ActivityLogged& activity, Timestamp time,
                            const OrgView& org, const CrmStore& crm, const Settings& settings) {
   const auto account_id = AccountOfActivity(activity, crm);
-  const Account* account = account_id ? org.FindAccount(*account_id) : nullptr;
+  const auto account = account_id ? org.FindAccount(*account_id) : nullptr;
   if (account && account->data.relationship == ingest::Relationship::kCustomer) {
     return Behaviour::kCustomerManagement;
   }

@@ -2,17 +2,19 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
-#include <set>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "common/lru_cache.h"
 #include "common/string_map.h"
 #include "common/time.h"
 #include "ingest/event.h"
+#include "storage/kv_store.h"
 
 namespace huntline::processors {
 
@@ -67,7 +69,6 @@ template <typename Row>
 struct Versions {
   std::vector<Row> rows;
   Timestamp first = kNoTime;  // the time of the entity's first snapshot: unknown before it
-  bool pruned = false;        // older versions were dropped: the first row stands in for them
 };
 
 /// The global tables of `huntline.org` with their history: for every user, account and contact,
@@ -76,15 +77,30 @@ struct Versions {
 /// stale and ignored (events.md); so each entity's versions are in increasing time.
 ///
 /// Every instance holds all of them (the topic is read in full, from the beginning, at each
-/// start), so they are not persisted with partition state. Versions superseded long before any
-/// task's time are dropped (Prune): a look-up older than the oldest version kept, but after the
-/// entity's first snapshot, gets that version.
+/// start), so they are not persisted with partition state: the tables clear what their store
+/// holds when they open. Users live in memory (an organisation has thousands); accounts and
+/// contacts (millions) live in the store, keys `o/a/<id>` and `o/c/<id>`, with at most
+/// `cache_entries` of each decoded in memory, used most recently. The change log, the domain
+/// index and the ids seen are in the store too. A look-up made before the pruning horizon
+/// (Prune), after the entity's first snapshot, gets the version in force at the horizon.
 ///
 /// It also keeps the log of accepted changes by the time they take effect, so that each task
 /// hears of a change (Processor::OnOrgChange) when its own time passes it, whenever the change
 /// was read. Written by the engine's processing thread only; processors read it.
 class OrgTables {
  public:
+  static constexpr size_t kDefaultCacheEntries = 50000;
+
+  /// Tables kept in `store` (cleared under `o/` now); null: in a store of their own in memory.
+  explicit OrgTables(storage::KvStore* store = nullptr,
+                     size_t cache_entries = kDefaultCacheEntries);
+  ~OrgTables();
+  OrgTables(const OrgTables&) = delete;
+  OrgTables& operator=(const OrgTables&) = delete;
+
+  /// Records an org event's (source, id); false when it was recorded before (a duplicate).
+  bool MarkSeen(std::string_view source, std::string_view id);
+
   /// Applies an org.* upsert. A snapshot older than the entity's latest is stale and ignored.
   ApplyOutcome Apply(const ingest::Event& event);
 
@@ -93,53 +109,71 @@ class OrgTables {
   /// The tables as they stand with every snapshot read so far, whatever its time.
   OrgView Latest() const;
 
-  /// Visits the accepted changes ordered after `after` that take effect at or before `until`, in
-  /// the order they take effect.
+  /// The accepted changes ordered after `after` that take effect at or before `until`, in the
+  /// order they take effect.
+  std::vector<OrgChange> ChangesBetween(OrgChangeKey after, Timestamp until) const;
   template <typename F>
   void ForEachChange(OrgChangeKey after, Timestamp until, F visit) const {
-    for (auto it = changes_.upper_bound(after); it != changes_.end() && it->first.first <= until;
-         ++it) {
-      visit(it->second);
-    }
+    for (const OrgChange& change : ChangesBetween(after, until)) visit(change);
   }
   /// The change applied last (by arrival), if any.
-  const OrgChange* last_change() const { return last_change_; }
+  const OrgChange* last_change() const { return last_change_ ? &*last_change_ : nullptr; }
 
   /// The earliest time after `time` at which some snapshot takes effect (kNoTime when none).
   Timestamp NextChangeAfter(Timestamp time) const;
   /// The latest snapshot time seen.
   Timestamp latest_time() const { return latest_time_; }
 
-  /// Drops versions (and logged changes) superseded before `before`: each entity keeps the
-  /// version in force at `before` and every later one.
+  /// Moves the pruning horizon to `before`: each entity keeps the version in force then and
+  /// every later one, changes taking effect before it are forgotten. Users' older versions are
+  /// dropped now, an account's or a contact's when it is next written.
   void Prune(Timestamp before);
 
   /// Bumped on every applied change; lets derived views know when to recompute.
   uint64_t version() const { return version_; }
-  size_t version_count() const;
+  /// Accounts and contacts decoded in memory now.
+  size_t cached_entries() const { return accounts_.cache.size() + contacts_.cache.size(); }
 
  private:
   friend class OrgView;
   template <typename Row>
-  static const Row* AsOf(const StringMap<Versions<Row>>& table, std::string_view id,
-                         Timestamp time);
-  void Log(ingest::EventType type, const std::string& id, Timestamp time);
+  using Shared = std::shared_ptr<const Versions<Row>>;
+  template <typename Row>
+  struct StoredTable {
+    std::string prefix;             // of its keys in the store
+    mutable LruCache<Shared<Row>> cache;  // null: known to be absent
+  };
 
+  template <typename Row>
+  static const Row* RowAsOf(const Versions<Row>& versions, Timestamp time, Timestamp horizon);
+  template <typename Row>
+  Shared<Row> Load(const StoredTable<Row>& table, std::string_view id) const;
+  template <typename Row>
+  std::shared_ptr<const Row> Find(const StoredTable<Row>& table, std::string_view id,
+                                  Timestamp time) const;
+  template <typename Row, typename Data>
+  std::shared_ptr<Versions<Row>> Upsert(StoredTable<Row>& table, const std::string& id,
+                                        const Data& data, Timestamp time, uint64_t version);
+  void Log(ingest::EventType type, const std::string& id, Timestamp time);
+  void Write();
+
+  std::unique_ptr<storage::KvStore> own_store_;
+  storage::KvStore* store_;
+  storage::WriteBatch batch_;  // the writes of the event being applied
   StringMap<Versions<User>> users_;
-  StringMap<Versions<Account>> accounts_;
-  StringMap<Versions<Contact>> contacts_;
-  /// Every account (user) that has ever had a version with this domain, lower case.
-  StringMap<std::vector<std::string>> accounts_by_domain_;
-  StringMap<std::vector<std::string>> users_by_domain_;
-  std::map<OrgChangeKey, OrgChange> changes_;
-  const OrgChange* last_change_ = nullptr;
-  std::multiset<Timestamp> version_times_;
+  StringMap<std::vector<std::string>> users_by_domain_;  // every user that had this domain
+  StoredTable<Account> accounts_;
+  StoredTable<Contact> contacts_;
+  std::optional<OrgChangeKey> log_end_;  // the latest key logged
+  std::optional<OrgChange> last_change_;
+  Timestamp horizon_ = kNoTime;
   Timestamp latest_time_ = kNoTime;
   uint64_t version_ = 0;
 };
 
 /// The org tables as of one time: what a look-up made then sees. Cheap to copy; valid while its
-/// OrgTables lives and is not pruned past its time.
+/// OrgTables lives. A user found stays valid until the next change is applied; an account or a
+/// contact found is held by its pointer.
 class OrgView {
  public:
   OrgView(const OrgTables& tables, Timestamp time) : tables_(&tables), time_(time) {}
@@ -150,32 +184,30 @@ class OrgView {
   const OrgTables& tables() const { return *tables_; }
 
   const User* FindUser(std::string_view user_id) const {
-    return OrgTables::AsOf(tables_->users_, user_id, time_);
+    auto it = tables_->users_.find(user_id);
+    if (it == tables_->users_.end()) return nullptr;
+    return OrgTables::RowAsOf(it->second, time_, tables_->horizon_);
   }
-  const Account* FindAccount(std::string_view account_id) const {
-    return OrgTables::AsOf(tables_->accounts_, account_id, time_);
+  std::shared_ptr<const Account> FindAccount(std::string_view account_id) const {
+    return tables_->Find(tables_->accounts_, account_id, time_);
   }
-  const Contact* FindContact(std::string_view contact_id) const {
-    return OrgTables::AsOf(tables_->contacts_, contact_id, time_);
+  std::shared_ptr<const Contact> FindContact(std::string_view contact_id) const {
+    return tables_->Find(tables_->contacts_, contact_id, time_);
   }
 
   /// Team and role labels of a person: "unknown" when no snapshot of them is in force.
   std::string_view TeamOf(std::string_view user_id) const;
   std::string_view RoleOf(std::string_view user_id) const;
 
-  /// Visits every user (account) known at this time, with the version in force.
+  /// Visits every user (account) known at this time, with the version in force. Accounts are
+  /// read from the store in id order, without filling the cache.
   template <typename F>
   void ForEachUser(F visit) const {
     for (const auto& [id, versions] : tables_->users_) {
       if (const User* u = FindUser(id)) visit(id, *u);
     }
   }
-  template <typename F>
-  void ForEachAccount(F visit) const {
-    for (const auto& [id, versions] : tables_->accounts_) {
-      if (const Account* a = FindAccount(id)) visit(id, *a);
-    }
-  }
+  void ForEachAccount(const std::function<void(const std::string&, const Account&)>& visit) const;
 
   /// What an email domain (lower case) belongs to: a customer account's (any account with the
   /// domain being a customer is enough), another known account's, or none.
@@ -193,16 +225,26 @@ inline OrgView OrgTables::At(Timestamp time) const { return OrgView(*this, time)
 inline OrgView OrgTables::Latest() const { return OrgView(*this, INT64_MAX); }
 
 template <typename Row>
-const Row* OrgTables::AsOf(const StringMap<Versions<Row>>& table, std::string_view id,
-                           Timestamp time) {
-  auto it = table.find(id);
-  if (it == table.end() || it->second.rows.empty() || time < it->second.first) return nullptr;
-  const auto& rows = it->second.rows;
-  // The last version taking effect at or before `time`; before the oldest kept (pruned), that one.
+const Row* OrgTables::RowAsOf(const Versions<Row>& versions, Timestamp time, Timestamp horizon) {
+  if (versions.rows.empty() || time < versions.first) return nullptr;
+  // Before the horizon the version in force at the horizon stands in for the ones pruned.
+  time = std::max(time, horizon);
+  const auto& rows = versions.rows;
+  // The last version taking effect at or before `time`.
   auto after = std::upper_bound(rows.begin(), rows.end(), time,
                                 [](Timestamp t, const Row& row) { return t < row.updated; });
-  if (after == rows.begin()) return it->second.pruned ? &rows.front() : nullptr;
+  if (after == rows.begin()) return nullptr;
   return &*(after - 1);
+}
+
+template <typename Row>
+std::shared_ptr<const Row> OrgTables::Find(const StoredTable<Row>& table, std::string_view id,
+                                           Timestamp time) const {
+  Shared<Row> versions = Load(table, id);
+  if (!versions) return nullptr;
+  const Row* row = RowAsOf(*versions, time, horizon_);
+  if (!row) return nullptr;
+  return std::shared_ptr<const Row>(versions, row);  // shares the versions' ownership
 }
 
 inline constexpr std::string_view kUnknown = "unknown";

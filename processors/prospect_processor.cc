@@ -164,7 +164,7 @@ void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context
   Timestamp next_change = cell.next_change;
   std::vector<metrics::Shard::SeriesRef> touched;
   std::vector<metrics::Shard::SeriesRef> engaged;
-  const Account* account = IsLeadKey(key) ? nullptr : context.org.FindAccount(key);
+  const auto account = IsLeadKey(key) ? nullptr : context.org.FindAccount(key);
   if (account && facts) {
     const TargetCoverage coverage =
         EvaluateTargetCoverage(*account, facts, context.org, context.settings, context.now);

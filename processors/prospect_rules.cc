@@ -31,7 +31,7 @@ void KeepLatest(std::vector<std::pair<std::string, Timestamp>>& list, std::strin
 }
 
 std::optional<ingest::BuyingRole> RoleOfContact(const OrgView& org, std::string_view contact_id) {
-  const Contact* contact = org.FindContact(contact_id);
+  const auto contact = org.FindContact(contact_id);
   if (!contact) return std::nullopt;
   return contact->data.buying_role;
 }
@@ -135,7 +135,7 @@ ProspectCell EvaluateProspect(std::string_view key, const ProspectFacts* facts,
     bool has_deals = false;
     crm.ForEachOpportunity(key, [&](const Opportunity&) { has_deals = true; });
     const bool local_state = facts || latest_lead || has_deals;
-    const Account* account = org.FindAccount(key);
+    const auto account = org.FindAccount(key);
     const auto relationship =
         account ? account->data.relationship : ingest::Relationship::kProspect;
     const bool targeted = account && !account->data.target_of.empty();

@@ -69,7 +69,7 @@ struct ProspectFacts {
 /// One key's place in the prospect matrix at engine time `now`.
 struct ProspectCell {
   bool is_prospect = false;
-  std::string_view owner;  // empty when there is none
+  std::string owner;  // empty when there is none
   Engagement engagement = Engagement::kUntouched;
   ProspectOutcome outcome = ProspectOutcome::kInPlay;
   /// The next engine time at which the cell can change with no new event (kNoTime: never).

@@ -275,7 +275,7 @@ void ProtectedTimeProcessor::OnOrgChange(const OrgChange& change, ProcessorConte
       Refresh(change.id, context, context.now);
     }
   } else if (change.type == ingest::EventType::kAccountUpserted) {
-    auto customer_domains = [](const Account* account) {
+    auto customer_domains = [](const std::shared_ptr<const Account>& account) {
       std::vector<std::string> domains;
       if (account && account->data.relationship == ingest::Relationship::kCustomer) {
         domains = account->email_domains;

@@ -86,6 +86,8 @@ class Decoder {
   }
   bool ok() const { return ok_; }
   bool done() const { return pos_ == in_.size(); }
+  /// Bytes not read yet: a bound on how many more values there can be.
+  size_t remaining() const { return in_.size() - pos_; }
 
  private:
   uint64_t Fail() {

@@ -1,5 +1,7 @@
 #include "storage/kv_store.h"
 
+#include <algorithm>
+
 namespace huntline::storage {
 
 Status MemoryKvStore::Write(const WriteBatch& batch) {
@@ -27,11 +29,20 @@ std::optional<std::string> MemoryKvStore::Get(std::string_view key) {
   return it->second;
 }
 
-Status MemoryKvStore::Scan(std::string_view prefix,
-                           const std::function<void(std::string_view, std::string_view)>& visit) {
-  for (auto it = data_.lower_bound(prefix);
-       it != data_.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix; ++it) {
-    visit(it->first, it->second);
+Status MemoryKvStore::ScanFrom(std::string_view prefix, std::string_view from,
+                               const std::function<bool(std::string_view, std::string_view)>& visit) {
+  for (auto it = data_.lower_bound(std::max(prefix, from));
+       it != data_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
+    if (!visit(it->first, it->second)) break;
+  }
+  return Status::Ok();
+}
+
+Status MemoryKvStore::DeleteRangeUnlogged(std::string_view begin, std::string_view end) {
+  auto it = data_.lower_bound(begin);
+  while (it != data_.end() && std::string_view(it->first) < end) {
+    bytes_ -= it->first.size() + it->second.size();
+    it = data_.erase(it);
   }
   return Status::Ok();
 }

@@ -40,11 +40,25 @@ class KvStore {
  public:
   virtual ~KvStore() = default;
   virtual Status Write(const WriteBatch& batch) = 0;
+  /// Writes without the write-ahead log: for state rebuilt from its source at each start (the
+  /// org tables), which a crash may leave without its latest writes.
+  virtual Status WriteUnlogged(const WriteBatch& batch) { return Write(batch); }
   virtual std::optional<std::string> Get(std::string_view key) = 0;
+  /// Visits the keys starting with `prefix` from the first at or after `from`, in key order,
+  /// while `visit` returns true.
+  virtual Status ScanFrom(std::string_view prefix, std::string_view from,
+                          const std::function<bool(std::string_view key, std::string_view value)>&
+                              visit) = 0;
   /// Visits every key starting with `prefix`, in key order.
-  virtual Status Scan(std::string_view prefix,
-                      const std::function<void(std::string_view key, std::string_view value)>&
-                          visit) = 0;
+  Status Scan(std::string_view prefix,
+              const std::function<void(std::string_view key, std::string_view value)>& visit) {
+    return ScanFrom(prefix, prefix, [&](std::string_view key, std::string_view value) {
+      visit(key, value);
+      return true;
+    });
+  }
+  /// Deletes every key in [begin, end), without the write-ahead log (see WriteUnlogged).
+  virtual Status DeleteRangeUnlogged(std::string_view begin, std::string_view end) = 0;
   /// Approximate bytes of live data, for the state-size metric.
   virtual uint64_t ApproximateSize() = 0;
 };
@@ -54,8 +68,9 @@ class MemoryKvStore : public KvStore {
  public:
   Status Write(const WriteBatch& batch) override;
   std::optional<std::string> Get(std::string_view key) override;
-  Status Scan(std::string_view prefix,
-              const std::function<void(std::string_view, std::string_view)>& visit) override;
+  Status ScanFrom(std::string_view prefix, std::string_view from,
+                  const std::function<bool(std::string_view, std::string_view)>& visit) override;
+  Status DeleteRangeUnlogged(std::string_view begin, std::string_view end) override;
   uint64_t ApproximateSize() override { return bytes_; }
 
  private:
@@ -69,10 +84,11 @@ class NullKvStore : public KvStore {
  public:
   Status Write(const WriteBatch&) override { return Status::Ok(); }
   std::optional<std::string> Get(std::string_view) override { return std::nullopt; }
-  Status Scan(std::string_view,
-              const std::function<void(std::string_view, std::string_view)>&) override {
+  Status ScanFrom(std::string_view, std::string_view,
+                  const std::function<bool(std::string_view, std::string_view)>&) override {
     return Status::Ok();
   }
+  Status DeleteRangeUnlogged(std::string_view, std::string_view) override { return Status::Ok(); }
   uint64_t ApproximateSize() override { return 0; }
 };
 

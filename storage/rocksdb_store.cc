@@ -22,7 +22,10 @@ class RocksKvStore : public KvStore {
   RocksKvStore(std::unique_ptr<rocksdb::DB> db, RocksOptions options)
       : db_(std::move(db)), options_(options) {}
 
-  Status Write(const WriteBatch& batch) override {
+  Status Write(const WriteBatch& batch) override { return WriteWith(batch, false); }
+  Status WriteUnlogged(const WriteBatch& batch) override { return WriteWith(batch, true); }
+
+  Status WriteWith(const WriteBatch& batch, bool unlogged) {
     rocksdb::WriteBatch rb;
     for (const auto& [key, value] : batch.ops()) {
       if (value) {
@@ -32,7 +35,8 @@ class RocksKvStore : public KvStore {
       }
     }
     rocksdb::WriteOptions wo;
-    wo.sync = options_.sync;
+    wo.sync = options_.sync && !unlogged;
+    wo.disableWAL = unlogged;
     return FromRocks(db_->Write(wo, &rb), "RocksDB write");
   }
 
@@ -44,15 +48,29 @@ class RocksKvStore : public KvStore {
     return value;
   }
 
-  Status Scan(std::string_view prefix,
-              const std::function<void(std::string_view, std::string_view)>& visit) override {
+  Status ScanFrom(std::string_view prefix, std::string_view from,
+                  const std::function<bool(std::string_view, std::string_view)>& visit) override {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     const rocksdb::Slice p(prefix.data(), prefix.size());
-    for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
-      visit(std::string_view(it->key().data(), it->key().size()),
-            std::string_view(it->value().data(), it->value().size()));
+    const std::string_view start = std::max(prefix, from);
+    for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid() && it->key().starts_with(p);
+         it->Next()) {
+      if (!visit(std::string_view(it->key().data(), it->key().size()),
+                 std::string_view(it->value().data(), it->value().size()))) {
+        break;
+      }
     }
     return FromRocks(it->status(), "RocksDB scan");
+  }
+
+  Status DeleteRangeUnlogged(std::string_view begin, std::string_view end) override {
+    if (begin >= end) return Status::Ok();
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = true;
+    return FromRocks(db_->DeleteRange(wo, db_->DefaultColumnFamily(),
+                                      rocksdb::Slice(begin.data(), begin.size()),
+                                      rocksdb::Slice(end.data(), end.size())),
+                     "RocksDB delete range");
   }
 
   uint64_t ApproximateSize() override {

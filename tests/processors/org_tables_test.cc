@@ -36,7 +36,6 @@ TEST(OrgTables, AnOlderSnapshotIsStaleAndOneAtTheSameTimeReplacesTheLatest) {
   EXPECT_EQ(org.At(kSep1).TeamOf("u1"), "unknown");  // the stale one never entered the history
   EXPECT_EQ(org.Apply(MakeUser("u1", Role::kRep, "north", std::nullopt, kOct1)), ApplyOutcome::kApplied);
   EXPECT_EQ(org.At(kOct1).TeamOf("u1"), "north");
-  EXPECT_EQ(org.version_count(), 1u);
 }
 
 TEST(OrgTables, DomainsAndUserDomainsAreTakenAsOfTheTime) {
@@ -73,12 +72,101 @@ TEST(OrgTables, PruningKeepsTheVersionInForceAndStandsItInForOlderLookUps) {
   org.Apply(MakeUser("u1", Role::kRep, "north", std::nullopt, kNov1));
   org.Apply(MakeUser("u2", Role::kRep, "south", std::nullopt, kNov1));
   org.Prune(kOct1 + 1);
-  EXPECT_EQ(org.version_count(), 3u);                 // u1's September version is gone
   EXPECT_EQ(org.At(kOct1).TeamOf("u1"), "west");      // kept: in force at the cut
   EXPECT_EQ(org.At(kSep1).TeamOf("u1"), "west");      // older: the oldest kept stands in
   EXPECT_EQ(org.At(kSep1 - 1).TeamOf("u1"), "unknown");  // before its first snapshot: unknown
   EXPECT_EQ(org.At(kNov1).TeamOf("u1"), "north");
   EXPECT_EQ(org.At(kOct1).TeamOf("u2"), "unknown");   // never pruned: not known before its time
+}
+
+TEST(OrgTables, AccountsAndContactsBeyondTheCacheAreReadBackFromTheStore) {
+  storage::MemoryKvStore store;
+  OrgTables small(&store, 1);  // one account and one contact decoded at a time
+  OrgTables whole;             // every one of them cached
+  for (OrgTables* org : {&small, &whole}) {
+    for (int i = 0; i < 50; ++i) {
+      const std::string id = "a" + std::to_string(i);
+      const auto rel = i % 3 == 0 ? Relationship::kCustomer : Relationship::kProspect;
+      org->Apply(MakeAccount(id, Relationship::kProspect, IcpTier::kB, {"u1"}, kSep1));
+      org->Apply(MakeAccount(id, rel, IcpTier::kA, {}, kOct1 + i));
+      org->Apply(MakeContact("c" + std::to_string(i), id, ingest::BuyingRole::kChampion, kOct1));
+    }
+    EXPECT_EQ(org->Apply(MakeAccount("a7", Relationship::kCustomer, IcpTier::kA, {}, kSep1)),
+              ApplyOutcome::kStale);  // older than the version in the store, not in the cache
+  }
+  EXPECT_LE(small.cached_entries(), 2u);
+  for (int i = 0; i < 50; ++i) {
+    const std::string id = "a" + std::to_string(i);
+    for (Timestamp t : {kSep1 - 1, kSep1, kOct1 + i - 1, kOct1 + i}) {
+      const auto a = small.At(t).FindAccount(id);
+      const auto b = whole.At(t).FindAccount(id);
+      ASSERT_EQ(a == nullptr, b == nullptr) << id << " at " << t;
+      if (!a) continue;
+      EXPECT_EQ(a->data.relationship, b->data.relationship);
+      EXPECT_EQ(a->data.target_of, b->data.target_of);
+      EXPECT_EQ(a->email_domains, b->email_domains);
+      EXPECT_EQ(small.At(t).KindOfDomain(id + ".example"), whole.At(t).KindOfDomain(id + ".example"));
+    }
+    const auto contact = small.Latest().FindContact("c" + std::to_string(i));
+    ASSERT_NE(contact, nullptr);
+    EXPECT_EQ(contact->data.account_id, id);
+  }
+  EXPECT_LE(small.cached_entries(), 2u);
+  size_t visited = 0;
+  small.At(kOct1).ForEachAccount([&](const std::string& id, const Account& account) {
+    ++visited;
+    EXPECT_EQ(account.data.relationship, whole.At(kOct1).FindAccount(id)->data.relationship);
+  });
+  EXPECT_EQ(visited, 50u);
+  EXPECT_EQ(small.ChangesBetween({kNoTime, 0}, kOct1 + 100).size(), 150u);
+}
+
+TEST(OrgTables, AnAccountFoundOutlivesItsEvictionFromTheCache) {
+  storage::MemoryKvStore store;
+  OrgTables org(&store, 1);
+  org.Apply(MakeAccount("a1", Relationship::kCustomer, IcpTier::kA, {"u1"}, kSep1));
+  org.Apply(MakeAccount("a2", Relationship::kProspect, IcpTier::kB, {}, kSep1));
+  const auto a1 = org.Latest().FindAccount("a1");
+  org.Latest().FindAccount("a2");  // evicts a1
+  ASSERT_NE(a1, nullptr);
+  EXPECT_EQ(a1->data.target_of, (std::vector<std::string>{"u1"}));
+}
+
+TEST(OrgTables, OpeningClearsWhatAnEarlierRunLeftInTheStore) {
+  storage::MemoryKvStore store;
+  storage::WriteBatch other;
+  other.Put("t/huntline.crm/all/meta", "x");
+  ASSERT_TRUE(store.Write(other).ok());
+  {
+    OrgTables org(&store, 10);
+    EXPECT_TRUE(org.MarkSeen("crm", "e1"));
+    EXPECT_FALSE(org.MarkSeen("crm", "e1"));
+    EXPECT_TRUE(org.MarkSeen("crm\x1f" "e", "1"));  // not the same (source, id)
+    org.Apply(MakeAccount("a1", Relationship::kCustomer, IcpTier::kA, {}, kSep1));
+  }
+  OrgTables org(&store, 10);  // the topic is read again from its start
+  EXPECT_EQ(org.Latest().FindAccount("a1"), nullptr);
+  EXPECT_EQ(org.Latest().KindOfDomain("a1.example"), OrgView::DomainKind::kNone);
+  EXPECT_TRUE(org.MarkSeen("crm", "e1"));
+  EXPECT_EQ(store.Get("t/huntline.crm/all/meta"), "x");
+}
+
+TEST(OrgTables, PruningStandsTheVersionInForceAtTheHorizonInForOlderAccountLookUps) {
+  storage::MemoryKvStore store;
+  OrgTables org(&store, 1);
+  org.Apply(MakeAccount("a1", Relationship::kProspect, IcpTier::kB, {}, kSep1));
+  org.Apply(MakeAccount("a1", Relationship::kCustomer, IcpTier::kB, {}, kOct1));
+  org.Apply(MakeAccount("a2", Relationship::kProspect, IcpTier::kB, {}, kNov1));
+  org.Prune(kOct1 + 1);
+  EXPECT_EQ(org.At(kSep1).FindAccount("a1")->data.relationship, Relationship::kCustomer);
+  EXPECT_EQ(org.At(kSep1 - 1).FindAccount("a1"), nullptr);  // before its first snapshot
+  EXPECT_EQ(org.At(kOct1).FindAccount("a2"), nullptr);      // not known before its time
+  EXPECT_TRUE(org.ChangesBetween({kNoTime, 0}, kOct1).empty());  // forgotten before the horizon
+  EXPECT_EQ(org.NextChangeAfter(kOct1 + 1), kNov1);
+  // Written again after the horizon: the version superseded before it is dropped for good.
+  org.Apply(MakeAccount("a1", Relationship::kFormerCustomer, IcpTier::kB, {}, kNov1));
+  EXPECT_EQ(org.At(kSep1).FindAccount("a1")->data.relationship, Relationship::kCustomer);
+  EXPECT_EQ(org.At(kNov1).FindAccount("a1")->data.relationship, Relationship::kFormerCustomer);
 }
 
 }  // namespace

@@ -33,6 +33,23 @@ void ExerciseStore(KvStore& store) {
   ASSERT_TRUE(store.Write(second).ok());
   EXPECT_EQ(store.Get("t/a/0/offset"), "5");
   EXPECT_FALSE(store.Get("t/a/0/crm/x").has_value());
+
+  // A scan from a key within the prefix, stopped by its visitor.
+  WriteBatch more;
+  for (const char* key : {"o/l/1", "o/l/2", "o/l/3", "o/l/4", "o/m"}) more.Put(key, key);
+  ASSERT_TRUE(store.WriteUnlogged(more).ok());
+  keys.clear();
+  ASSERT_TRUE(store.ScanFrom("o/l/", "o/l/2", [&](std::string_view k, std::string_view) {
+                     keys.emplace_back(k);
+                     return k != "o/l/3";
+                   }).ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{"o/l/2", "o/l/3"}));
+  // A range delete takes [begin, end) and nothing else.
+  ASSERT_TRUE(store.DeleteRangeUnlogged("o/l/", "o/l/3").ok());
+  keys.clear();
+  ASSERT_TRUE(store.Scan("o/", [&](std::string_view k, std::string_view) { keys.emplace_back(k); }).ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{"o/l/3", "o/l/4", "o/m"}));
+  EXPECT_EQ(store.Get("t/b/0/offset"), "4");
 }
 
 TEST(MemoryKvStore, WritesScansAndDeletes) {
