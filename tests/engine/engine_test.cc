@@ -591,6 +591,17 @@ TEST(Config, TheSeriesLimitIsSetAndCheckedByName) {
   }
 }
 
+TEST(Config, TheOrgCacheSizeIsSetAndCheckedByName) {
+  auto config = ParseConfig(R"({"limits":{"org_cache_entries":1000}})", "test.json");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->org_cache_entries, 1000);
+  EXPECT_EQ(ParseConfig("{}", "test.json")->org_cache_entries, 50000);
+  auto bad = ParseConfig(R"({"limits":{"org_cache_entries":0}})", "test.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("limits.org_cache_entries"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(Config, TheWebConfigFileIsReadAndCheckedByName) {
   auto config = ParseConfig(R"({"web_config_file":"/etc/huntline/web.yml"})", "test.json");
   ASSERT_TRUE(config.ok()) << config.status().message();
