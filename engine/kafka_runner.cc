@@ -672,9 +672,13 @@ class Runner : public RdKafka::RebalanceCb {
     return Status::Error("topic " + name + " at " + config_.kafka.brokers + ": " + last_error);
   }
 
-  /// Start-up order (events.md): the org topic to its end before anything else.
+  /// Start-up order (events.md): the org topic to its end before anything else. A partition is
+  /// read once the consumer's position reaches its end as asked now: the last stable offset when
+  /// reading committed messages only (librdkafka's default). A transaction's commit or abort
+  /// marker and aborted messages are never delivered, but the position passes them; a partition
+  /// that retention has emptied, or that holds aborted messages only, is read without any message.
   Status ReadOrgToEnd() {
-    std::map<int, int64_t> end;
+    std::map<int, int64_t> end;  // the partitions not read to their end yet
     for (int p : org_partitions_) {
       int64_t low = 0, high = 0;
       const RdKafka::ErrorCode err =
@@ -684,12 +688,17 @@ class Runner : public RdKafka::RebalanceCb {
       }
       if (high > low) end[p] = high;
     }
+    auto last_look = Clock::now();
     while (!end.empty()) {
-      std::unique_ptr<RdKafka::Message> message(org_->consume(1000));
-      if (message->err() != RdKafka::ERR_NO_ERROR) continue;
-      Handle(*message);
-      auto it = end.find(message->partition());
-      if (it != end.end() && message->offset() + 1 >= it->second) end.erase(it);
+      std::unique_ptr<RdKafka::Message> message(org_->consume(100));
+      const bool delivered = message->err() == RdKafka::ERR_NO_ERROR;
+      if (delivered) Handle(*message);
+      // Positions are looked at when the consumer is idle, and every 100 ms while it delivers.
+      if (delivered && Clock::now() - last_look < std::chrono::milliseconds(100)) continue;
+      last_look = Clock::now();
+      std::erase_if(end, [&](const auto& partition_end) {
+        return OrgReadTo(partition_end.first) >= partition_end.second;
+      });
     }
     return engine_.Commit();
   }
