@@ -1,8 +1,10 @@
 """The input topics as Kafka keeps them: an org topic written in transactions, input topics that
 gain partitions, and records that retention deleted before Huntline read them."""
 import json
+import subprocess
 
 from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewPartitions
 
 import harness
 import test_live_equals_replay as live
@@ -66,3 +68,37 @@ def test_an_org_topic_written_in_transactions_is_read_to_its_end(broker, tmp_pat
     _, replay = harness.replay_figures(tmp_path, lines)
     diff = live.differences(figures, replay)
     assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
+
+
+def add_partitions(broker, topic, total):
+    admin = AdminClient({"bootstrap.servers": broker})
+    for future in admin.create_partitions([NewPartitions(topic, total)]).values():
+        future.result(timeout=30)
+
+
+def test_input_topics_that_gain_partitions_stop_the_run_and_are_refused(broker, tmp_path):
+    """Keys are spread over partitions by their hash: partitions added to the people or crm topic
+    move keys away from the state that holds them. A running instance stops with a message naming
+    the topic and both counts; a new start is refused alike before reading anything, and leaves
+    the state as it was (refused again with the counts the state was built with)."""
+    lines = medium_lines()
+    topics = live.fresh_topics(broker, "gained-partitions", 3)
+    assert harness.produce_lines(broker, lines, topics) == len(lines)
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
+                                  extra={"engine_time": "event_time"})
+    log = tmp_path / "huntline.log"
+    with harness.huntline_run(config, log, listen) as proc:
+        live.settled_figures([listen], 3)
+        add_partitions(broker, topics["people"], 5)
+        harness.wait_for(lambda: proc.poll() is not None, 60, "huntline run to stop")
+    people = f"{topics['people']} has 5 partitions, but the state was built with 3"
+    assert proc.returncode == 1 and people in log.read_text(), log.read_text()[-3000:]
+
+    add_partitions(broker, topics["crm"], 4)
+    crm = f"{topics['crm']} has 4 partitions, but the state was built with 3"
+    for _ in range(2):
+        run = subprocess.run([harness.HUNTLINE, "run", "--config", str(config)], capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 1 and crm in run.stderr and people in run.stderr, run.stderr
+        assert "org tables loaded" not in run.stderr
