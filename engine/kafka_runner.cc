@@ -205,6 +205,15 @@ class Runner : public RdKafka::RebalanceCb {
           tp->set_offset(it->second);
         } else if (config_.kafka.rebuild_from_earliest) {
           tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
+        } else {
+          std::vector<RdKafka::TopicPartition*> one = {tp};
+          consumer->committed(one, 10000);  // none: OFFSET_INVALID, auto.offset.reset applies
+        }
+        if (tp->offset() >= 0) {
+          Task& task = *engine_.tasks().at({ingest::TopicKind::kPeople, tp->partition()});
+          ResumeAt(*consumer, *tp, task,
+                   stored->contains(tp->partition()) ? "stored with the state"
+                                                     : "committed to the group");
         }
         std::cerr << "huntline run: " << tp->topic() << "/" << tp->partition() << " assigned, "
                   << (stored->contains(tp->partition())
@@ -579,6 +588,34 @@ class Runner : public RdKafka::RebalanceCb {
 
   int64_t CrmStart(int32_t p) const { return crm_start_[static_cast<size_t>(p)]; }
 
+  /// Reading `tp` is to resume at its offset (`from`: stored with the state, or committed to the
+  /// group). When the partition now starts later, retention deleted records there before they
+  /// were read: said in the log as an error and counted (huntline_input_records_lost_total), and
+  /// reading resumes at the partition's first offset, stored as the task's next offset so that
+  /// the loss is reported once (not left to auto.offset.reset).
+  void ResumeAt(RdKafka::KafkaConsumer& consumer, RdKafka::TopicPartition& tp, Task& task,
+                const char* from) {
+    const std::string where = tp.topic() + "/" + std::to_string(tp.partition());
+    int64_t low = 0, high = 0;
+    const RdKafka::ErrorCode err =
+        consumer.query_watermark_offsets(tp.topic(), tp.partition(), &low, &high, 10000);
+    if (err != RdKafka::ERR_NO_ERROR) {
+      std::cerr << "huntline run: " << where << ": log start offset unknown ("
+                << RdKafka::err2str(err) << "): records deleted below the offset " << tp.offset()
+                << " " << from << " are not checked\n";
+      return;
+    }
+    if (tp.offset() >= low) return;
+    const int64_t lost = low - tp.offset();
+    std::cerr << "huntline run: error: " << where << ": the offset " << tp.offset() << " " << from
+              << " is below the log start offset " << low << ": " << lost
+              << " records were deleted (retention) before they were read; reading on from "
+              << low << "\n";
+    engine_metrics_.RecordsLost(tp.topic(), tp.partition()).Increment(static_cast<double>(lost));
+    tp.set_offset(low);
+    task.set_next_offset(tp.partition(), low);
+  }
+
   void SetCrmLeader(bool leader) {
     if (crm_leader_ == leader) return;
     crm_leader_ = leader;
@@ -650,6 +687,11 @@ class Runner : public RdKafka::RebalanceCb {
         tp->set_offset(it->second);
       } else if (tp->offset() < 0) {
         tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
+      }
+      if (tp->offset() >= 0) {
+        ResumeAt(*crm_, *tp, *crm_task_,
+                 stored->contains(tp->partition()) ? "stored with the state"
+                                                   : "committed to the group");
       }
       crm_start_[static_cast<size_t>(tp->partition())] = std::max<int64_t>(0, tp->offset());
     }

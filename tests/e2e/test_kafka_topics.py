@@ -3,7 +3,7 @@ gain partitions, and records that retention deleted before Huntline read them.""
 import json
 import subprocess
 
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewPartitions
 
 import harness
@@ -102,3 +102,67 @@ def test_input_topics_that_gain_partitions_stop_the_run_and_are_refused(broker, 
                              text=True, timeout=120)
         assert run.returncode == 1 and crm in run.stderr and people in run.stderr, run.stderr
         assert "org tables loaded" not in run.stderr
+
+
+def records_lost(listen):
+    """{(topic, partition): offsets} of huntline_input_records_lost_total at /metrics."""
+    out = {}
+    for series, value in harness.parse_exposition(harness.scrape(listen)).items():
+        name, _, rest = series.partition("{")
+        if name == "huntline_input_records_lost_total":
+            labels = dict(pair.split("=", 1) for pair in rest.rstrip("}").split(","))
+            out[(labels["topic"].strip('"'), int(labels["partition"].strip('"')))] = value
+    return out
+
+
+def test_records_deleted_before_they_were_read_are_reported(broker, tmp_path):
+    """Retention deleted records below where a task resumes (its offset stored with the state, or
+    committed to the group): each such partition has an error line naming it, the offset and the
+    log start, and huntline_input_records_lost_total counts the offsets skipped."""
+    lines = medium_lines()
+    org = [line for line in lines if json.loads(line)["type"] in harness.ORG_TYPES]
+    rest = [line for line in lines if json.loads(line)["type"] not in harness.ORG_TYPES]
+    topics = live.fresh_topics(broker, "records-lost", 3)
+    assert harness.produce_lines(broker, org + rest[:len(rest) // 2], topics) == len(org) + len(rest) // 2
+    live.run_once(broker, topics, tmp_path, 3)
+
+    consumer = Consumer({"bootstrap.servers": broker, "group.id": "records-lost-watermarks"})
+    ends = {(t, p): consumer.get_watermark_offsets(TopicPartition(topics[t], p), timeout=10)[1]
+            for t in ("crm", "people") for p in range(3)}
+    assert harness.produce_lines(broker, rest[len(rest) // 2:], topics) == len(rest) - len(rest) // 2
+    # crm/0 loses everything written since, people/1 its first three records since.
+    crm_end = consumer.get_watermark_offsets(TopicPartition(topics["crm"], 0), timeout=10)[1]
+    assert crm_end > ends["crm", 0]
+    assert harness.delete_records(broker, topics["crm"], 0, crm_end) == crm_end
+    people_end = consumer.get_watermark_offsets(TopicPartition(topics["people"], 1), timeout=10)[1]
+    assert people_end > ends["people", 1] + 3
+    assert harness.delete_records(broker, topics["people"], 1, ends["people", 1] + 3) == ends["people", 1] + 3
+    consumer.close()
+    lost = {(topics["crm"], 0): crm_end - ends["crm", 0], (topics["people"], 1): 3}
+    expected_lines = {
+        (topics["crm"], 0): f"{topics['crm']}/0: the offset {ends['crm', 0]} {{}} is below the log "
+                            f"start offset {crm_end}: {lost[topics['crm'], 0]} records were deleted",
+        (topics["people"], 1): f"{topics['people']}/1: the offset {ends['people', 1]} {{}} is below "
+                               f"the log start offset {ends['people', 1] + 3}: 3 records were deleted"}
+
+    def run_and_look(name, state, from_where, **kafka):
+        listen = f"127.0.0.1:{harness.free_port()}"
+        config = harness.write_config(tmp_path / f"{name}.json", broker, topics, state, listen,
+                                      extra={"engine_time": "event_time"})
+        settings = json.loads(config.read_text())
+        settings["kafka"].update(kafka)
+        config.write_text(json.dumps(settings))
+        log = tmp_path / f"{name}.log"
+        with harness.huntline_run(config, log, listen):
+            harness.wait_for(lambda: records_lost(listen) == lost, 60, "the lost records counted")
+            live.settled_figures([listen], 3)
+            assert records_lost(listen) == lost
+        errors = [line for line in log.read_text().splitlines() if line.startswith("huntline run: error:")]
+        assert len(errors) == 2, log.read_text()
+        for key, text in expected_lines.items():
+            assert any(text.format(from_where) in line for line in errors), (text, errors)
+
+    # An instance without state resuming at the group's offsets, then the first one at its own.
+    run_and_look("from-group", tmp_path / "empty-state", "committed to the group",
+                 rebuild_from_earliest=False)
+    run_and_look("from-state", tmp_path / "state", "stored with the state")
