@@ -79,6 +79,21 @@ Status Engine::Revoke(ingest::TopicKind kind, int32_t partition) {
   return Status::Ok();
 }
 
+Status Engine::CheckPartitionCount(const std::string& topic, int32_t partitions) {
+  const std::string key = "topics/" + topic + "/partitions";
+  const std::string count = std::to_string(partitions);
+  if (std::optional<std::string> built_with = store_.Get(key)) {
+    if (*built_with == count) return Status::Ok();
+    return Status::Error(topic + " has " + count + " partitions, but the state was built with " +
+                         *built_with +
+                         ": its keys now go to other partitions than the ones holding their state "
+                         "(README, \"Transactions, partitions and retention\")");
+  }
+  storage::WriteBatch batch;
+  batch.Put(key, count);
+  return store_.Write(batch);
+}
+
 int32_t Engine::TaskPartition(ingest::TopicKind kind, int32_t partition) {
   return kind == ingest::TopicKind::kCrm ? kAllPartitions : partition;
 }

@@ -85,6 +85,12 @@ class Engine {
                                             int32_t partition_count = 1);
   /// Commits and drops a partition's task.
   Status Revoke(ingest::TopicKind kind, int32_t partition);
+  /// Checks that input topic `topic` has the `partitions` its state was built with (the count is
+  /// stored under `topics/<topic>/partitions`, recorded now when the store has none). Producers
+  /// spread keys over partitions by their hash: once a topic has more, keys go to partitions
+  /// other than the one whose task holds their state, and figures would silently go wrong. A
+  /// refusal names the topic and both counts and changes nothing in the store.
+  Status CheckPartitionCount(const std::string& topic, int32_t partitions);
   /// Whether a task's figures are in the published snapshot (the crm task, which every instance
   /// runs, is published by one of them). A change commits and publishes at once.
   Status SetPublished(ingest::TopicKind kind, int32_t partition, bool published);

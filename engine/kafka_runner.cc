@@ -90,6 +90,14 @@ class Runner : public RdKafka::RebalanceCb {
       if (!count.ok()) return count.status();
       partition_counts_[*topic] = *count;
     }
+    // State built with other partition counts is refused before anything is read or written.
+    std::string refused;
+    for (const auto& [topic, count] : partition_counts_) {
+      if (Status s = engine_.CheckPartitionCount(topic, count); !s.ok()) {
+        refused += (refused.empty() ? "" : "; ") + s.message();
+      }
+    }
+    if (!refused.empty()) return Status::Error(refused);
     if (Status s = ReadOrgToEnd(); !s.ok()) return s;
     if (Status s = StartGroupConsumer(); !s.ok()) return s;
     return StartCrmReader();
@@ -99,6 +107,7 @@ class Runner : public RdKafka::RebalanceCb {
     std::vector<Clock::time_point> received;  // consumed, not yet visible at /metrics
     auto last_publish = Clock::now();
     auto last_lag = Clock::now();
+    auto last_partition_check = Clock::now();
     while (!stop.load()) {
       const auto batch_start = Clock::now();
       const auto deadline = batch_start + std::chrono::milliseconds(config_.batch_max_wait_ms);
@@ -144,6 +153,10 @@ class Runner : public RdKafka::RebalanceCb {
         UpdateLag();
         last_lag = now;
       }
+      if (now - last_partition_check > kPartitionCheck) {
+        if (Status s = CheckPartitionCounts(); !s.ok()) return s;
+        last_partition_check = now;
+      }
     }
     if (Status s = CommitAll(true); !s.ok()) return s;
     group_->close();
@@ -172,6 +185,16 @@ class Runner : public RdKafka::RebalanceCb {
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (RdKafka::TopicPartition* tp : partitions) {
         if (tp->topic() != config_.topics.people) continue;
+        // A partition beyond the count at start-up: the topic has gained partitions.
+        if (tp->partition() >= partition_counts_[tp->topic()]) {
+          fatal_ = CheckPartitionCounts();
+          if (fatal_.ok()) {
+            fatal_ = Status::Error(tp->topic() + "/" + std::to_string(tp->partition()) +
+                                   " assigned, but the topic had " +
+                                   std::to_string(partition_counts_[tp->topic()]) + " partitions");
+          }
+          return;
+        }
         auto stored = engine_.Assign(ingest::TopicKind::kPeople, tp->partition(),
                                      partition_counts_[tp->topic()]);
         if (!stored.ok()) {
@@ -182,6 +205,15 @@ class Runner : public RdKafka::RebalanceCb {
           tp->set_offset(it->second);
         } else if (config_.kafka.rebuild_from_earliest) {
           tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
+        } else {
+          std::vector<RdKafka::TopicPartition*> one = {tp};
+          consumer->committed(one, 10000);  // none: OFFSET_INVALID, auto.offset.reset applies
+        }
+        if (tp->offset() >= 0) {
+          Task& task = *engine_.tasks().at({ingest::TopicKind::kPeople, tp->partition()});
+          ResumeAt(*consumer, *tp, task,
+                   stored->contains(tp->partition()) ? "stored with the state"
+                                                     : "committed to the group");
         }
         std::cerr << "huntline run: " << tp->topic() << "/" << tp->partition() << " assigned, "
                   << (stored->contains(tp->partition())
@@ -207,6 +239,8 @@ class Runner : public RdKafka::RebalanceCb {
 
  private:
   static constexpr std::chrono::milliseconds kCaughtUpCheck{250};
+  /// How often the input topics' partition counts are checked while running.
+  static constexpr std::chrono::seconds kPartitionCheck{5};
   /// A crm partition that is behind its end yet delivers nothing for this long stops holding the
   /// others back (its leader unreachable): a stall guard, said in the log.
   static constexpr std::chrono::seconds kCrmIdleAfter{30};
@@ -554,6 +588,34 @@ class Runner : public RdKafka::RebalanceCb {
 
   int64_t CrmStart(int32_t p) const { return crm_start_[static_cast<size_t>(p)]; }
 
+  /// Reading `tp` is to resume at its offset (`from`: stored with the state, or committed to the
+  /// group). When the partition now starts later, retention deleted records there before they
+  /// were read: said in the log as an error and counted (huntline_input_records_lost_total), and
+  /// reading resumes at the partition's first offset, stored as the task's next offset so that
+  /// the loss is reported once (not left to auto.offset.reset).
+  void ResumeAt(RdKafka::KafkaConsumer& consumer, RdKafka::TopicPartition& tp, Task& task,
+                const char* from) {
+    const std::string where = tp.topic() + "/" + std::to_string(tp.partition());
+    int64_t low = 0, high = 0;
+    const RdKafka::ErrorCode err =
+        consumer.query_watermark_offsets(tp.topic(), tp.partition(), &low, &high, 10000);
+    if (err != RdKafka::ERR_NO_ERROR) {
+      std::cerr << "huntline run: " << where << ": log start offset unknown ("
+                << RdKafka::err2str(err) << "): records deleted below the offset " << tp.offset()
+                << " " << from << " are not checked\n";
+      return;
+    }
+    if (tp.offset() >= low) return;
+    const int64_t lost = low - tp.offset();
+    std::cerr << "huntline run: error: " << where << ": the offset " << tp.offset() << " " << from
+              << " is below the log start offset " << low << ": " << lost
+              << " records were deleted (retention) before they were read; reading on from "
+              << low << "\n";
+    engine_metrics_.RecordsLost(tp.topic(), tp.partition()).Increment(static_cast<double>(lost));
+    tp.set_offset(low);
+    task.set_next_offset(tp.partition(), low);
+  }
+
   void SetCrmLeader(bool leader) {
     if (crm_leader_ == leader) return;
     crm_leader_ = leader;
@@ -626,6 +688,11 @@ class Runner : public RdKafka::RebalanceCb {
       } else if (tp->offset() < 0) {
         tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
       }
+      if (tp->offset() >= 0) {
+        ResumeAt(*crm_, *tp, *crm_task_,
+                 stored->contains(tp->partition()) ? "stored with the state"
+                                                   : "committed to the group");
+      }
       crm_start_[static_cast<size_t>(tp->partition())] = std::max<int64_t>(0, tp->offset());
     }
     const RdKafka::ErrorCode err = crm_->assign(tps);
@@ -651,30 +718,54 @@ class Runner : public RdKafka::RebalanceCb {
   /// The number of partitions of `topic`, waiting up to a minute for its metadata (topics may
   /// be created just after start-up).
   Result<int> WaitForPartitionCount(const std::string& name) {
-    std::string error;
-    std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(org_.get(), name, nullptr, error));
     const auto give_up = Clock::now() + std::chrono::seconds(60);
-    std::string last_error = "no metadata";
-    while (Clock::now() < give_up) {
-      RdKafka::Metadata* raw = nullptr;
-      const RdKafka::ErrorCode err = org_->metadata(false, topic.get(), &raw, 5000);
-      std::unique_ptr<RdKafka::Metadata> md(raw);
-      if (err == RdKafka::ERR_NO_ERROR && md && !md->topics()->empty() &&
-          md->topics()->at(0)->err() == RdKafka::ERR_NO_ERROR) {
-        const int partitions = static_cast<int>(md->topics()->at(0)->partitions()->size());
-        if (partitions > 0) return partitions;
-      }
-      last_error = err != RdKafka::ERR_NO_ERROR ? RdKafka::err2str(err)
-                   : md && !md->topics()->empty() ? RdKafka::err2str(md->topics()->at(0)->err())
-                                                  : "no metadata";
+    for (;;) {
+      Result<int> partitions = PartitionCount(name, 5000);
+      if (partitions.ok() || Clock::now() >= give_up) return partitions;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
-    return Status::Error("topic " + name + " at " + config_.kafka.brokers + ": " + last_error);
   }
 
-  /// Start-up order (events.md): the org topic to its end before anything else.
+  /// The number of partitions of `topic` as the brokers say now (one metadata request).
+  Result<int> PartitionCount(const std::string& name, int timeout_ms) {
+    std::string error;
+    std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(org_.get(), name, nullptr, error));
+    RdKafka::Metadata* raw = nullptr;
+    const RdKafka::ErrorCode err = org_->metadata(false, topic.get(), &raw, timeout_ms);
+    std::unique_ptr<RdKafka::Metadata> md(raw);
+    if (err == RdKafka::ERR_NO_ERROR && md && !md->topics()->empty() &&
+        md->topics()->at(0)->err() == RdKafka::ERR_NO_ERROR) {
+      const int partitions = static_cast<int>(md->topics()->at(0)->partitions()->size());
+      if (partitions > 0) return partitions;
+    }
+    std::string why = "no metadata";
+    if (err != RdKafka::ERR_NO_ERROR) {
+      why = RdKafka::err2str(err);
+    } else if (md && !md->topics()->empty()) {
+      why = RdKafka::err2str(md->topics()->at(0)->err());
+    }
+    return Status::Error("topic " + name + " at " + config_.kafka.brokers + ": " + why);
+  }
+
+  /// Whether the crm and people topics still have the partitions the state was built with
+  /// (Engine::CheckPartitionCount): a topic that has gained some since start-up stops the run,
+  /// rather than count keys under partitions that no longer hold them. A topic whose metadata
+  /// cannot be had now is judged at the next check.
+  Status CheckPartitionCounts() {
+    for (const auto& [topic, count] : partition_counts_) {
+      Result<int> now = PartitionCount(topic, 1000);
+      if (now.ok() && *now != count) return engine_.CheckPartitionCount(topic, *now);
+    }
+    return Status::Ok();
+  }
+
+  /// Start-up order (events.md): the org topic to its end before anything else. A partition is
+  /// read once the consumer's position reaches its end as asked now: the last stable offset when
+  /// reading committed messages only (librdkafka's default). A transaction's commit or abort
+  /// marker and aborted messages are never delivered, but the position passes them; a partition
+  /// that retention has emptied, or that holds aborted messages only, is read without any message.
   Status ReadOrgToEnd() {
-    std::map<int, int64_t> end;
+    std::map<int, int64_t> end;  // the partitions not read to their end yet
     for (int p : org_partitions_) {
       int64_t low = 0, high = 0;
       const RdKafka::ErrorCode err =
@@ -684,12 +775,17 @@ class Runner : public RdKafka::RebalanceCb {
       }
       if (high > low) end[p] = high;
     }
+    auto last_look = Clock::now();
     while (!end.empty()) {
-      std::unique_ptr<RdKafka::Message> message(org_->consume(1000));
-      if (message->err() != RdKafka::ERR_NO_ERROR) continue;
-      Handle(*message);
-      auto it = end.find(message->partition());
-      if (it != end.end() && message->offset() + 1 >= it->second) end.erase(it);
+      std::unique_ptr<RdKafka::Message> message(org_->consume(100));
+      const bool delivered = message->err() == RdKafka::ERR_NO_ERROR;
+      if (delivered) Handle(*message);
+      // Positions are looked at when the consumer is idle, and every 100 ms while it delivers.
+      if (delivered && Clock::now() - last_look < std::chrono::milliseconds(100)) continue;
+      last_look = Clock::now();
+      std::erase_if(end, [&](const auto& partition_end) {
+        return OrgReadTo(partition_end.first) >= partition_end.second;
+      });
     }
     return engine_.Commit();
   }

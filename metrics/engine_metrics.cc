@@ -34,6 +34,11 @@ EngineMetrics::EngineMetrics(const std::string& version)
                            .Name("huntline_watermark_seconds")
                            .Help("Latest event time processed on the partition (Unix seconds)")
                            .Register(*registry_);
+  records_lost_family_ = &BuildCounter()
+                             .Name("huntline_input_records_lost_total")
+                             .Help("Offsets of an input partition deleted by retention before they "
+                                   "were read: reading resumed below the partition's first offset")
+                             .Register(*registry_);
   const std::vector<double> lag_buckets = {1, 5, 15, 60, 300, 900, 3600, 21600, 86400, 604800};
   event_time_lag_ = &BuildHistogram()
                          .Name("huntline_event_time_lag_seconds")
@@ -126,6 +131,10 @@ prometheus::Counter& EngineMetrics::SeriesRefused(const std::string& family) {
 
 prometheus::Gauge& EngineMetrics::Watermark(const std::string& topic, int32_t partition) {
   return watermark_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
+prometheus::Counter& EngineMetrics::RecordsLost(const std::string& topic, int32_t partition) {
+  return records_lost_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
 }
 
 void EngineMetrics::ForgetPartition(const std::string& topic, int32_t partition) {

@@ -46,7 +46,10 @@ class EngineMetrics {
   prometheus::Counter& DeadLetters(std::string_view reason);
   prometheus::Gauge& ConsumerLag(const std::string& topic, int32_t partition);
   prometheus::Gauge& Watermark(const std::string& topic, int32_t partition);
-  /// Drops the per-partition series of a partition this instance no longer reads.
+  /// Offsets of an input partition that retention deleted before they were read: reading
+  /// resumed (from the state's offset or the group's) below the partition's first offset.
+  prometheus::Counter& RecordsLost(const std::string& topic, int32_t partition);
+  /// Drops the per-partition gauges of a partition this instance no longer reads.
   void ForgetPartition(const std::string& topic, int32_t partition);
   prometheus::Counter& LateOrgChanges(const std::string& topic);
   prometheus::Counter& SeriesRefused(const std::string& family);
@@ -66,6 +69,7 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>* dead_letters_family_;
   prometheus::Family<prometheus::Gauge>* lag_family_;
   prometheus::Family<prometheus::Gauge>* watermark_family_;
+  prometheus::Family<prometheus::Counter>* records_lost_family_;
   prometheus::Family<prometheus::Counter>* late_org_family_;
   prometheus::Family<prometheus::Counter>* series_refused_family_;
   std::map<std::string, TopicCounters> topics_;

@@ -21,6 +21,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 EXAMPLES = SHARED / "contract" / "examples"
 HUNTLINE = os.environ.get("HUNTLINE_BIN", str(ROOT / "build" / "ci" / "app" / "huntline"))
+# Built with the tests, beside the app/ directory of the binary under test.
+DELETE_RECORDS = os.environ.get("HUNTLINE_DELETE_RECORDS",
+                                str(pathlib.Path(HUNTLINE).parents[1] / "tests" / "delete_records"))
 
 ORG_TYPES = {"org.user.upserted", "crm.account.upserted", "crm.contact.upserted"}
 CRM_TYPES = {"crm.lead.upserted", "crm.opportunity.upserted", "crm.activity.logged"}
@@ -89,6 +92,15 @@ def create_topics(bootstrap, partitions, compacted=(), config=None):
          for name, n in partitions.items()])
     for future in futures.values():
         future.result(timeout=30)
+
+
+def delete_records(bootstrap, topic, partition, before=-1):
+    """Deletes the records of a partition below offset `before` (-1: all of them), as retention
+    does; returns the partition's first offset after it."""
+    run = subprocess.run([DELETE_RECORDS, bootstrap, topic, str(partition), str(before)],
+                         capture_output=True, text=True, timeout=90)
+    assert run.returncode == 0, run.stderr
+    return int(run.stdout)
 
 
 def contract_key(event):

@@ -120,6 +120,38 @@ TEST(Engine, CountersAndOffsetsSurviveARestartWithoutDoubleCounting) {
             15 * 60);
 }
 
+/// Every record of a store, in key order.
+std::map<std::string, std::string> Contents(storage::KvStore& store) {
+  std::map<std::string, std::string> out;
+  (void)store.Scan("", [&](std::string_view key, std::string_view value) {
+    out.emplace(std::string(key), std::string(value));
+  });
+  return out;
+}
+
+TEST(Engine, StateBuiltWithAnotherPartitionCountIsRefusedAndLeftAsItIs) {
+  storage::MemoryKvStore store;
+  Harness h(store);
+  // The first start records the counts the state is built with.
+  ASSERT_TRUE(h.engine.CheckPartitionCount("huntline.people", 3).ok());
+  ASSERT_TRUE(h.engine.CheckPartitionCount("huntline.crm", 6).ok());
+  EXPECT_EQ(store.Get("topics/huntline.people/partitions"), "3");
+  ASSERT_TRUE(h.engine.Assign(TopicKind::kPeople, 1, 3).ok());
+  h.engine.tasks().at({TopicKind::kPeople, 1})->set_next_offset(1, 42);
+  ASSERT_TRUE(h.engine.Commit().ok());
+  const auto before = Contents(store);
+  EXPECT_TRUE(h.engine.CheckPartitionCount("huntline.people", 3).ok());
+
+  const Status grown = h.engine.CheckPartitionCount("huntline.people", 5);
+  ASSERT_FALSE(grown.ok());
+  EXPECT_NE(
+      grown.message().find("huntline.people has 5 partitions, but the state was built with 3"),
+      std::string::npos)
+      << grown.message();
+  EXPECT_FALSE(h.engine.CheckPartitionCount("huntline.crm", 12).ok());
+  EXPECT_EQ(Contents(store), before);
+}
+
 TEST(Engine, MalformedMessagesBecomeDeadLettersAndChangeNothing) {
   storage::MemoryKvStore store;
   Harness h(store);
