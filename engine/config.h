@@ -34,6 +34,9 @@ struct Config {
   int rocksdb_write_buffer_mb = 64;
   /// Accounts (and contacts) of the org tables decoded in memory; the rest are read from RocksDB.
   int org_cache_entries = 50000;
+  /// People messages read and decoded ahead of their turn, at most: past it the group's
+  /// partitions are paused.
+  int read_ahead_messages = 20000;
   std::string listen = "127.0.0.1:9464";
   /// Non-empty: the Prometheus exporter web configuration file (YAML, node_exporter's
   /// `--web.config.file` format) that puts `/metrics` and `/health` behind TLS and basic auth.

@@ -222,6 +222,7 @@ class Runner : public RdKafka::RebalanceCb {
                   << "\n";
       }
       if (Status s = Take(consumer, partitions, cooperative); !s.ok()) fatal_ = s;
+      if (people_paused_) consumer->pause(partitions);  // the read-ahead is full (BoundPeopleReadAhead)
     } else {
       // The revoked tasks' last offsets go to the group while the tasks still exist.
       if (Status s = engine_.Commit(); !s.ok()) fatal_ = s;
@@ -307,7 +308,9 @@ class Runner : public RdKafka::RebalanceCb {
   /// org snapshot written before it is applied (see Aged, OrgReadFor). Also serves the group's
   /// rebalances and heartbeats.
   int PollPeople(int room, int wait_ms, std::vector<Clock::time_point>& received) {
-    for (int n = 0; n < 10000; ++n) {
+    BoundPeopleReadAhead();
+    for (int n = 0; n < 10000 && people_queue_.size() < static_cast<size_t>(config_.read_ahead_messages);
+         ++n) {
       std::unique_ptr<RdKafka::Message> message(group_->consume(n == 0 ? wait_ms : 0));
       if (!fatal_.ok() || message->err() == RdKafka::ERR__TIMED_OUT) break;
       if (message->err() == RdKafka::ERR__PARTITION_EOF) continue;
@@ -327,7 +330,31 @@ class Runner : public RdKafka::RebalanceCb {
       people_queue_.pop_front();
       ++handled;
     }
+    size_t read_ahead = people_queue_.size();
+    for (const auto& queue : crm_queues_) read_ahead += queue.size();
+    engine_metrics_.read_ahead().Set(static_cast<double>(read_ahead));
     return handled;
+  }
+
+  /// Keeps the people messages read ahead within limits.read_ahead_messages while their head waits (for
+  /// its age, the org topic or a crm partition): the group's partitions are paused when the
+  /// queue is full and resumed once it is half empty. librdkafka drops what it fetched for a
+  /// paused partition and fetches again from the next message not delivered, so nothing is lost
+  /// or read twice; the consumer is still polled, so the group keeps its members.
+  void BoundPeopleReadAhead() {
+    const size_t limit = static_cast<size_t>(config_.read_ahead_messages);
+    const bool full = people_queue_.size() >= limit;
+    const bool drained = people_queue_.size() <= limit / 2;
+    if (full == people_paused_ || (!full && !drained)) return;
+    std::vector<RdKafka::TopicPartition*> assigned;
+    group_->assignment(assigned);
+    if (full) {
+      group_->pause(assigned);
+    } else {
+      group_->resume(assigned);
+    }
+    RdKafka::TopicPartition::destroy(assigned);
+    people_paused_ = full;
   }
 
   /// A message read ahead of its turn: when it was written, its headers, decoded.
@@ -982,6 +1009,7 @@ class Runner : public RdKafka::RebalanceCb {
   std::vector<std::unique_ptr<RdKafka::Queue>> crm_partition_queues_;  // librdkafka's, per partition
   std::vector<std::deque<Pending>> crm_queues_;  // per crm partition, read ahead, in offset order
   std::deque<Pending> people_queue_;             // read, waiting for their turn
+  bool people_paused_ = false;                   // the group's partitions, for people_queue_
   std::deque<Pending> org_queue_;                // org snapshots read, not yet old enough
   std::map<std::pair<std::string, int32_t>, int64_t> ends_;  // of each input partition, as last asked
   std::map<std::pair<std::string, int32_t>, Clock::time_point> ends_failing_since_;

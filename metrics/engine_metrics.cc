@@ -78,6 +78,12 @@ EngineMetrics::EngineMetrics(const std::string& version)
                               .Help("Input partitions this instance currently owns")
                               .Register(*registry_)
                               .Add({});
+  read_ahead_ = &BuildGauge()
+                     .Name("huntline_read_ahead_messages")
+                     .Help("Input messages read and decoded, waiting for their turn (event-time "
+                           "order, age, the org topic); people partitions pause at limits.read_ahead_messages")
+                     .Register(*registry_)
+                     .Add({});
   crm_publisher_ = &BuildGauge()
                         .Name("huntline_crm_publisher")
                         .Help("1 on the one instance that publishes the crm figures (every instance "

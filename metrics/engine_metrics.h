@@ -62,6 +62,7 @@ class EngineMetrics {
   prometheus::Gauge& assigned_partitions() { return *assigned_partitions_; }
   prometheus::Gauge& catching_up_partitions() { return *catching_up_partitions_; }
   prometheus::Gauge& crm_publisher() { return *crm_publisher_; }
+  prometheus::Gauge& read_ahead() { return *read_ahead_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -82,6 +83,7 @@ class EngineMetrics {
   prometheus::Gauge* assigned_partitions_;
   prometheus::Gauge* catching_up_partitions_;
   prometheus::Gauge* crm_publisher_;
+  prometheus::Gauge* read_ahead_;
 };
 
 }  // namespace huntline::metrics

@@ -367,3 +367,31 @@ def test_generated_quarter_produced_live_across_instances_equals_replay(broker, 
     assert any(grew.values())
     wrong = {f: (counted[f], grew[f]) for f in counted if abs(counted[f] - grew[f]) > 1e-6 * max(1.0, grew[f])}
     assert wrong == {}, "increase through Prometheus (counted, true): " + str(wrong)
+
+
+def test_people_read_ahead_stays_within_its_limit_and_loses_nothing(broker, tmp_path, generated):
+    """Messages written within `order_wait_ms` (3 s here: those written in the last seconds of the
+    production) wait for their turn: the people partitions are
+    paused once `limits.read_ahead_messages` of them are queued and resumed as they drain, and the
+    figures are replay's."""
+    lines, replay = generated
+    limit, partitions = 500, 3
+    people = sum(1 for line in lines if harness.topic_of(json.loads(line), {"org": "o", "crm": "c", "people": "p"}) == "p")
+    assert people > 4 * limit
+    topics = fresh_topics(broker, "read-ahead", partitions)
+    assert harness.produce_lines(broker, lines, topics) == len(lines)
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
+                                  extra={"engine_time": "event_time", "order_wait_ms": 3000,
+                                         "limits": {"read_ahead_messages": limit}})
+    with harness.huntline_run(config, tmp_path / "huntline.log", listen):
+        seen = []
+        for _ in range(40):
+            engine = harness.parse_exposition(harness.scrape(listen))
+            seen.append(engine.get("huntline_read_ahead_messages", 0))
+            harness.time.sleep(0.25)
+        # The crm reader holds up to 256 per partition besides.
+        assert limit <= max(seen) <= limit + 256 * partitions, seen
+        live = settled_figures([listen], partitions)
+    diff = differences(live, replay)
+    assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
