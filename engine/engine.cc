@@ -116,6 +116,17 @@ metrics::EventResult Engine::Reject(const ingest::RawMessage& message,
   return metrics::EventResult::kRejected;
 }
 
+void Engine::ForgetOrgEntity(const std::string& id) {
+  engine_metrics_.org_tombstones().Increment();
+  for (const processors::OrgChange& change : org_.Forget(id)) {
+    for (auto& [key, task] : tasks_) {
+      if (task->OnOrgChange(change, org_, options_.settings)) {
+        engine_metrics_.LateOrgChanges(task->topic()).Increment();
+      }
+    }
+  }
+}
+
 metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition,
                                    const ingest::Event& event) {
   metrics::EventResult result;
@@ -173,6 +184,10 @@ metrics::EventResult Engine::HandleDecoded(ingest::TopicKind kind, const ingest:
       task = TaskFor(kind, message.partition);
     }
     task->set_next_offset(message.partition, message.offset + 1);
+  }
+  if (kind == ingest::TopicKind::kOrg && message.tombstone && !message.key.empty()) {
+    ForgetOrgEntity(std::string(message.key));
+    return metrics::EventResult::kAccepted;
   }
   if (!decoded.ok) return Reject(message, decoded.why, CountersFor(kind), metrics::kUnknownTypeIndex);
   const ingest::Event& event = decoded.event;

@@ -159,6 +159,8 @@ class Engine {
   void PruneOrgHistory();
   void DeleteLeftOverHistoryParts();
   void QueueGlobalHistory(Day day);
+  /// A tombstone on the org topic (processors::OrgTables::Forget); tasks past its time hear now.
+  void ForgetOrgEntity(const std::string& id);
 
   const processors::ProcessorRegistry& registry_;
   const metrics::Catalog& catalog_;

@@ -286,6 +286,7 @@ class Runner : public RdKafka::RebalanceCb {
       raw.key = std::string_view(static_cast<const char*>(message.key_pointer()), message.key_len());
     }
     raw.value = std::string_view(static_cast<const char*>(message.payload()), message.len());
+    raw.tombstone = message.payload() == nullptr;
     raw.headers = &headers;
     return raw;
   }

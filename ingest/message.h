@@ -25,6 +25,8 @@ struct RawMessage {
   int64_t offset = 0;
   std::string_view key;
   std::string_view value;
+  /// No value at all (Kafka's tombstone: a compacted topic forgets the key), not an empty one.
+  bool tombstone = false;
   const Headers* headers = nullptr;  // null when the source has none
 };
 

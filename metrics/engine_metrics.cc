@@ -68,6 +68,12 @@ EngineMetrics::EngineMetrics(const std::string& version)
                       .Help("Engine time T (Unix seconds): wall clock live, latest event in replay")
                       .Register(*registry_)
                       .Add({});
+  org_tombstones_ = &BuildCounter()
+                         .Name("huntline_org_tombstones_total")
+                         .Help("Tombstones read on the org topic: the user, account or contact of "
+                               "the key is forgotten")
+                         .Register(*registry_)
+                         .Add({});
   batches_ = &BuildCounter()
                   .Name("huntline_batches_total")
                   .Help("Batches of events committed to the state store")

@@ -59,6 +59,7 @@ class EngineMetrics {
   prometheus::Gauge& state_size() { return *state_size_; }
   prometheus::Gauge& engine_time() { return *engine_time_; }
   prometheus::Counter& batches() { return *batches_; }
+  prometheus::Counter& org_tombstones() { return *org_tombstones_; }
   prometheus::Gauge& assigned_partitions() { return *assigned_partitions_; }
   prometheus::Gauge& catching_up_partitions() { return *catching_up_partitions_; }
   prometheus::Gauge& crm_publisher() { return *crm_publisher_; }
@@ -80,6 +81,7 @@ class EngineMetrics {
   prometheus::Gauge* state_size_;
   prometheus::Gauge* engine_time_;
   prometheus::Counter* batches_;
+  prometheus::Counter* org_tombstones_;
   prometheus::Gauge* assigned_partitions_;
   prometheus::Gauge* catching_up_partitions_;
   prometheus::Gauge* crm_publisher_;

@@ -248,6 +248,37 @@ ApplyOutcome OrgTables::Apply(const ingest::Event& event) {
   return ApplyOutcome::kApplied;
 }
 
+std::vector<OrgChange> OrgTables::Forget(const std::string& id) {
+  std::vector<OrgChange> changes;
+  auto forget = [&](ingest::EventType type, Timestamp latest) {
+    Log(type, id, latest);
+    version_ += 1;
+    changes.push_back(*last_change_);
+  };
+  if (auto it = users_.find(id); it != users_.end()) {
+    const Timestamp latest = it->second.rows.empty() ? kNoTime : it->second.rows.back().updated;
+    users_.erase(it);
+    forget(ingest::EventType::kUserUpserted, latest);
+  }
+  if (auto account = Load(accounts_, id)) {
+    batch_.Delete(accounts_.prefix + id);
+    for (const Account& row : account->rows) {
+      for (const auto& domain : row.email_domains) {
+        batch_.Delete(std::string(kDomains) + domain + '\x1f' + id);
+      }
+    }
+    accounts_.cache.Put(id, nullptr);
+    forget(ingest::EventType::kAccountUpserted, account->rows.back().updated);
+  }
+  if (auto contact = Load(contacts_, id)) {
+    batch_.Delete(contacts_.prefix + id);
+    contacts_.cache.Put(id, nullptr);
+    forget(ingest::EventType::kContactUpserted, contact->rows.back().updated);
+  }
+  Write();
+  return changes;
+}
+
 void OrgTables::Log(ingest::EventType type, const std::string& id, Timestamp time) {
   const OrgChange change{type, id, time, version_ + 1};
   std::string value(1, static_cast<char>(type));

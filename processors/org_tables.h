@@ -103,6 +103,11 @@ class OrgTables {
 
   /// Applies an org.* upsert. A snapshot older than the entity's latest is stale and ignored.
   ApplyOutcome Apply(const ingest::Event& event);
+  /// A tombstone of the compacted org topic: the user, account or contact `id` (the topic's
+  /// key) is forgotten with all its versions, as a start after compaction would never have seen
+  /// it. Logged as a change at the time of its latest version, so tasks look again; returns the
+  /// changes (none when nothing had that id).
+  std::vector<OrgChange> Forget(const std::string& id);
 
   /// The tables as of `time` (the snapshots in force then).
   OrgView At(Timestamp time) const;

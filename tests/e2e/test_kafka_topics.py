@@ -166,3 +166,34 @@ def test_records_deleted_before_they_were_read_are_reported(broker, tmp_path):
     run_and_look("from-group", tmp_path / "empty-state", "committed to the group",
                  rebuild_from_earliest=False)
     run_and_look("from-state", tmp_path / "state", "stored with the state")
+
+
+def test_an_org_tombstone_forgets_its_entity_at_each_start_without_a_dead_letter(broker, tmp_path):
+    """A tombstone on the compacted org topic (the key with no value) forgets the account of its
+    key: its target-list entries go, as in a replay that never had it, and no start sends the
+    tombstone to the dead letters."""
+    lines = medium_lines()
+    forgotten = "acc-13"
+    topics = live.fresh_topics(broker, "org-tombstone", 3)
+    assert harness.produce_lines(broker, lines, topics) == len(lines)
+    producer = Producer({"bootstrap.servers": broker})
+    producer.produce(topics["org"], key=forgotten.encode(), value=None)
+    assert producer.flush(30) == 0
+
+    def is_forgotten(line):
+        event = json.loads(line)
+        return event["type"] == "crm.account.upserted" and event["data"]["account_id"] == forgotten
+    assert any(is_forgotten(line) for line in lines)
+    for sub in ("replay", "replay-all", "run"):
+        (tmp_path / sub).mkdir()
+    _, without = harness.replay_figures(tmp_path / "replay", [line for line in lines if not is_forgotten(line)])
+    _, with_it = harness.replay_figures(tmp_path / "replay-all", lines)
+    family = "huntline_target_accounts"
+    assert with_it[family] != without[family]  # the account is on a target list
+
+    for start in ("first", "restart"):
+        figures, exposition, _ = live.run_once(broker, topics, tmp_path / "run", 3)
+        assert figures[family] == without[family], start
+        engine = harness.parse_exposition(exposition)
+        assert engine.get("huntline_org_tombstones_total") == 1, start
+        assert harness.read_topic(broker, topics["dead_letter"], f"dead-letters-{start}") == [], start

@@ -67,6 +67,27 @@ struct Harness {
   Engine engine;
 };
 
+std::string UserEvent(const std::string& id, const std::string& team);
+
+TEST(Engine, AnOrgTombstoneForgetsItsKeyAndIsNoDeadLetter) {
+  storage::MemoryKvStore store;
+  Harness h(store);
+  h.Send(TopicKind::kOrg, 0, 0, UserEvent("u1", "east"));
+  ingest::RawMessage tombstone;
+  tombstone.topic = "t";
+  tombstone.offset = 1;
+  tombstone.key = "u1";
+  tombstone.tombstone = true;
+  EXPECT_EQ(h.engine.HandleMessage(TopicKind::kOrg, tombstone), metrics::EventResult::kAccepted);
+  EXPECT_EQ(h.engine.org().Latest().TeamOf("u1"), "unknown");
+  EXPECT_EQ(h.engine_metrics.org_tombstones().Value(), 1);
+  // An empty value that is not a tombstone is still refused.
+  tombstone.tombstone = false;
+  EXPECT_EQ(h.engine.HandleMessage(TopicKind::kOrg, tombstone), metrics::EventResult::kRejected);
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.sink.letters.size(), 1u);
+}
+
 std::string UserEvent(const std::string& id, const std::string& team) {
   return R"({"specversion":"1.0","id":"u-)" + id + R"(","source":"t","type":"org.user.upserted",)"
          R"("time":"2026-07-01T08:00:00Z","data":{"user_id":")" + id + R"(","name":"n","email":"e",)"

@@ -121,6 +121,40 @@ TEST(OrgTables, AccountsAndContactsBeyondTheCacheAreReadBackFromTheStore) {
   EXPECT_EQ(small.ChangesBetween({kNoTime, 0}, kOct1 + 100).size(), 150u);
 }
 
+TEST(OrgTables, ATombstoneForgetsTheEntityOfItsKeyAtEveryTime) {
+  storage::MemoryKvStore store;
+  OrgTables org(&store, 1);
+  org.Apply(MakeUser("u1", Role::kRep, "east", std::nullopt, kSep1));
+  org.Apply(MakeAccount("a1", Relationship::kCustomer, IcpTier::kA, {"u1"}, kSep1));
+  org.Apply(MakeAccount("a1", Relationship::kProspect, IcpTier::kA, {"u1"}, kOct1));
+  org.Apply(MakeAccount("a2", Relationship::kCustomer, IcpTier::kA, {"u1"}, kSep1));
+  const uint64_t version = org.version();
+
+  const auto changes = org.Forget("a1");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].type, ingest::EventType::kAccountUpserted);
+  EXPECT_EQ(changes[0].time, kOct1);  // its latest version's: tasks past it look again now
+  EXPECT_GT(org.version(), version);
+  for (Timestamp t : {kSep1, kOct1, kNov1}) {
+    EXPECT_EQ(org.At(t).FindAccount("a1"), nullptr);
+    EXPECT_EQ(org.At(t).KindOfDomain("a1.example"), OrgView::DomainKind::kNone);
+  }
+  std::vector<std::string> ids;
+  org.Latest().ForEachAccount([&](const std::string& id, const Account&) { ids.push_back(id); });
+  EXPECT_EQ(ids, (std::vector<std::string>{"a2"}));
+  EXPECT_EQ(org.ChangesBetween({kOct1, UINT64_MAX - 1}, kNov1).size(), 0u);
+  EXPECT_EQ(org.ChangesBetween({kSep1, UINT64_MAX}, kOct1).size(), 2u);  // the version, the tombstone
+
+  EXPECT_EQ(org.Forget("u1").size(), 1u);
+  EXPECT_EQ(org.Latest().TeamOf("u1"), "unknown");
+  EXPECT_FALSE(org.Latest().IsUserDomain("acme.example"));
+  EXPECT_TRUE(org.Forget("nobody").empty());
+  // Written again after it was forgotten: a new entity.
+  org.Apply(MakeAccount("a1", Relationship::kProspect, IcpTier::kA, {}, kNov1));
+  EXPECT_EQ(org.At(kOct1).FindAccount("a1"), nullptr);
+  EXPECT_NE(org.At(kNov1).FindAccount("a1"), nullptr);
+}
+
 TEST(OrgTables, AnAccountFoundOutlivesItsEvictionFromTheCache) {
   storage::MemoryKvStore store;
   OrgTables org(&store, 1);
