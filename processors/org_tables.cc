@@ -140,7 +140,8 @@ OrgTables::OrgTables(storage::KvStore* store, size_t cache_entries)
     : own_store_(store ? nullptr : std::make_unique<storage::MemoryKvStore>()),
       store_(store ? store : own_store_.get()),
       accounts_{std::string(kAccounts), LruCache<Shared<Account>>(cache_entries)},
-      contacts_{std::string(kContacts), LruCache<Shared<Contact>>(cache_entries)} {
+      contacts_{std::string(kContacts), LruCache<Shared<Contact>>(cache_entries)},
+      domains_(cache_entries) {
   // Rebuilt from the topic at each start: whatever an earlier run left goes first.
   std::string end(kPrefix);
   end.back() = static_cast<char>(end.back() + 1);
@@ -223,6 +224,9 @@ ApplyOutcome OrgTables::Apply(const ingest::Event& event) {
         key.append(domain).push_back('\x1f');
         key.append(d.account_id);
         batch_.Put(key, "");
+        if (auto* ids = domains_.Find(domain)) {
+          if (std::find(ids->begin(), ids->end(), d.account_id) == ids->end()) ids->push_back(d.account_id);
+        }
         row.email_domains.push_back(std::move(domain));
       }
       batch_.Put(accounts_.prefix + d.account_id, EncodeVersions(*next));
@@ -265,6 +269,7 @@ std::vector<OrgChange> OrgTables::Forget(const std::string& id) {
     for (const Account& row : account->rows) {
       for (const auto& domain : row.email_domains) {
         batch_.Delete(std::string(kDomains) + domain + '\x1f' + id);
+        if (auto* ids = domains_.Find(domain)) std::erase(*ids, id);
       }
     }
     accounts_.cache.Put(id, nullptr);
@@ -277,6 +282,18 @@ std::vector<OrgChange> OrgTables::Forget(const std::string& id) {
   }
   Write();
   return changes;
+}
+
+std::vector<std::string> OrgTables::AccountsWithDomain(std::string_view domain) const {
+  if (const auto* ids = domains_.Find(domain)) return *ids;
+  std::string prefix(kDomains);
+  prefix.append(domain).push_back('\x1f');
+  std::vector<std::string> ids;
+  Check(store_->Scan(prefix, [&](std::string_view key, std::string_view) {
+    ids.emplace_back(key.substr(prefix.size()));
+  }));
+  domains_.Put(domain, ids);
+  return ids;
 }
 
 void OrgTables::Log(ingest::EventType type, const std::string& id, Timestamp time) {
@@ -349,12 +366,7 @@ std::string_view OrgView::RoleOf(std::string_view user_id) const {
 }
 
 OrgView::DomainKind OrgView::KindOfDomain(std::string_view domain) const {
-  std::string prefix(kDomains);
-  prefix.append(domain).push_back('\x1f');
-  std::vector<std::string> ids;
-  Check(tables_->store_->Scan(prefix, [&](std::string_view key, std::string_view) {
-    ids.emplace_back(key.substr(prefix.size()));
-  }));
+  const std::vector<std::string> ids = tables_->AccountsWithDomain(domain);
   DomainKind kind = DomainKind::kNone;
   for (const std::string& id : ids) {
     const auto account = FindAccount(id);

@@ -136,8 +136,10 @@ class OrgTables {
 
   /// Bumped on every applied change; lets derived views know when to recompute.
   uint64_t version() const { return version_; }
-  /// Accounts and contacts decoded in memory now.
-  size_t cached_entries() const { return accounts_.cache.size() + contacts_.cache.size(); }
+  /// Accounts, contacts and domains decoded in memory now.
+  size_t cached_entries() const {
+    return accounts_.cache.size() + contacts_.cache.size() + domains_.size();
+  }
 
  private:
   friend class OrgView;
@@ -161,6 +163,8 @@ class OrgTables {
                                         const Data& data, Timestamp time, uint64_t version);
   void Log(ingest::EventType type, const std::string& id, Timestamp time);
   void Write();
+  /// Every account that has had the domain (lower case), from the store or the cache.
+  std::vector<std::string> AccountsWithDomain(std::string_view domain) const;
 
   std::unique_ptr<storage::KvStore> own_store_;
   storage::KvStore* store_;
@@ -169,6 +173,7 @@ class OrgTables {
   StringMap<std::vector<std::string>> users_by_domain_;  // every user that had this domain
   StoredTable<Account> accounts_;
   StoredTable<Contact> contacts_;
+  mutable LruCache<std::vector<std::string>> domains_;  // AccountsWithDomain, by domain
   std::optional<OrgChangeKey> log_end_;  // the latest key logged
   std::optional<OrgChange> last_change_;
   Timestamp horizon_ = kNoTime;

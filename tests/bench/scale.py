@@ -102,7 +102,7 @@ def replay(path, total_events):
     return seconds, peak, samples
 
 
-def run_live(path, counts):
+def run_live(path, counts, properties=None):
     org_types = harness.ORG_TYPES
     non_org = sum(n for kind, n in counts.items() if kind not in org_types)
     with harness.workdir("scale") as work, harness.kafka_broker(work) as broker:
@@ -116,7 +116,8 @@ def run_live(path, counts):
         listen = f"127.0.0.1:{harness.free_port()}"
         config = harness.write_config(work / "run.json", broker, topics, work / "state", listen, group="scale",
                                       extra={"engine_time": "event_time",
-                                             "batch": {"max_events": 20000, "max_wait_ms": 200}})
+                                             "batch": {"max_events": 20000, "max_wait_ms": 200},
+                                             "kafka_properties": properties or {}})
         log = work / "run.log"
         samples, peak = [], 0.0
         start = time.perf_counter()
@@ -147,6 +148,8 @@ def main():
     parser.add_argument("--targets-per-rep", type=int, default=50)
     parser.add_argument("--skip-run", action="store_true", help="replay only")
     parser.add_argument("--skip-replay", action="store_true", help="`huntline run` only")
+    parser.add_argument("--property", action="append", default=[], metavar="KEY=VALUE",
+                        help="a librdkafka property for `huntline run` (kafka.properties)")
     args = parser.parse_args()
 
     path, counts = generate(args.events, args.teams, args.targets_per_rep)
@@ -165,7 +168,8 @@ def main():
                  ("replay: RSS at 25 / 50 / 75 / 100 % read", " / ".join("%.0f" % at[q][2] for q in at) + " MiB",
                   "growth over the second half: %.1f MiB per million events" % per_million)]
     if not args.skip_run:
-        seconds, peak, samples, non_org, state_mb = run_live(path, counts)
+        properties = dict(p.split("=", 1) for p in args.property)
+        seconds, peak, samples, non_org, state_mb = run_live(path, counts, properties)
         at, per_million = growth(samples)
         rows += [("`huntline run`: crm+people events/s, peak RSS",
                   "%.0f events/s, %.0f MiB" % (non_org / seconds, peak),

@@ -203,7 +203,10 @@ def write_config(path, bootstrap, topics, state_dir, listen, group="huntline", e
         "listen": listen,
         "batch": {"max_events": 5000, "max_wait_ms": 100},
     }
-    config.update(extra or {})
+    extra = dict(extra or {})
+    # Kafka properties are added to the defaults, not put in their place.
+    config["kafka"]["properties"].update(extra.pop("kafka_properties", {}))
+    config.update(extra)
     pathlib.Path(path).write_text(json.dumps(config, indent=2))
     return path
 

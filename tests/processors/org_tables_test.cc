@@ -94,7 +94,7 @@ TEST(OrgTables, AccountsAndContactsBeyondTheCacheAreReadBackFromTheStore) {
     EXPECT_EQ(org->Apply(MakeAccount("a7", Relationship::kCustomer, IcpTier::kA, {}, kSep1)),
               ApplyOutcome::kStale);  // older than the version in the store, not in the cache
   }
-  EXPECT_LE(small.cached_entries(), 2u);
+  EXPECT_LE(small.cached_entries(), 3u);
   for (int i = 0; i < 50; ++i) {
     const std::string id = "a" + std::to_string(i);
     for (Timestamp t : {kSep1 - 1, kSep1, kOct1 + i - 1, kOct1 + i}) {
@@ -111,7 +111,7 @@ TEST(OrgTables, AccountsAndContactsBeyondTheCacheAreReadBackFromTheStore) {
     ASSERT_NE(contact, nullptr);
     EXPECT_EQ(contact->data.account_id, id);
   }
-  EXPECT_LE(small.cached_entries(), 2u);
+  EXPECT_LE(small.cached_entries(), 3u);
   size_t visited = 0;
   small.At(kOct1).ForEachAccount([&](const std::string& id, const Account& account) {
     ++visited;
@@ -153,6 +153,23 @@ TEST(OrgTables, ATombstoneForgetsTheEntityOfItsKeyAtEveryTime) {
   org.Apply(MakeAccount("a1", Relationship::kProspect, IcpTier::kA, {}, kNov1));
   EXPECT_EQ(org.At(kOct1).FindAccount("a1"), nullptr);
   EXPECT_NE(org.At(kNov1).FindAccount("a1"), nullptr);
+}
+
+TEST(OrgTables, ADomainLookedUpBeforeAnAccountTakesItSeesTheAccountAfter) {
+  storage::MemoryKvStore store;
+  OrgTables org(&store, 10);
+  EXPECT_EQ(org.Latest().KindOfDomain("shared.example"), OrgView::DomainKind::kNone);  // cached
+  ingest::Event a1 = MakeAccount("a1", Relationship::kProspect, IcpTier::kA, {}, kSep1);
+  std::get<ingest::AccountUpserted>(a1.data).domains = {"Shared.example"};
+  org.Apply(a1);
+  EXPECT_EQ(org.Latest().KindOfDomain("shared.example"), OrgView::DomainKind::kAccount);
+  ingest::Event a2 = MakeAccount("a2", Relationship::kCustomer, IcpTier::kA, {}, kOct1);
+  std::get<ingest::AccountUpserted>(a2.data).domains = {"shared.example"};
+  org.Apply(a2);
+  EXPECT_EQ(org.At(kSep1).KindOfDomain("shared.example"), OrgView::DomainKind::kAccount);
+  EXPECT_EQ(org.At(kOct1).KindOfDomain("shared.example"), OrgView::DomainKind::kCustomer);
+  org.Forget("a2");
+  EXPECT_EQ(org.At(kOct1).KindOfDomain("shared.example"), OrgView::DomainKind::kAccount);
 }
 
 TEST(OrgTables, AnAccountFoundOutlivesItsEvictionFromTheCache) {
