@@ -311,6 +311,8 @@ void Engine::PruneOrgHistory() {
   for (const auto& [key, task] : tasks_) earliest = std::min(earliest, task->now());
   if (tasks_.empty() || earliest == kNoTime || DayOf(earliest) == org_pruned_day_) return;
   org_pruned_day_ = DayOf(earliest);
+  // Every task is past the changes before its day: the log keeps them in the store only.
+  org_.KeepPendingFrom(StartOfDay(DayOf(earliest)));
   org_.Prune(earliest - processors::Settings::Days(options_.settings.org_history_days));
 }
 
@@ -356,6 +358,7 @@ void Engine::QueueGlobalHistory(Day day) {
 Status Engine::Commit(bool publish) {
   if (!sink_error_.ok()) return sink_error_;
   if (Status s = dead_letters_.Flush(); !s.ok()) return s;
+  PruneOrgHistory();
   storage::WriteBatch batch;
   // The day records, sent to the history topic before the state that made them is stored: a
   // crash in between sends them again, the same.

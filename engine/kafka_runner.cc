@@ -35,6 +35,10 @@ Result<std::unique_ptr<RdKafka::Conf>> BaseConf(const Config& config) {
     return Status::Ok();
   };
   if (Status s = set("bootstrap.servers", config.kafka.brokers); !s.ok()) return s;
+  // librdkafka prefetches up to 100,000 messages (64 MiB) per partition by default: a backlog
+  // over many partitions would hold hundreds of MiB read ahead. A user's properties override.
+  if (Status s = set("queued.min.messages", "10000"); !s.ok()) return s;
+  if (Status s = set("queued.max.messages.kbytes", "16384"); !s.ok()) return s;
   for (const auto& [key, value] : config.kafka.properties) {
     if (Status s = set(key, value); !s.ok()) return s;
   }

@@ -301,7 +301,7 @@ void OrgTables::Log(ingest::EventType type, const std::string& id, Timestamp tim
   std::string value(1, static_cast<char>(type));
   value.append(id);
   batch_.Put(LogKey(change.key()), value);
-  if (!log_end_ || change.key() > *log_end_) log_end_ = change.key();
+  if (time >= pending_floor_) pending_.insert(change.key());
   last_change_ = change;
 }
 
@@ -312,7 +312,17 @@ void OrgTables::Write() {
 
 std::vector<OrgChange> OrgTables::ChangesBetween(OrgChangeKey after, Timestamp until) const {
   std::vector<OrgChange> changes;
-  if (!log_end_ || after >= *log_end_ || after.first > until) return changes;
+  if (after.first > until) return changes;
+  if (after.first >= pending_floor_) {
+    // Every key from the floor on is in memory: the store is read only for changes to deliver.
+    for (auto it = pending_.upper_bound(after); it != pending_.end() && it->first <= until; ++it) {
+      auto value = store_->Get(LogKey(*it));
+      if (!value || value->empty()) throw std::runtime_error("org tables: change log entry missing");
+      changes.push_back({static_cast<ingest::EventType>((*value)[0]), value->substr(1), it->first,
+                         it->second});
+    }
+    return changes;
+  }
   std::string from = LogKey(after);
   from.push_back('\0');  // just after `after`
   Check(store_->ScanFrom(kLog, from, [&](std::string_view key, std::string_view value) {
@@ -326,7 +336,10 @@ std::vector<OrgChange> OrgTables::ChangesBetween(OrgChangeKey after, Timestamp u
 }
 
 Timestamp OrgTables::NextChangeAfter(Timestamp time) const {
-  if (!log_end_ || time >= log_end_->first) return kNoTime;
+  if (time >= pending_floor_) {
+    auto it = pending_.upper_bound({time, UINT64_MAX});
+    return it == pending_.end() ? kNoTime : it->first;
+  }
   Timestamp next = kNoTime;
   Check(store_->ScanFrom(kLog, LogKey({time + 1, 0}), [&](std::string_view key, std::string_view) {
     next = LogKeyOf(key).first;
@@ -343,6 +356,13 @@ void OrgTables::Prune(Timestamp before) {
   // the versions kept.
   Check(store_->DeleteRangeUnlogged(kLog, LogKey({before, 0})));
   if (last_change_ && last_change_->time < before) last_change_.reset();
+  KeepPendingFrom(before);
+}
+
+void OrgTables::KeepPendingFrom(Timestamp time) {
+  if (time <= pending_floor_) return;
+  pending_floor_ = time;
+  pending_.erase(pending_.begin(), pending_.lower_bound({time, 0}));
 }
 
 void OrgView::ForEachAccount(

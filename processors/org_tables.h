@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -134,6 +135,10 @@ class OrgTables {
   /// dropped now, an account's or a contact's when it is next written.
   void Prune(Timestamp before);
 
+  /// Changes taking effect before `time` are no longer kept in memory (every task is past it):
+  /// a look-up of the log from an earlier time reads the store.
+  void KeepPendingFrom(Timestamp time);
+
   /// Bumped on every applied change; lets derived views know when to recompute.
   uint64_t version() const { return version_; }
   /// Accounts, contacts and domains decoded in memory now.
@@ -174,7 +179,10 @@ class OrgTables {
   StoredTable<Account> accounts_;
   StoredTable<Contact> contacts_;
   mutable LruCache<std::vector<std::string>> domains_;  // AccountsWithDomain, by domain
-  std::optional<OrgChangeKey> log_end_;  // the latest key logged
+  /// The keys of the change log from pending_floor_ on: what tasks at or after that time may
+  /// still have to hear of, answered without reading the store.
+  std::set<OrgChangeKey> pending_;
+  Timestamp pending_floor_ = kNoTime;
   std::optional<OrgChange> last_change_;
   Timestamp horizon_ = kNoTime;
   Timestamp latest_time_ = kNoTime;

@@ -172,6 +172,28 @@ TEST(OrgTables, ADomainLookedUpBeforeAnAccountTakesItSeesTheAccountAfter) {
   EXPECT_EQ(org.At(kOct1).KindOfDomain("shared.example"), OrgView::DomainKind::kAccount);
 }
 
+TEST(OrgTables, TheChangeLogBeforeThePendingFloorIsReadFromTheStore) {
+  storage::MemoryKvStore store;
+  OrgTables org(&store, 10);
+  org.Apply(MakeUser("u1", Role::kRep, "east", std::nullopt, kSep1));
+  org.Apply(MakeAccount("a1", Relationship::kProspect, IcpTier::kB, {}, kOct1));
+  org.Apply(MakeUser("u2", Role::kRep, "east", std::nullopt, kNov1));
+  org.KeepPendingFrom(kOct1);
+  org.Apply(MakeUser("u3", Role::kRep, "east", std::nullopt, kSep1 + 1));  // late: before the floor
+  auto ids = [&](OrgChangeKey after, Timestamp until) {
+    std::vector<std::string> out;
+    for (const auto& c : org.ChangesBetween(after, until)) out.push_back(c.id);
+    return out;
+  };
+  // From the floor on, from memory; a task behind it (one assigned later) reads the store.
+  EXPECT_EQ(ids({kOct1, 0}, kNov1), (std::vector<std::string>{"a1", "u2"}));
+  EXPECT_EQ(ids({kOct1, UINT64_MAX}, kNov1), (std::vector<std::string>{"u2"}));
+  EXPECT_EQ(ids({kNoTime, 0}, kOct1), (std::vector<std::string>{"u1", "u3", "a1"}));
+  EXPECT_EQ(org.NextChangeAfter(kOct1), kNov1);
+  EXPECT_EQ(org.NextChangeAfter(kSep1), kSep1 + 1);
+  EXPECT_EQ(org.NextChangeAfter(kNov1), kNoTime);
+}
+
 TEST(OrgTables, AnAccountFoundOutlivesItsEvictionFromTheCache) {
   storage::MemoryKvStore store;
   OrgTables org(&store, 1);
