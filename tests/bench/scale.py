@@ -102,7 +102,7 @@ def replay(path, total_events):
     return seconds, peak, samples
 
 
-def run_live(path, counts, properties=None):
+def run_live(path, counts, properties=None, limits=None):
     org_types = harness.ORG_TYPES
     non_org = sum(n for kind, n in counts.items() if kind not in org_types)
     with harness.workdir("scale") as work, harness.kafka_broker(work) as broker:
@@ -117,7 +117,8 @@ def run_live(path, counts, properties=None):
         config = harness.write_config(work / "run.json", broker, topics, work / "state", listen, group="scale",
                                       extra={"engine_time": "event_time",
                                              "batch": {"max_events": 20000, "max_wait_ms": 200},
-                                             "kafka_properties": properties or {}})
+                                             "kafka_properties": properties or {},
+                                             **({"limits": limits} if limits else {})})
         log = work / "run.log"
         samples, peak = [], 0.0
         start = time.perf_counter()
@@ -150,6 +151,8 @@ def main():
     parser.add_argument("--skip-replay", action="store_true", help="`huntline run` only")
     parser.add_argument("--property", action="append", default=[], metavar="KEY=VALUE",
                         help="a librdkafka property for `huntline run` (kafka.properties)")
+    parser.add_argument("--limit", action="append", default=[], metavar="KEY=N",
+                        help="a `limits` setting for `huntline run`, e.g. org_cache_entries=200000")
     args = parser.parse_args()
 
     path, counts = generate(args.events, args.teams, args.targets_per_rep)
@@ -169,7 +172,8 @@ def main():
                   "growth over the second half: %.1f MiB per million events" % per_million)]
     if not args.skip_run:
         properties = dict(p.split("=", 1) for p in args.property)
-        seconds, peak, samples, non_org, state_mb = run_live(path, counts, properties)
+        limits = {k: int(v) for k, v in (p.split("=", 1) for p in args.limit)}
+        seconds, peak, samples, non_org, state_mb = run_live(path, counts, properties, limits)
         at, per_million = growth(samples)
         rows += [("`huntline run`: crm+people events/s, peak RSS",
                   "%.0f events/s, %.0f MiB" % (non_org / seconds, peak),
