@@ -370,7 +370,7 @@ def test_generated_quarter_produced_live_across_instances_equals_replay(broker, 
 
 
 def test_people_read_ahead_stays_within_its_limit_and_loses_nothing(broker, tmp_path, generated):
-    """Messages written within `order_wait_ms` (6 s here: those written in the last seconds of the
+    """Messages written within `order_wait_ms` (15 s here: those written in the last seconds of the
     production) wait for their turn: the people partitions are
     paused once `limits.read_ahead_messages` of them are queued and resumed as they drain, and the
     figures are replay's."""
@@ -382,7 +382,7 @@ def test_people_read_ahead_stays_within_its_limit_and_loses_nothing(broker, tmp_
     assert harness.produce_lines(broker, lines, topics) == len(lines)
     listen = f"127.0.0.1:{harness.free_port()}"
     config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
-                                  extra={"engine_time": "event_time", "order_wait_ms": 6000,
+                                  extra={"engine_time": "event_time", "order_wait_ms": 15000,
                                          "limits": {"read_ahead_messages": limit}})
     with harness.huntline_run(config, tmp_path / "huntline.log", listen):
         seen = []
