@@ -678,11 +678,6 @@ class Runner : public RdKafka::RebalanceCb {
     (*conf)->set("group.id", config_.kafka.group_id + ".org." + std::to_string(WallClockNow()), error);
     (*conf)->set("enable.auto.commit", "false", error);
     (*conf)->set("enable.partition.eof", "false", error);
-    // An org snapshot written just before a crm or people message is waited for (OrgReadFor):
-    // the broker answers an idle fetch this soon.
-    if (!config_.kafka.properties.contains("fetch.wait.max.ms")) {
-      (*conf)->set("fetch.wait.max.ms", std::to_string(std::max(1, config_.order_wait_ms / 4)), error);
-    }
     org_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
     if (!org_) return Status::Error("org consumer: " + error);
     auto partitions = WaitForPartitionCount(config_.topics.org);
