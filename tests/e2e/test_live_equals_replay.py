@@ -407,8 +407,8 @@ def test_a_meeting_written_just_before_the_start_settles_as_in_replay_with_a_lon
     a prospect account, a 45-minute meeting with it in the rep's calendar, and an activity an hour
     after the meeting ends on a crm partition. The activity is the latest event time: the rep's
     people task, caught up, follows it and the meeting settles. Asking the brokers where the
-    partitions end must not wait behind a consumer's idle fetch (the org consumer's lasts a
-    quarter of the order wait): the check that moves engine time runs every 250 ms, so once the
+    partitions end must not wait behind a consumer's idle fetch (it lasted a quarter of the order
+    wait in the org consumer): the check that moves engine time runs every 250 ms, so once the
     events are counted and the figures hold still, they are replay's."""
     lines = [
         event("u", "org.user.upserted", "2026-10-06T08:00:00Z",
