@@ -69,12 +69,14 @@ struct Pending {
 /// The processing loop and everything it owns. Single-threaded apart from librdkafka's own
 /// threads and the HTTP server's.
 ///
-/// Four consumers: the org topic's, read in full by every instance; the consumer group on the
+/// Five consumers: the org topic's, read in full by every instance; the consumer group on the
 /// people topic (`group_id`), which gives each instance its people partitions, a task each; the
 /// crm reader, which reads every crm partition and hands their messages to the one crm task,
-/// merged in event-time order as a replay of them would be; and a member of the group
+/// merged in event-time order as a replay of them would be; a member of the group
 /// `<group_id>.crm` on the crm topic, which never fetches: the instance that owns its partition 0
-/// publishes the crm figures (and commits the crm task's offsets there, for lag monitoring).
+/// publishes the crm figures (and commits the crm task's offsets there, for lag monitoring); and
+/// one that is never assigned anything and asks the brokers what the loop waits for (where
+/// partitions end and start, how many a topic has): see StartBrokerQueries.
 class Runner : public RdKafka::RebalanceCb {
  public:
   /// `on_progress` hears what /health should say while the instance is healthy ("" when every
@@ -87,6 +89,7 @@ class Runner : public RdKafka::RebalanceCb {
         on_progress_(std::move(on_progress)) {}
 
   Status Start() {
+    if (Status s = StartBrokerQueries(); !s.ok()) return s;
     if (Status s = StartOrgConsumer(); !s.ok()) return s;
     // A task must know how many partitions its topic has to tell which keys are its own.
     for (const std::string* topic : {&config_.topics.crm, &config_.topics.people}) {
@@ -215,7 +218,7 @@ class Runner : public RdKafka::RebalanceCb {
         }
         if (tp->offset() >= 0) {
           Task& task = *engine_.tasks().at({ingest::TopicKind::kPeople, tp->partition()});
-          ResumeAt(*consumer, *tp, task,
+          ResumeAt(*tp, task,
                    stored->contains(tp->partition()) ? "stored with the state"
                                                      : "committed to the group");
         }
@@ -426,7 +429,7 @@ class Runner : public RdKafka::RebalanceCb {
     }
     const Timestamp asked = WallClockNow();
     const auto now = Clock::now();
-    const RdKafka::ErrorCode err = org_->offsetsForTimes(tps, 5000);
+    const RdKafka::ErrorCode err = queries_->offsetsForTimes(tps, 5000);
     // The merge needs the org topic and every crm partition; a crm partition whose end cannot be
     // had for kCrmIdleAfter (its leader unreachable) stops holding the others back, as one that
     // delivers nothing does. People partitions only judge their own task.
@@ -625,12 +628,11 @@ class Runner : public RdKafka::RebalanceCb {
   /// were read: said in the log as an error and counted (huntline_input_records_lost_total), and
   /// reading resumes at the partition's first offset, stored as the task's next offset so that
   /// the loss is reported once (not left to auto.offset.reset).
-  void ResumeAt(RdKafka::KafkaConsumer& consumer, RdKafka::TopicPartition& tp, Task& task,
-                const char* from) {
+  void ResumeAt(RdKafka::TopicPartition& tp, Task& task, const char* from) {
     const std::string where = tp.topic() + "/" + std::to_string(tp.partition());
     int64_t low = 0, high = 0;
     const RdKafka::ErrorCode err =
-        consumer.query_watermark_offsets(tp.topic(), tp.partition(), &low, &high, 10000);
+        queries_->query_watermark_offsets(tp.topic(), tp.partition(), &low, &high, 10000);
     if (err != RdKafka::ERR_NO_ERROR) {
       std::cerr << "huntline run: " << where << ": log start offset unknown ("
                 << RdKafka::err2str(err) << "): records deleted below the offset " << tp.offset()
@@ -656,6 +658,23 @@ class Runner : public RdKafka::RebalanceCb {
               << " the " << config_.topics.crm << " figures\n";
   }
 
+  /// The consumer every question the loop waits on goes to the brokers through: the ends of the
+  /// input partitions (QueryEnds, several times a second), log start offsets, partition counts.
+  /// It is never assigned a partition, so it never fetches. A broker answers the requests of one
+  /// connection in order, and holds a fetch with nothing to return for up to fetch.wait.max.ms:
+  /// asked through a consumer that fetches (the org consumer, whose topic is mostly idle), each
+  /// question would wait that long, and the loop with it.
+  Status StartBrokerQueries() {
+    auto conf = BaseConf(config_);
+    if (!conf.ok()) return conf.status();
+    std::string error;
+    (*conf)->set("group.id", config_.kafka.group_id + ".queries." + std::to_string(WallClockNow()), error);
+    (*conf)->set("enable.auto.commit", "false", error);
+    queries_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
+    if (!queries_) return Status::Error("consumer asking the brokers: " + error);
+    return Status::Ok();
+  }
+
   Status StartOrgConsumer() {
     auto conf = BaseConf(config_);
     if (!conf.ok()) return conf.status();
@@ -664,11 +683,6 @@ class Runner : public RdKafka::RebalanceCb {
     (*conf)->set("group.id", config_.kafka.group_id + ".org." + std::to_string(WallClockNow()), error);
     (*conf)->set("enable.auto.commit", "false", error);
     (*conf)->set("enable.partition.eof", "false", error);
-    // An org snapshot written just before a crm or people message is waited for (OrgReadFor):
-    // the broker answers an idle fetch this soon.
-    if (!config_.kafka.properties.contains("fetch.wait.max.ms")) {
-      (*conf)->set("fetch.wait.max.ms", std::to_string(std::max(1, config_.order_wait_ms / 4)), error);
-    }
     org_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
     if (!org_) return Status::Error("org consumer: " + error);
     auto partitions = WaitForPartitionCount(config_.topics.org);
@@ -721,7 +735,7 @@ class Runner : public RdKafka::RebalanceCb {
         tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
       }
       if (tp->offset() >= 0) {
-        ResumeAt(*crm_, *tp, *crm_task_,
+        ResumeAt(*tp, *crm_task_,
                  stored->contains(tp->partition()) ? "stored with the state"
                                                    : "committed to the group");
       }
@@ -761,9 +775,9 @@ class Runner : public RdKafka::RebalanceCb {
   /// The number of partitions of `topic` as the brokers say now (one metadata request).
   Result<int> PartitionCount(const std::string& name, int timeout_ms) {
     std::string error;
-    std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(org_.get(), name, nullptr, error));
+    std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(queries_.get(), name, nullptr, error));
     RdKafka::Metadata* raw = nullptr;
-    const RdKafka::ErrorCode err = org_->metadata(false, topic.get(), &raw, timeout_ms);
+    const RdKafka::ErrorCode err = queries_->metadata(false, topic.get(), &raw, timeout_ms);
     std::unique_ptr<RdKafka::Metadata> md(raw);
     if (err == RdKafka::ERR_NO_ERROR && md && !md->topics()->empty() &&
         md->topics()->at(0)->err() == RdKafka::ERR_NO_ERROR) {
@@ -801,7 +815,7 @@ class Runner : public RdKafka::RebalanceCb {
     for (int p : org_partitions_) {
       int64_t low = 0, high = 0;
       const RdKafka::ErrorCode err =
-          org_->query_watermark_offsets(config_.topics.org, p, &low, &high, 10000);
+          queries_->query_watermark_offsets(config_.topics.org, p, &low, &high, 10000);
       if (err != RdKafka::ERR_NO_ERROR) {
         return Status::Error("org topic end offsets: " + RdKafka::err2str(err));
       }
@@ -967,14 +981,14 @@ class Runner : public RdKafka::RebalanceCb {
     return std::max(start, LowOf(consumer, topic, p));
   }
 
-  /// The first offset a partition still holds (from the latest fetch response, else asked).
-  static int64_t LowOf(RdKafka::KafkaConsumer& consumer, const std::string& topic, int32_t p) {
+  /// The first offset a partition still holds (from `consumer`'s latest fetch response, else asked).
+  int64_t LowOf(RdKafka::KafkaConsumer& consumer, const std::string& topic, int32_t p) {
     int64_t low = 0, high = 0;
     if (consumer.get_watermark_offsets(topic, p, &low, &high) == RdKafka::ERR_NO_ERROR && low >= 0 &&
         high >= 0) {
       return low;
     }
-    if (consumer.query_watermark_offsets(topic, p, &low, &high, 5000) == RdKafka::ERR_NO_ERROR) return low;
+    if (queries_->query_watermark_offsets(topic, p, &low, &high, 5000) == RdKafka::ERR_NO_ERROR) return low;
     return 0;
   }
 
@@ -1003,6 +1017,7 @@ class Runner : public RdKafka::RebalanceCb {
   const Config& config_;
   Engine& engine_;
   metrics::EngineMetrics& engine_metrics_;
+  std::unique_ptr<RdKafka::KafkaConsumer> queries_;  // asks the brokers, never fetches
   std::unique_ptr<RdKafka::KafkaConsumer> org_;
   std::vector<int> org_partitions_;
   std::map<std::string, int> partition_counts_;

@@ -370,7 +370,7 @@ def test_generated_quarter_produced_live_across_instances_equals_replay(broker, 
 
 
 def test_people_read_ahead_stays_within_its_limit_and_loses_nothing(broker, tmp_path, generated):
-    """Messages written within `order_wait_ms` (6 s here: those written in the last seconds of the
+    """Messages written within `order_wait_ms` (15 s here: those written in the last seconds of the
     production) wait for their turn: the people partitions are
     paused once `limits.read_ahead_messages` of them are queued and resumed as they drain, and the
     figures are replay's."""
@@ -382,7 +382,7 @@ def test_people_read_ahead_stays_within_its_limit_and_loses_nothing(broker, tmp_
     assert harness.produce_lines(broker, lines, topics) == len(lines)
     listen = f"127.0.0.1:{harness.free_port()}"
     config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
-                                  extra={"engine_time": "event_time", "order_wait_ms": 6000,
+                                  extra={"engine_time": "event_time", "order_wait_ms": 15000,
                                          "limits": {"read_ahead_messages": limit}})
     with harness.huntline_run(config, tmp_path / "huntline.log", listen):
         seen = []
@@ -392,6 +392,56 @@ def test_people_read_ahead_stays_within_its_limit_and_loses_nothing(broker, tmp_
             harness.time.sleep(0.25)
         # The crm reader holds up to 256 per partition besides.
         assert limit <= max(seen) <= limit + 256 * partitions, seen
+        live = settled_figures([listen], partitions)
+    diff = differences(live, replay)
+    assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
+
+
+def event(id_, type_, time, data):
+    return json.dumps({"specversion": "1.0", "id": id_, "source": "test", "type": type_, "time": time,
+                       "data": data})
+
+
+def test_a_meeting_written_just_before_the_start_settles_as_in_replay_with_a_long_order_wait(broker, tmp_path):
+    """Four events written just before `huntline run` starts, with `order_wait_ms` 15000: a rep,
+    a prospect account, a 45-minute meeting with it in the rep's calendar, and an activity an hour
+    after the meeting ends on a crm partition. The activity is the latest event time: the rep's
+    people task, caught up, follows it and the meeting settles. Asking the brokers where the
+    partitions end must not wait behind a consumer's idle fetch (it lasted a quarter of the order
+    wait in the org consumer): the check that moves engine time runs every 250 ms, so once the
+    events are counted and the figures hold still, they are replay's."""
+    lines = [
+        event("u", "org.user.upserted", "2026-10-06T08:00:00Z",
+              {"user_id": "u-rep", "name": "Rep", "email": "u-rep@acme.example", "role": "rep",
+               "team": "emea-hunters", "timezone": "Europe/Paris", "active": True}),
+        event("a", "crm.account.upserted", "2026-10-06T08:00:00Z",
+              {"account_id": "a-1", "name": "Prospect", "domains": ["prospect.example"],
+               "relationship": "prospect", "icp_tier": "B", "target_of": []}),
+        event("m", "calendar.event.upserted", "2026-10-06T09:00:00Z",
+              {"calendar_id": "u-rep", "event_id": "m-1", "organizer": "u-rep",
+               "attendees": [{"id_or_email": "u-rep", "response": "accepted"},
+                             {"id_or_email": "buyer@prospect.example", "response": "accepted"}],
+               "start": "2026-10-06T14:00:00Z", "end": "2026-10-06T14:45:00Z", "show_as": "busy",
+               "protected": False}),
+        event("c", "crm.activity.logged", "2026-10-06T15:46:53Z",
+              {"activity_id": "act-1", "actor_id": "u-rep", "account_id": "a-1", "channel": "call",
+               "direction": "outbound", "outcome": "connected", "duration_s": 60}),
+    ]
+    _, replay = harness.replay_figures(tmp_path, lines)
+    assert replay["huntline_meeting_seconds_total"] == {
+        frozenset({("team", "emea-hunters"), ("role", "rep"), ("counterpart", "prospect")}): 2700.0}
+    partitions = 3
+    topics = fresh_topics(broker, "fresh-meeting", partitions)
+    assert harness.produce_lines(broker, lines, topics) == len(lines)
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
+                                  extra={"engine_time": "event_time", "order_wait_ms": 15000})
+    with harness.huntline_run(config, tmp_path / "huntline.log", listen):
+        def counted():
+            engine = harness.parse_exposition(harness.scrape(listen))
+            return sum(v for k, v in engine.items()
+                       if k.startswith("huntline_events_total{") and 'result="accepted"' in k) == len(lines)
+        harness.wait_for(counted, 60, "every event counted")
         live = settled_figures([listen], partitions)
     diff = differences(live, replay)
     assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
