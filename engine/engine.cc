@@ -118,11 +118,14 @@ metrics::EventResult Engine::Reject(const ingest::RawMessage& message,
 
 void Engine::ForgetOrgEntity(const std::string& id) {
   engine_metrics_.org_tombstones().Increment();
-  for (const processors::OrgChange& change : org_.Forget(id)) {
-    for (auto& [key, task] : tasks_) {
-      if (task->OnOrgChange(change, org_, options_.settings)) {
-        engine_metrics_.LateOrgChanges(task->topic()).Increment();
-      }
+  for (const processors::OrgChange& change : org_.Forget(id)) DeliverOrgChange(change);
+}
+
+void Engine::DeliverOrgChange(const processors::OrgChange& change) {
+  // A task whose time is past the change hears of it now; the others when they get there.
+  for (auto& [key, task] : tasks_) {
+    if (task->OnOrgChange(change, org_, options_.settings)) {
+      engine_metrics_.LateOrgChanges(task->topic()).Increment();
     }
   }
 }
@@ -138,12 +141,7 @@ metrics::EventResult Engine::Apply(ingest::TopicKind kind, int32_t partition,
                    ? metrics::EventResult::kStale
                    : metrics::EventResult::kAccepted;
       if (result == metrics::EventResult::kAccepted && org_.last_change()) {
-        // A task whose time is past the snapshot's hears of it now; the others when they get there.
-        for (auto& [key, task] : tasks_) {
-          if (task->OnOrgChange(*org_.last_change(), org_, options_.settings)) {
-            engine_metrics_.LateOrgChanges(task->topic()).Increment();
-          }
-        }
+        DeliverOrgChange(*org_.last_change());
         PruneOrgHistory();
       }
     }

@@ -161,6 +161,8 @@ class Engine {
   void QueueGlobalHistory(Day day);
   /// A tombstone on the org topic (processors::OrgTables::Forget); tasks past its time hear now.
   void ForgetOrgEntity(const std::string& id);
+  /// Tells every task of an org change (Task::OnOrgChange), counting those for which it is late.
+  void DeliverOrgChange(const processors::OrgChange& change);
 
   const processors::ProcessorRegistry& registry_;
   const metrics::Catalog& catalog_;

@@ -665,26 +665,32 @@ class Runner : public RdKafka::RebalanceCb {
   /// asked through a consumer that fetches (the org consumer, whose topic is mostly idle), each
   /// question would wait that long, and the loop with it.
   Status StartBrokerQueries() {
-    auto conf = BaseConf(config_);
-    if (!conf.ok()) return conf.status();
-    std::string error;
-    (*conf)->set("group.id", config_.kafka.group_id + ".queries." + std::to_string(WallClockNow()), error);
-    (*conf)->set("enable.auto.commit", "false", error);
-    queries_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
-    if (!queries_) return Status::Error("consumer asking the brokers: " + error);
+    auto consumer = PrivateConsumer("queries", "consumer asking the brokers");
+    if (!consumer.ok()) return consumer.status();
+    queries_ = std::move(consumer).value();
     return Status::Ok();
   }
 
-  Status StartOrgConsumer() {
+  /// A consumer in a group of its own (`<group_id>.<role>.<start time>`) that never commits:
+  /// assigned partitions directly, or none.
+  Result<std::unique_ptr<RdKafka::KafkaConsumer>> PrivateConsumer(const std::string& role,
+                                                                 const std::string& what) {
     auto conf = BaseConf(config_);
     if (!conf.ok()) return conf.status();
     std::string error;
-    // The org topic is read in full by every instance: a private group id, never committed.
-    (*conf)->set("group.id", config_.kafka.group_id + ".org." + std::to_string(WallClockNow()), error);
+    (*conf)->set("group.id", config_.kafka.group_id + "." + role + "." + std::to_string(WallClockNow()), error);
     (*conf)->set("enable.auto.commit", "false", error);
     (*conf)->set("enable.partition.eof", "false", error);
-    org_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
-    if (!org_) return Status::Error("org consumer: " + error);
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf->get(), error));
+    if (!consumer) return Status::Error(what + ": " + error);
+    return consumer;
+  }
+
+  Status StartOrgConsumer() {
+    // The org topic is read in full by every instance.
+    auto consumer = PrivateConsumer("org", "org consumer");
+    if (!consumer.ok()) return consumer.status();
+    org_ = std::move(consumer).value();
     auto partitions = WaitForPartitionCount(config_.topics.org);
     if (!partitions.ok()) return partitions.status();
     std::vector<RdKafka::TopicPartition*> tps;

@@ -115,6 +115,24 @@ void PruneRows(std::vector<Row>& rows, Timestamp horizon) {
   rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep_from));
 }
 
+/// Appends a snapshot to an entity's versions, dropping those superseded at or before the
+/// horizon; one at the time of the latest replaces it (the later read wins), an older one is
+/// stale. Returns the row written, or null when stale.
+template <typename Row, typename Data>
+Row* AppendVersion(Versions<Row>& versions, const Data& data, Timestamp time, uint64_t version,
+                   Timestamp horizon) {
+  auto& rows = versions.rows;
+  if (!rows.empty() && time < rows.back().updated) return nullptr;
+  if (rows.empty()) versions.first = time;
+  PruneRows(rows, horizon);
+  if (rows.empty() || time > rows.back().updated) rows.emplace_back();
+  Row& row = rows.back();
+  row.data = data;
+  row.updated = time;
+  row.version = version;
+  return &row;
+}
+
 void Index(StringMap<std::vector<std::string>>& index, const std::string& domain,
            const std::string& id) {
   if (domain.empty()) return;
@@ -172,23 +190,14 @@ OrgTables::Shared<Row> OrgTables::Load(const StoredTable<Row>& table, std::strin
   return versions;
 }
 
-/// Appends a snapshot to an entity's versions; one at the time of the latest replaces it (the
-/// later read wins), an older one is stale. Returns the versions written, or null when stale.
+/// A stored entity's versions with a snapshot appended (AppendVersion), or null when it is stale.
 template <typename Row, typename Data>
 std::shared_ptr<Versions<Row>> OrgTables::Upsert(StoredTable<Row>& table, const std::string& id,
                                                  const Data& data, Timestamp time,
                                                  uint64_t version) {
   const Shared<Row> current = Load(table, id);
-  if (current && !current->rows.empty() && time < current->rows.back().updated) return nullptr;
   auto next = current ? std::make_shared<Versions<Row>>(*current) : std::make_shared<Versions<Row>>();
-  auto& rows = next->rows;
-  if (rows.empty()) next->first = time;
-  PruneRows(rows, horizon_);
-  if (rows.empty() || time > rows.back().updated) rows.emplace_back();
-  Row& row = rows.back();
-  row.data = data;
-  row.updated = time;
-  row.version = version;
+  if (!AppendVersion(*next, data, time, version, horizon_)) return nullptr;
   return next;
 }
 
@@ -197,17 +206,10 @@ ApplyOutcome OrgTables::Apply(const ingest::Event& event) {
   switch (event.type) {
     case ingest::EventType::kUserUpserted: {
       const auto& d = event.As<ingest::UserUpserted>();
-      auto& versions = users_[d.user_id];
-      auto& rows = versions.rows;
-      if (!rows.empty() && event.time < rows.back().updated) return ApplyOutcome::kStale;
-      if (rows.empty()) versions.first = event.time;
-      if (rows.empty() || event.time > rows.back().updated) rows.emplace_back();
-      User& row = rows.back();
-      row.data = d;
-      row.updated = event.time;
-      row.version = version;
-      row.email_domain = EmailDomain(d.email);
-      Index(users_by_domain_, row.email_domain, d.user_id);
+      User* row = AppendVersion(users_[d.user_id], d, event.time, version, horizon_);
+      if (!row) return ApplyOutcome::kStale;
+      row->email_domain = EmailDomain(d.email);
+      Index(users_by_domain_, row->email_domain, d.user_id);
       Log(event.type, d.user_id, event.time);
       break;
     }

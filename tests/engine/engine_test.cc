@@ -655,6 +655,17 @@ TEST(Config, TheOrgCacheSizeIsSetAndCheckedByName) {
       << bad.status().message();
 }
 
+TEST(Config, TheReadAheadLimitIsSetAndCheckedByName) {
+  auto config = ParseConfig(R"({"limits":{"read_ahead_messages":500}})", "test.json");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->read_ahead_messages, 500);
+  EXPECT_EQ(ParseConfig("{}", "test.json")->read_ahead_messages, 20000);
+  auto bad = ParseConfig(R"({"limits":{"read_ahead_messages":10}})", "test.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("limits.read_ahead_messages"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(Config, TheWebConfigFileIsReadAndCheckedByName) {
   auto config = ParseConfig(R"({"web_config_file":"/etc/huntline/web.yml"})", "test.json");
   ASSERT_TRUE(config.ok()) << config.status().message();
