@@ -207,12 +207,17 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
     r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest",
-            "key_partitioner"});
+            "key_partitioner", "changelog", "changelog_replication_factor"});
     r.String("brokers", &c.kafka.brokers);
     r.String("group_id", &c.kafka.group_id);
     r.String("dead_letter_topic", &c.kafka.dead_letter_topic);
     r.StringMap("properties", &c.kafka.properties);
     r.Bool("rebuild_from_earliest", &c.kafka.rebuild_from_earliest);
+    r.Bool("changelog", &c.kafka.changelog);
+    r.Int("changelog_replication_factor", &c.kafka.changelog_replication_factor, -1, 32);
+    if (c.kafka.changelog_replication_factor == 0 && error.empty()) {
+      error = "kafka.changelog_replication_factor: must be -1 (the brokers' default) or 1 to 32";
+    }
     std::string partitioner = "murmur2";
     r.String("key_partitioner", &partitioner);
     if (partitioner == "crc32") {

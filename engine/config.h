@@ -26,6 +26,14 @@ struct Config {
     /// How the producers of the input topics spread keys over partitions: `murmur2` (Kafka's
     /// Java clients and Kafka Connect) or `crc32` (librdkafka's default).
     KeyPartitioner key_partitioner = KeyPartitioner::kMurmur2;
+    /// Log every task's state changes to a compacted changelog topic per input topic
+    /// (`<group_id>-crm-changelog`, `<group_id>-people-changelog`), in Kafka transactions with
+    /// the input offsets, and restore a task from it when its partition comes to an instance
+    /// whose state directory does not hold it (engine/changelog.h).
+    bool changelog = true;
+    /// The changelog topics' replication factor when Huntline creates them (-1: the brokers'
+    /// default.replication.factor).
+    int changelog_replication_factor = -1;
   } kafka;
   Topics topics;
   std::string state_dir = "./huntline-state";

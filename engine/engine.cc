@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "metrics/history.h"
+#include "storage/codec.h"
 
 namespace huntline::engine {
 namespace {
@@ -353,6 +354,35 @@ void Engine::QueueGlobalHistory(Day day) {
   history_.push_back({History::KeyOf(day - History::kRetentionDays, "global/"), ""});
 }
 
+Status Engine::LogChanges(const Task& task, const storage::WriteBatch& batch, size_t first) {
+  ChangelogSink& log = *options_.changelog;
+  if (!task.checkpoint()) {
+    // The stored state holds changes the changelog lacks (or the changelog is new): a full copy
+    // of it first, after the epoch message that tells a restore to forget what came before.
+    const std::string epoch = task.prefix() + std::string(changelog::kEpoch);
+    if (Status s = log.Send(task, epoch, std::string_view("1")); !s.ok()) return s;
+    for (const std::string& prefix : changelog::StatePrefixes(task.prefix())) {
+      Status sent = Status::Ok();
+      Status scan = store_.Scan(prefix, [&](std::string_view key, std::string_view value) {
+        if (sent.ok() && !changelog::LocalOnly(key, task.prefix())) {
+          sent = log.Send(task, key, value);
+        }
+      });
+      if (!scan.ok()) return scan;
+      if (!sent.ok()) return sent;
+    }
+  }
+  const auto& ops = batch.ops();
+  for (size_t i = first; i < ops.size(); ++i) {
+    const auto& [key, value] = ops[i];
+    if (changelog::LocalOnly(key, task.prefix())) continue;
+    Status s = value ? log.Send(task, key, std::string_view(*value))
+                     : log.Send(task, key, std::nullopt);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 Status Engine::Commit(bool publish) {
   if (!sink_error_.ok()) return sink_error_;
   if (Status s = dead_letters_.Flush(); !s.ok()) return s;
@@ -378,11 +408,34 @@ Status Engine::Commit(bool publish) {
     }
   }
   history_.clear();
+  std::vector<const Task*> logged;
   for (auto& [key, task] : tasks_) {
-    if (options_.durable) {
-      task->Flush(batch);
-    } else {
+    if (!options_.durable) {
       task->DiscardChanges();
+      continue;
+    }
+    const size_t first = batch.size();
+    task->Flush(batch);
+    if (!options_.changelog) continue;
+    if (!options_.changelog->Logs(*task)) {
+      // Changes the changelog will not have: the stored state no longer mirrors it.
+      if (task->checkpoint()) {
+        batch.Delete(task->prefix() + std::string(changelog::kCheckpoint));
+        task->set_checkpoint(std::nullopt);
+      }
+      continue;
+    }
+    if (Status s = LogChanges(*task, batch, first); !s.ok()) return s;
+    logged.push_back(task.get());
+  }
+  if (!logged.empty()) {
+    auto next = options_.changelog->Commit(logged);
+    if (!next.ok()) return next.status();
+    for (const Task* task : logged) {
+      auto it = next->find(task->prefix());
+      if (it == next->end()) continue;
+      batch.Put(task->prefix() + std::string(changelog::kCheckpoint), storage::Encoder().I64(it->second).str());
+      tasks_.at({task->kind(), task->partition()})->set_checkpoint(it->second);
     }
   }
   if (!batch.empty()) {

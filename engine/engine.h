@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/status.h"
+#include "engine/changelog.h"
 #include "engine/task.h"
 #include "ingest/dead_letter.h"
 #include "ingest/decoder.h"
@@ -64,6 +65,8 @@ class Engine {
     bool history = true;
     /// Also send the history there, before the commit that stores it (may be null).
     metrics::HistorySink* history_sink = nullptr;
+    /// Log each task's changes there, in the commit that stores them (may be null).
+    ChangelogSink* changelog = nullptr;
     /// Rewrites label values in the history as /metrics does (privacy.per_person_metrics).
     metrics::LabelRewriter history_rewrite;
     /// Where the org tables keep accounts and contacts (processors::OrgTables); null: in memory.
@@ -143,6 +146,9 @@ class Engine {
   const processors::OrgTables& org() const { return org_; }
 
  private:
+  /// Sends `task`'s changes flushed into `batch` from its op `first` on to the changelog, after
+  /// a full copy of its stored state when that does not mirror the changelog.
+  Status LogChanges(const Task& task, const storage::WriteBatch& batch, size_t first);
   /// The task of a partition: its own, or for crm the one task of every partition.
   static int32_t TaskPartition(ingest::TopicKind kind, int32_t partition);
   Task* TaskFor(ingest::TopicKind kind, int32_t partition);

@@ -1,6 +1,7 @@
 #include "engine/kafka_runner.h"
 
 #include "engine/history_topic.h"
+#include "engine/kafka_changelog.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -81,15 +83,24 @@ class Runner : public RdKafka::RebalanceCb {
  public:
   /// `on_progress` hears what /health should say while the instance is healthy ("" when every
   /// task has caught up).
+  /// `changelog` is null when state is kept in `store` only (kafka.changelog false).
   Runner(const Config& config, Engine& engine, metrics::EngineMetrics& engine_metrics,
+         storage::KvStore& store, KafkaChangelog* changelog,
          std::function<void(const std::string&)> on_progress)
       : config_(config),
         engine_(engine),
         engine_metrics_(engine_metrics),
+        store_(store),
+        changelog_(changelog),
         on_progress_(std::move(on_progress)) {}
 
   Status Start() {
     if (Status s = StartBrokerQueries(); !s.ok()) return s;
+    if (changelog_) {
+      auto reader = PrivateConsumer("restore", "changelog reader");
+      if (!reader.ok()) return reader.status();
+      restore_reader_ = std::move(reader).value();
+    }
     if (Status s = StartOrgConsumer(); !s.ok()) return s;
     // A task must know how many partitions its topic has to tell which keys are its own.
     for (const std::string* topic : {&config_.topics.crm, &config_.topics.people}) {
@@ -105,6 +116,9 @@ class Runner : public RdKafka::RebalanceCb {
       }
     }
     if (!refused.empty()) return Status::Error(refused);
+    if (changelog_) {
+      if (Status s = changelog_->EnsureTopics(partition_counts_[config_.topics.people]); !s.ok()) return s;
+    }
     if (Status s = ReadOrgToEnd(); !s.ok()) return s;
     if (Status s = StartGroupConsumer(); !s.ok()) return s;
     return StartCrmReader();
@@ -190,6 +204,7 @@ class Runner : public RdKafka::RebalanceCb {
       return;
     }
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      if (changelog_) AwaitPendingTransactions(*consumer, partitions);
       for (RdKafka::TopicPartition* tp : partitions) {
         if (tp->topic() != config_.topics.people) continue;
         // A partition beyond the count at start-up: the topic has gained partitions.
@@ -201,6 +216,12 @@ class Runner : public RdKafka::RebalanceCb {
                                    std::to_string(partition_counts_[tp->topic()]) + " partitions");
           }
           return;
+        }
+        if (!engine_.tasks().contains({ingest::TopicKind::kPeople, tp->partition()})) {
+          if (Status s = RestoreTask(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) {
+            fatal_ = s;
+            return;
+          }
         }
         auto stored = engine_.Assign(ingest::TopicKind::kPeople, tp->partition(),
                                      partition_counts_[tp->topic()]);
@@ -650,6 +671,52 @@ class Runner : public RdKafka::RebalanceCb {
     task.set_next_offset(tp.partition(), low);
   }
 
+  /// A previous owner of these input partitions may have a transaction still open that
+  /// carries their offsets: asking the group for its committed offsets of them (as a reader of
+  /// committed messages only, librdkafka asks for stable ones) waits until it is committed or
+  /// aborted, so that the changelog read next is the whole of what it wrote.
+  void AwaitPendingTransactions(RdKafka::KafkaConsumer& group,
+                                const std::vector<RdKafka::TopicPartition*>& partitions) {
+    std::vector<RdKafka::TopicPartition*> copies;
+    for (const RdKafka::TopicPartition* tp : partitions) {
+      copies.push_back(RdKafka::TopicPartition::create(tp->topic(), tp->partition()));
+    }
+    const RdKafka::ErrorCode err = group.committed(copies, 60000);
+    if (err != RdKafka::ERR_NO_ERROR) {
+      std::cerr << "huntline run: committed offsets: " << RdKafka::err2str(err) << "\n";
+    }
+    RdKafka::TopicPartition::destroy(copies);
+  }
+
+  /// Brings the stored state of a task up to its changelog before the task is made from it
+  /// (ChangelogRestorer), saying so at /health, in the log and in the restore metrics.
+  Status RestoreTask(ingest::TopicKind kind, int32_t partition) {
+    const bool crm = kind == ingest::TopicKind::kCrm;
+    const std::string prefix =
+        Task::PrefixOf(crm ? config_.topics.crm : config_.topics.people, crm ? kAllPartitions : partition);
+    const std::string& topic = changelog_->TopicOf(kind);
+    const int32_t changelog_partition = crm ? 0 : partition;
+    const std::string where = topic + "/" + std::to_string(changelog_partition);
+    if (on_progress_) on_progress_("restoring " + where);
+    ChangelogRestorer restorer(*restore_reader_, *queries_, store_);
+    auto outcome = restorer.Restore(topic, changelog_partition, prefix, crm,
+                                    [&](uint64_t records, int64_t left) {
+                                      std::cerr << "huntline run: restoring " << where << ": " << records
+                                                << " records applied, " << left << " offsets to go\n";
+                                    });
+    if (on_progress_) on_progress_(progress_);
+    if (!outcome.ok()) return Status::Error("restoring " + prefix + " from " + where + ": " + outcome.status().message());
+    std::cerr << "huntline run: " << prefix << ": " << outcome->note;
+    if (outcome->records > 0 || outcome->seconds > 0) {
+      std::cerr << "; " << outcome->records << " records restored from " << where << " in "
+                << outcome->seconds << " s";
+    }
+    std::cerr << "\n";
+    engine_metrics_.RestoredRecords(topic, changelog_partition).Increment(static_cast<double>(outcome->records));
+    engine_metrics_.RestoreSeconds(topic, changelog_partition).Increment(outcome->seconds);
+    return Status::Ok();
+  }
+
   void SetCrmLeader(bool leader) {
     if (crm_leader_ == leader) return;
     crm_leader_ = leader;
@@ -710,6 +777,13 @@ class Runner : public RdKafka::RebalanceCb {
   /// committed offsets).
   Status StartCrmReader() {
     const int count = partition_counts_[config_.topics.crm];
+    if (changelog_) {
+      std::vector<RdKafka::TopicPartition*> all;
+      for (int p = 0; p < count; ++p) all.push_back(RdKafka::TopicPartition::create(config_.topics.crm, p));
+      AwaitPendingTransactions(*crm_election_, all);
+      RdKafka::TopicPartition::destroy(all);
+      if (Status s = RestoreTask(ingest::TopicKind::kCrm, 0); !s.ok()) return s;
+    }
     auto stored = engine_.Assign(ingest::TopicKind::kCrm, 0, count);
     if (!stored.ok()) return stored.status();
     crm_task_ = engine_.tasks().at({ingest::TopicKind::kCrm, kAllPartitions}).get();
@@ -870,6 +944,7 @@ class Runner : public RdKafka::RebalanceCb {
     if (!crm_election_) return Status::Error("crm election consumer: " + error);
     err = crm_election_->subscribe({config_.topics.crm});
     if (err != RdKafka::ERR_NO_ERROR) return Status::Error("subscribe: " + RdKafka::err2str(err));
+    if (changelog_) changelog_->SetGroups(group_.get(), crm_election_.get());
     return Status::Ok();
   }
 
@@ -886,6 +961,7 @@ class Runner : public RdKafka::RebalanceCb {
   /// truth for where a task resumes; the groups' offsets serve lag monitoring and instances
   /// without stored state.
   void CommitOffsetsToKafka(std::map<std::pair<std::string, int32_t>, int64_t>& committed) {
+    if (changelog_) return;  // sent with the changelog, in each commit's transaction
     for (const auto& [key, task] : engine_.tasks()) {
       if (!task->published()) continue;
       std::vector<RdKafka::TopicPartition*> tps;
@@ -1023,6 +1099,9 @@ class Runner : public RdKafka::RebalanceCb {
   const Config& config_;
   Engine& engine_;
   metrics::EngineMetrics& engine_metrics_;
+  storage::KvStore& store_;
+  KafkaChangelog* changelog_;
+  std::unique_ptr<RdKafka::KafkaConsumer> restore_reader_;  // reads changelogs (RestoreTask)
   std::unique_ptr<RdKafka::KafkaConsumer> queries_;  // asks the brokers, never fetches
   std::unique_ptr<RdKafka::KafkaConsumer> org_;
   std::vector<int> org_partitions_;
@@ -1065,6 +1144,24 @@ class Runner : public RdKafka::RebalanceCb {
   Status fatal_ = Status::Ok();
 };
 
+/// The id of this state directory, made at its first start: with the group id, the changelog
+/// producer's transactional id, so that a restart fences what its previous run left open.
+Result<std::string> InstanceId(storage::KvStore& store) {
+  static constexpr std::string_view kKey = "i/instance";
+  if (auto id = store.Get(kKey)) return *id;
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", random());
+    id += hex;
+  }
+  storage::WriteBatch batch;
+  batch.Put(kKey, id);
+  if (Status s = store.Write(batch); !s.ok()) return s;
+  return id;
+}
+
 }  // namespace
 
 Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
@@ -1105,6 +1202,17 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   auto history_topic = HistoryTopicWriter::Create(producer_properties, config.topics.history);
   if (!history_topic.ok()) return history_topic.status();
 
+  std::unique_ptr<KafkaChangelog> changelog;
+  if (config.kafka.changelog) {
+    auto instance = InstanceId(**store);
+    if (!instance.ok()) return instance.status();
+    auto created = KafkaChangelog::Create({producer_properties, config.kafka.group_id, *instance,
+                                           config.topics.crm, config.topics.people,
+                                           config.kafka.changelog_replication_factor});
+    if (!created.ok()) return created.status();
+    changelog = std::move(created).value();
+  }
+
   metrics::Catalog catalog;
   processors::ProcessorRegistry registry(catalog);
   processors::RegisterAllProcessors(registry);
@@ -1131,11 +1239,12 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.history_rewrite = exposition.rewrite;
   options.org_store = store->get();
   options.org_cache_entries = static_cast<size_t>(config.org_cache_entries);
+  options.changelog = changelog.get();
   Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
   if (!config.event_time) engine.AdvanceTime(WallClockNow());
 
   metrics::HttpServer* server = http->get();
-  Runner runner(config, engine, *engine_metrics,
+  Runner runner(config, engine, *engine_metrics, **store, changelog.get(),
                 [server](const std::string& progress) { server->SetHealth(true, progress); });
   runner.state_size_ = [kv = store->get()] { return kv->ApproximateSize(); };
   if (Status s = runner.Start(); !s.ok()) return s;

@@ -55,6 +55,8 @@ Status Task::Restore(storage::KvStore& store) {
       seq_ = r.U64();
       watermark_ = r.I64();
       if (!r.done()) restored_now_ = r.I64();  // records written before it was kept have none
+    } else if (key == "changelog") {
+      checkpoint_ = storage::Decoder(value).I64();
     } else if (key.starts_with("crm/")) {
       fail(crm_.Restore(key.substr(4), value));
     } else if (key.starts_with("seen/")) {

@@ -124,6 +124,11 @@ class Task {
   const std::map<int32_t, int64_t>& next_offsets() const { return next_offsets_; }
   Timestamp watermark() const { return watermark_; }
 
+  /// The next changelog offset the stored state includes (changelog.h), if it mirrors the
+  /// changelog; set by the engine's commits.
+  std::optional<int64_t> checkpoint() const { return checkpoint_; }
+  void set_checkpoint(std::optional<int64_t> offset) { checkpoint_ = offset; }
+
   /// Adds everything changed since the last flush to `batch`.
   void Flush(storage::WriteBatch& batch);
   /// The day records made since the last call, as (key, value); an empty value deletes the key.
@@ -172,6 +177,7 @@ class Task {
   /// The last org change delivered in time order (OnOrgChange); later ones wait for the task's time.
   processors::OrgChangeKey org_cursor_{kNoTime, 0};
   bool meta_dirty_ = false;
+  std::optional<int64_t> checkpoint_;
   std::vector<std::pair<std::string, std::string>> history_;  // day records not yet written
 };
 

@@ -39,6 +39,16 @@ EngineMetrics::EngineMetrics(const std::string& version)
                              .Help("Offsets of an input partition deleted by retention before they "
                                    "were read: reading resumed below the partition's first offset")
                              .Register(*registry_);
+  restored_records_family_ = &BuildCounter()
+                                 .Name("huntline_restored_records_total")
+                                 .Help("Changelog messages applied restoring tasks' state, by "
+                                       "changelog topic and partition")
+                                 .Register(*registry_);
+  restore_seconds_family_ = &BuildCounter()
+                                .Name("huntline_restore_seconds_total")
+                                .Help("Seconds spent restoring tasks' state from their changelog, "
+                                      "by changelog topic and partition")
+                                .Register(*registry_);
   const std::vector<double> lag_buckets = {1, 5, 15, 60, 300, 900, 3600, 21600, 86400, 604800};
   event_time_lag_ = &BuildHistogram()
                          .Name("huntline_event_time_lag_seconds")
@@ -147,6 +157,14 @@ prometheus::Gauge& EngineMetrics::Watermark(const std::string& topic, int32_t pa
 
 prometheus::Counter& EngineMetrics::RecordsLost(const std::string& topic, int32_t partition) {
   return records_lost_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
+prometheus::Counter& EngineMetrics::RestoredRecords(const std::string& topic, int32_t partition) {
+  return restored_records_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
+prometheus::Counter& EngineMetrics::RestoreSeconds(const std::string& topic, int32_t partition) {
+  return restore_seconds_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
 }
 
 void EngineMetrics::ForgetPartition(const std::string& topic, int32_t partition) {

@@ -49,6 +49,10 @@ class EngineMetrics {
   /// Offsets of an input partition that retention deleted before they were read: reading
   /// resumed (from the state's offset or the group's) below the partition's first offset.
   prometheus::Counter& RecordsLost(const std::string& topic, int32_t partition);
+  /// Changelog messages applied, and seconds spent, restoring a task's state (by changelog topic
+  /// and partition).
+  prometheus::Counter& RestoredRecords(const std::string& topic, int32_t partition);
+  prometheus::Counter& RestoreSeconds(const std::string& topic, int32_t partition);
   /// Drops the per-partition gauges of a partition this instance no longer reads.
   void ForgetPartition(const std::string& topic, int32_t partition);
   prometheus::Counter& LateOrgChanges(const std::string& topic);
@@ -72,6 +76,8 @@ class EngineMetrics {
   prometheus::Family<prometheus::Gauge>* lag_family_;
   prometheus::Family<prometheus::Gauge>* watermark_family_;
   prometheus::Family<prometheus::Counter>* records_lost_family_;
+  prometheus::Family<prometheus::Counter>* restored_records_family_;
+  prometheus::Family<prometheus::Counter>* restore_seconds_family_;
   prometheus::Family<prometheus::Counter>* late_org_family_;
   prometheus::Family<prometheus::Counter>* series_refused_family_;
   std::map<std::string, TopicCounters> topics_;

@@ -206,6 +206,7 @@ def write_config(path, bootstrap, topics, state_dir, listen, group="huntline", e
     extra = dict(extra or {})
     # Kafka properties are added to the defaults, not put in their place.
     config["kafka"]["properties"].update(extra.pop("kafka_properties", {}))
+    config["kafka"].update(extra.pop("kafka", {}))
     config.update(extra)
     pathlib.Path(path).write_text(json.dumps(config, indent=2))
     return path

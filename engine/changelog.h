@@ -1,0 +1,58 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/kv_store.h"
+
+namespace huntline::engine {
+
+class Task;
+
+/// A task's state is a set of keys in the store (Task: everything under its prefix, and its
+/// `(source, id)`s under `s/<prefix>`). Its changelog is the sequence of changes to those keys,
+/// one message per key (a delete is a tombstone), so that another instance can rebuild the task
+/// from it; see KafkaChangelog for the topics and the transactions.
+///
+/// Three keys under the prefix are the store's own and never logged:
+///   `changelog`  the next changelog offset the task's keys in this store include (the
+///                checkpoint), written with the state at each commit that logged it; absent
+///                when the state holds changes the changelog does not (the task ran unlogged);
+///   `restoring`  written before a restore starts, deleted with the checkpoint when it ends:
+///                found at start-up, the restore was cut short and starts again;
+///   `epoch`      never stored: the message that starts a full copy of the task's state on
+///                the changelog (a task logged for the first time since it ran unlogged). A
+///                restore reading it forgets every key read before it.
+namespace changelog {
+inline constexpr std::string_view kCheckpoint = "changelog";
+inline constexpr std::string_view kRestoring = "restoring";
+inline constexpr std::string_view kEpoch = "epoch";
+
+/// The key prefixes holding a task's state in the store.
+std::vector<std::string> StatePrefixes(const std::string& task_prefix);
+/// Whether `key` (a full store key of the task) is the store's own, never logged.
+bool LocalOnly(std::string_view key, const std::string& task_prefix);
+}  // namespace changelog
+
+/// Where Engine::Commit logs each task's changes. At a commit: Send() for every change of every
+/// task that Logs(), then Commit(), and only then the store's write with each logged task's
+/// checkpoint. Used on the processing thread only.
+class ChangelogSink {
+ public:
+  virtual ~ChangelogSink() = default;
+  /// Whether this instance logs `task`'s changes now.
+  virtual bool Logs(const Task& task) const = 0;
+  /// Queues one change of `task`'s state: a put, or a delete (no value).
+  virtual Status Send(const Task& task, std::string_view key,
+                      std::optional<std::string_view> value) = 0;
+  /// Makes everything sent since the last Commit() visible at once, together with the input
+  /// offsets of the tasks in `logged`, or none of it. Returns, for each task prefix sent to,
+  /// the next changelog offset after its last message.
+  virtual Result<std::map<std::string, int64_t>> Commit(const std::vector<const Task*>& logged) = 0;
+};
+
+}  // namespace huntline::engine

@@ -1,0 +1,387 @@
+#include "engine/kafka_changelog.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "engine/task.h"
+#include "storage/codec.h"
+
+namespace huntline::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kTransactionTimeoutMs = 60000;
+
+std::optional<int64_t> StoredOffset(storage::KvStore& store, const std::string& key) {
+  auto value = store.Get(key);
+  if (!value) return std::nullopt;
+  storage::Decoder r(*value);
+  const int64_t offset = r.I64();
+  return r.ok() ? std::optional<int64_t>(offset) : std::nullopt;
+}
+
+}  // namespace
+
+std::string KafkaChangelog::TopicName(const std::string& group_id, ingest::TopicKind kind) {
+  return group_id + (kind == ingest::TopicKind::kCrm ? "-crm-changelog" : "-people-changelog");
+}
+
+void KafkaChangelog::Deliveries::dr_cb(RdKafka::Message& message) {
+  if (message.err() != RdKafka::ERR_NO_ERROR) {
+    if (failed++ == 0) first_error = message.errstr();
+    return;
+  }
+  auto& last = this->last[{message.topic_name(), message.partition()}];
+  last = std::max(last, message.offset());
+}
+
+Result<std::unique_ptr<KafkaChangelog>> KafkaChangelog::Create(Options options) {
+  std::unique_ptr<KafkaChangelog> log(new KafkaChangelog());
+  log->crm_changelog_ = TopicName(options.group_id, ingest::TopicKind::kCrm);
+  log->people_changelog_ = TopicName(options.group_id, ingest::TopicKind::kPeople);
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  for (const auto& [key, value] : options.properties) {
+    if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
+      return Status::Error("changelog producer: kafka.properties." + key + ": " + error);
+    }
+  }
+  auto set = [&](const std::string& key, const std::string& value) -> Status {
+    if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
+      return Status::Error("changelog producer: " + key + ": " + error);
+    }
+    return Status::Ok();
+  };
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"transactional.id", options.group_id + "-" + options.instance_id},
+           {"transaction.timeout.ms", std::to_string(kTransactionTimeoutMs)},
+           {"compression.type", "lz4"},
+           {"message.max.bytes", std::to_string(kMaxMessageBytes + (1 << 16))}}) {
+    if (Status s = set(key, value); !s.ok()) return s;
+  }
+  if (conf->set("dr_cb", &log->deliveries_, error) != RdKafka::Conf::CONF_OK) {
+    return Status::Error("changelog producer: " + error);
+  }
+  log->producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  if (!log->producer_) return Status::Error("changelog producer: " + error);
+  log->options_ = std::move(options);
+  std::unique_ptr<RdKafka::Error> e(log->producer_->init_transactions(kTransactionTimeoutMs));
+  if (e) return Status::Error("changelog producer: init_transactions: " + e->str());
+  return log;
+}
+
+KafkaChangelog::~KafkaChangelog() {
+  if (producer_ && in_transaction_) {
+    std::unique_ptr<RdKafka::Error> e(producer_->abort_transaction(5000));
+  }
+}
+
+const std::string& KafkaChangelog::TopicOf(ingest::TopicKind kind) const {
+  return kind == ingest::TopicKind::kCrm ? crm_changelog_ : people_changelog_;
+}
+
+int32_t KafkaChangelog::PartitionOf(const Task& task) {
+  return task.kind() == ingest::TopicKind::kCrm ? 0 : task.partition();
+}
+
+Status KafkaChangelog::EnsureTopics(int people_partitions) {
+  rd_kafka_t* rk = producer_->c_ptr();
+  char error[512];
+  std::vector<rd_kafka_NewTopic_t*> topics;
+  for (const auto& [name, partitions] :
+       {std::pair<std::string, int>{people_changelog_, people_partitions}, {crm_changelog_, 1}}) {
+    rd_kafka_NewTopic_t* topic =
+        rd_kafka_NewTopic_new(name.c_str(), partitions, options_.replication_factor, error, sizeof error);
+    if (!topic) {
+      for (auto* t : topics) rd_kafka_NewTopic_destroy(t);
+      return Status::Error("changelog topic " + name + ": " + error);
+    }
+    rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "compact");
+    rd_kafka_NewTopic_set_config(topic, "max.message.bytes",
+                                 std::to_string(kMaxMessageBytes + (1 << 16)).c_str());
+    topics.push_back(topic);
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, topics.data(), topics.size(), nullptr, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
+  std::string failure;
+  if (!event) {
+    failure = "no answer from the brokers in 30 s";
+  } else if (rd_kafka_event_error(event)) {
+    failure = rd_kafka_event_error_string(event);
+  } else {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    for (size_t i = 0; i < count; ++i) {
+      const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        std::cerr << "huntline run: created the changelog topic " << rd_kafka_topic_result_name(results[i])
+                  << "\n";
+      } else if (err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        failure += std::string(failure.empty() ? "" : "; ") + rd_kafka_topic_result_name(results[i]) +
+                   ": " + (rd_kafka_topic_result_error_string(results[i])
+                               ? rd_kafka_topic_result_error_string(results[i])
+                               : rd_kafka_err2str(err));
+      }
+    }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  for (auto* t : topics) rd_kafka_NewTopic_destroy(t);
+  if (!failure.empty()) return Status::Error("creating the changelog topics: " + failure);
+
+  // An existing people changelog must split the tasks as the people topic does.
+  std::string err_text;
+  std::unique_ptr<RdKafka::Topic> topic(
+      RdKafka::Topic::create(producer_.get(), people_changelog_, nullptr, err_text));
+  for (int attempt = 0;; ++attempt) {
+    RdKafka::Metadata* raw = nullptr;
+    const RdKafka::ErrorCode err = producer_->metadata(false, topic.get(), &raw, 5000);
+    std::unique_ptr<RdKafka::Metadata> md(raw);
+    if (err == RdKafka::ERR_NO_ERROR && md && !md->topics()->empty() &&
+        md->topics()->at(0)->err() == RdKafka::ERR_NO_ERROR && !md->topics()->at(0)->partitions()->empty()) {
+      const int partitions = static_cast<int>(md->topics()->at(0)->partitions()->size());
+      if (partitions != people_partitions) {
+        return Status::Error("the changelog topic " + people_changelog_ + " has " +
+                             std::to_string(partitions) + " partitions, the people topic " +
+                             std::to_string(people_partitions) +
+                             ": it was made for other partitions; delete it (the state it holds was "
+                             "built for them) or give this deployment another kafka.group_id");
+      }
+      return Status::Ok();
+    }
+    if (attempt >= 20) return Status::Error("changelog topic " + people_changelog_ + ": no metadata");
+  }
+}
+
+bool KafkaChangelog::Logs(const Task& task) const {
+  // Every instance computes the crm task; the one that publishes it logs it.
+  return task.kind() == ingest::TopicKind::kPeople || task.published();
+}
+
+Status KafkaChangelog::Fail(const std::string& what, RdKafka::Error* error) {
+  std::unique_ptr<RdKafka::Error> owned(error);
+  std::string message = "changelog transaction: " + what + ": " + error->str();
+  if (error->txn_requires_abort()) {
+    std::unique_ptr<RdKafka::Error> aborted(producer_->abort_transaction(kTransactionTimeoutMs));
+    in_transaction_ = false;
+    message += " (aborted: the changes and offsets of this commit are not stored)";
+  }
+  if (error->is_fatal()) message += " (another instance with the same state directory, or a stale one)";
+  return Status::Error(message);
+}
+
+Status KafkaChangelog::Send(const Task& task, std::string_view key,
+                            std::optional<std::string_view> value) {
+  if (!in_transaction_) {
+    if (RdKafka::Error* e = producer_->begin_transaction()) return Fail("begin", e);
+    in_transaction_ = true;
+    deliveries_.last.clear();
+    sent_.clear();
+  }
+  if (value && value->size() > static_cast<size_t>(kMaxMessageBytes)) {
+    return Status::Error("changelog: the state record " + std::string(key.substr(0, 200)) + " is " +
+                         std::to_string(value->size()) + " bytes, more than the " +
+                         std::to_string(kMaxMessageBytes) + " a changelog message may hold");
+  }
+  const std::string& topic = TopicOf(task.kind());
+  const int32_t partition = PartitionOf(task);
+  sent_.try_emplace({topic, partition}, task.prefix());
+  while (true) {
+    const RdKafka::ErrorCode err = producer_->produce(
+        topic, partition, RdKafka::Producer::RK_MSG_COPY,
+        value ? const_cast<char*>(value->data()) : nullptr, value ? value->size() : 0,
+        key.data(), key.size(), 0, nullptr, nullptr);
+    if (err == RdKafka::ERR_NO_ERROR) return Status::Ok();
+    if (err != RdKafka::ERR__QUEUE_FULL) {
+      return Status::Error("changelog produce to " + topic + ": " + RdKafka::err2str(err));
+    }
+    producer_->poll(50);
+  }
+}
+
+Result<std::map<std::string, int64_t>> KafkaChangelog::Commit(const std::vector<const Task*>& logged) {
+  std::map<std::string, int64_t> next;
+  if (!in_transaction_) return next;
+  // The input offsets of the logged tasks, to their groups, in the same transaction.
+  std::vector<RdKafka::TopicPartition*> people, crm;
+  for (const Task* task : logged) {
+    for (const auto& [partition, offset] : task->next_offsets()) {
+      (task->kind() == ingest::TopicKind::kCrm ? crm : people)
+          .push_back(RdKafka::TopicPartition::create(task->topic(), partition, offset));
+    }
+  }
+  auto send_offsets = [&](std::vector<RdKafka::TopicPartition*>& offsets,
+                          RdKafka::KafkaConsumer* group) -> RdKafka::Error* {
+    if (offsets.empty() || !group) return nullptr;
+    std::unique_ptr<RdKafka::ConsumerGroupMetadata> metadata(group->groupMetadata());
+    return producer_->send_offsets_to_transaction(offsets, metadata.get(), kTransactionTimeoutMs);
+  };
+  RdKafka::Error* error = send_offsets(people, people_group_);
+  if (!error) error = send_offsets(crm, crm_group_);
+  RdKafka::TopicPartition::destroy(people);
+  RdKafka::TopicPartition::destroy(crm);
+  if (error) return Fail("sending the input offsets", error);
+  if (RdKafka::Error* e = producer_->commit_transaction(kTransactionTimeoutMs)) return Fail("commit", e);
+  in_transaction_ = false;
+  producer_->poll(0);
+  if (deliveries_.failed > 0) {
+    // commit_transaction fails when a message does; this is a guard.
+    return Status::Error("changelog: " + std::to_string(deliveries_.failed) +
+                         " messages refused: " + deliveries_.first_error);
+  }
+  for (const auto& [where, prefix] : sent_) {
+    auto it = deliveries_.last.find(where);
+    if (it != deliveries_.last.end()) next[prefix] = it->second + 1;
+  }
+  return next;
+}
+
+Status ChangelogRestorer::Wipe(const std::string& task_prefix) {
+  for (const std::string& prefix : changelog::StatePrefixes(task_prefix)) {
+    if (Status s = store_.DeleteRangeUnlogged(prefix, prefix + "\xff"); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int32_t partition,
+                                                  const std::string& task_prefix, bool keep_unlogged,
+                                                  const std::function<void(uint64_t, int64_t)>& progress) {
+  const auto started = Clock::now();
+  RestoreOutcome outcome;
+  const std::string checkpoint_key = task_prefix + std::string(changelog::kCheckpoint);
+  const std::string restoring_key = task_prefix + std::string(changelog::kRestoring);
+  const std::string epoch_key = task_prefix + std::string(changelog::kEpoch);
+  const std::optional<int64_t> checkpoint = StoredOffset(store_, checkpoint_key);
+  const bool interrupted = store_.Get(restoring_key).has_value();
+  const bool local = store_.Get(task_prefix + "offsets").has_value() ||
+                     store_.Get(task_prefix + "offset").has_value();
+
+  // Where the changelog starts, and where it ends for a reader of committed messages.
+  int64_t low = 0, high = 0;
+  RdKafka::ErrorCode err = queries_.query_watermark_offsets(topic, partition, &low, &high, 10000);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    return Status::Error("changelog " + topic + "/" + std::to_string(partition) +
+                         ": start offset: " + RdKafka::err2str(err));
+  }
+  std::vector<RdKafka::TopicPartition*> tps = {
+      RdKafka::TopicPartition::create(topic, partition, RdKafka::Topic::OFFSET_END)};
+  err = queries_.offsetsForTimes(tps, 10000);
+  const int64_t end = tps[0]->offset();
+  const RdKafka::ErrorCode end_err = tps[0]->err();
+  RdKafka::TopicPartition::destroy(tps);
+  if (err != RdKafka::ERR_NO_ERROR || end_err != RdKafka::ERR_NO_ERROR || end < 0) {
+    return Status::Error("changelog " + topic + "/" + std::to_string(partition) + ": end offset: " +
+                         RdKafka::err2str(err != RdKafka::ERR_NO_ERROR ? err : end_err));
+  }
+
+  int64_t from = low;
+  bool wipe = false;
+  if (interrupted) {
+    outcome.note = "an earlier restore was cut short: rebuilding from the changelog";
+    wipe = true;
+  } else if (checkpoint && *checkpoint >= low && *checkpoint <= end) {
+    from = *checkpoint;
+    outcome.note = "stored state at changelog offset " + std::to_string(*checkpoint);
+  } else if (checkpoint && *checkpoint > end) {
+    // The changelog holds less than the state was written to: it was deleted and made again.
+    storage::WriteBatch forget;
+    forget.Delete(checkpoint_key);
+    if (Status s = store_.Write(forget); !s.ok()) return s;
+    outcome.note = "the changelog ends at " + std::to_string(end) + ", before the stored state's " +
+                   std::to_string(*checkpoint) + ": keeping the stored state and logging it in full";
+    return outcome;
+  } else if (!checkpoint && local && (keep_unlogged || end <= low)) {
+    outcome.note = keep_unlogged ? "keeping the state this instance computed"
+                                 : "empty changelog: keeping the stored state and logging it in full";
+    return outcome;
+  } else {
+    wipe = local || checkpoint.has_value();
+    outcome.note = checkpoint ? "records below the stored state's changelog offset were deleted: rebuilding"
+                              : (local ? "the stored state is not on the changelog: rebuilding from it"
+                                       : "no stored state: restoring from the changelog");
+  }
+  outcome.wiped = wipe;
+  if (wipe) {
+    if (Status s = Wipe(task_prefix); !s.ok()) return s;
+  }
+  storage::WriteBatch batch;
+  if (from < end || wipe) {
+    batch.Put(restoring_key, "1");
+    if (Status s = store_.Write(batch); !s.ok()) return s;
+    batch.Clear();
+  }
+  if (from < end) {
+    std::vector<RdKafka::TopicPartition*> assign = {RdKafka::TopicPartition::create(topic, partition, from)};
+    err = reader_.assign(assign);
+    RdKafka::TopicPartition::destroy(assign);
+    if (err != RdKafka::ERR_NO_ERROR) return Status::Error("changelog reader: " + RdKafka::err2str(err));
+    auto last_look = Clock::now();
+    auto last_progress = Clock::now();
+    auto last_delivery = Clock::now();
+    int64_t position = from;
+    while (position < end) {
+      std::unique_ptr<RdKafka::Message> message(reader_.consume(100));
+      const auto now = Clock::now();
+      if (message->err() == RdKafka::ERR_NO_ERROR) {
+        last_delivery = now;
+        position = message->offset() + 1;
+        const std::string_view key(message->key_pointer() ? static_cast<const char*>(message->key_pointer()) : "",
+                                   message->key_pointer() ? message->key_len() : 0);
+        if (key == epoch_key) {
+          // A full copy of the state follows: what was read before it is superseded.
+          if (Status s = store_.Write(batch); !s.ok()) return s;
+          batch.Clear();
+          if (Status s = Wipe(task_prefix); !s.ok()) return s;
+          batch.Put(restoring_key, "1");
+        } else if (!changelog::LocalOnly(key, task_prefix) &&
+                   (key.starts_with(task_prefix) || key.starts_with("s/" + task_prefix))) {
+          if (message->payload() == nullptr) {
+            batch.Delete(key);
+          } else {
+            batch.Put(key, std::string_view(static_cast<const char*>(message->payload()), message->len()));
+          }
+          ++outcome.records;
+        }
+        if (batch.size() >= 10000) {
+          if (Status s = store_.Write(batch); !s.ok()) return s;
+          batch.Clear();
+        }
+        if (now - last_look < std::chrono::milliseconds(100)) continue;
+      } else if (message->err() != RdKafka::ERR__TIMED_OUT && message->err() != RdKafka::ERR__PARTITION_EOF) {
+        std::cerr << "huntline run: changelog reader: " << message->errstr() << "\n";
+      }
+      // Commit markers and aborted messages are passed, not delivered: the position says.
+      last_look = now;
+      std::vector<RdKafka::TopicPartition*> at = {RdKafka::TopicPartition::create(topic, partition)};
+      if (reader_.position(at) == RdKafka::ERR_NO_ERROR && at[0]->offset() >= 0) {
+        position = std::max(position, at[0]->offset());
+      }
+      RdKafka::TopicPartition::destroy(at);
+      if (progress && now - last_progress >= std::chrono::seconds(5)) {
+        last_progress = now;
+        progress(outcome.records, end - position);
+      }
+      if (now - last_delivery > std::chrono::minutes(5)) {
+        reader_.unassign();
+        return Status::Error("changelog " + topic + "/" + std::to_string(partition) +
+                             ": nothing read for 5 minutes at offset " + std::to_string(position) +
+                             " of " + std::to_string(end));
+      }
+    }
+    reader_.unassign();
+  }
+  if (from < end || wipe || checkpoint != std::optional<int64_t>(end)) {
+    batch.Put(checkpoint_key, storage::Encoder().I64(end).str());
+    batch.Delete(restoring_key);
+    if (Status s = store_.Write(batch); !s.ok()) return s;
+  }
+  outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return outcome;
+}
+
+}  // namespace huntline::engine

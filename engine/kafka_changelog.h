@@ -1,0 +1,129 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include "common/status.h"
+#include "engine/changelog.h"
+#include "ingest/event.h"
+#include "storage/kv_store.h"
+
+namespace huntline::engine {
+
+/// The tasks' changelogs on Kafka: one compacted topic per input topic whose tasks keep state,
+/// `<group_id>-people-changelog` (a partition per people partition: task p logs to partition p)
+/// and `<group_id>-crm-changelog` (one partition: the one crm task, logged by the instance that
+/// publishes it). Keys are the store's keys; a delete is a tombstone.
+///
+/// Every commit is one Kafka transaction: the changes of every logged task, and the input
+/// offsets of those tasks sent to their consumer groups (`send_offsets_to_transaction`), so that
+/// changelog and offsets are visible together or not at all, and an instance that has lost its
+/// partitions to a rebalance (its group generation is stale) has its transaction refused
+/// instead of writing over the new owner's. The transactional id is the group id and an id kept
+/// in the state directory: a restart fences the transactions its previous run left open.
+class KafkaChangelog : public ChangelogSink {
+ public:
+  struct Options {
+    /// librdkafka producer settings (bootstrap.servers, security, …).
+    std::map<std::string, std::string> properties;
+    std::string group_id;
+    std::string instance_id;  // kept in the state directory
+    std::string crm_topic;     // the input topics, for the changelogs' names
+    std::string people_topic;
+    int replication_factor = -1;
+  };
+
+  static std::string TopicName(const std::string& group_id, ingest::TopicKind kind);
+
+  static Result<std::unique_ptr<KafkaChangelog>> Create(Options options);
+  ~KafkaChangelog() override;
+
+  /// Creates the changelog topics when missing (compacted, with room for large values), and
+  /// checks that the people changelog has `people_partitions` partitions.
+  Status EnsureTopics(int people_partitions);
+  /// The consumers whose group membership the transactions carry: the people group's, and the
+  /// crm election's (whose partition 0 owner publishes and logs the crm task).
+  void SetGroups(RdKafka::KafkaConsumer* people, RdKafka::KafkaConsumer* crm) {
+    people_group_ = people;
+    crm_group_ = crm;
+  }
+
+  const std::string& TopicOf(ingest::TopicKind kind) const;
+  static int32_t PartitionOf(const Task& task);
+
+  bool Logs(const Task& task) const override;
+  Status Send(const Task& task, std::string_view key,
+              std::optional<std::string_view> value) override;
+  Result<std::map<std::string, int64_t>> Commit(const std::vector<const Task*>& logged) override;
+
+  /// The largest message the changelog topics and the producer accept (a state value larger
+  /// than this cannot be logged, and the commit fails naming it).
+  static constexpr int kMaxMessageBytes = 16 << 20;
+
+ private:
+  class Deliveries : public RdKafka::DeliveryReportCb {
+   public:
+    void dr_cb(RdKafka::Message& message) override;
+    std::map<std::pair<std::string, int32_t>, int64_t> last;  // last offset written per partition
+    int failed = 0;
+    std::string first_error;
+  };
+  KafkaChangelog() = default;
+  Status Fail(const std::string& what, RdKafka::Error* error);
+
+  Options options_;
+  std::string crm_changelog_;
+  std::string people_changelog_;
+  Deliveries deliveries_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  RdKafka::KafkaConsumer* people_group_ = nullptr;
+  RdKafka::KafkaConsumer* crm_group_ = nullptr;
+  bool in_transaction_ = false;
+  std::map<std::pair<std::string, int32_t>, std::string> sent_;  // changelog partition → task prefix
+};
+
+/// What a restore did.
+struct RestoreOutcome {
+  uint64_t records = 0;  // changelog messages applied
+  double seconds = 0;
+  bool wiped = false;    // the stored state was dropped and rebuilt from the changelog's start
+  std::string note;      // what was decided, for the log
+};
+
+/// Brings a task's stored state up to its changelog before the task is created from the store
+/// (Engine::Assign). With a checkpoint, applies what the changelog holds after it; without one,
+/// rebuilds from the changelog's start, unless `keep_unlogged` (the crm task: every instance
+/// computes it, so state this instance computed without logging is as good) or the changelog
+/// is empty (a state older than the changelog), which keep the stored state; the next logged
+/// commit then writes a full copy of it.
+///
+/// `reader` is a consumer reading committed messages only (librdkafka's default), assigned
+/// nothing; `queries` asks where the changelog starts and ends (its last stable offset).
+/// Callers first make sure no transaction of a previous owner is still pending for the task's
+/// input (a committed-offsets fetch, which waits for them).
+class ChangelogRestorer {
+ public:
+  ChangelogRestorer(RdKafka::KafkaConsumer& reader, RdKafka::KafkaConsumer& queries,
+                    storage::KvStore& store)
+      : reader_(reader), queries_(queries), store_(store) {}
+
+  /// `progress` hears (records applied, records to go) every few seconds.
+  Result<RestoreOutcome> Restore(const std::string& topic, int32_t partition,
+                                 const std::string& task_prefix, bool keep_unlogged,
+                                 const std::function<void(uint64_t, int64_t)>& progress = {});
+
+ private:
+  Status Wipe(const std::string& task_prefix);
+
+  RdKafka::KafkaConsumer& reader_;
+  RdKafka::KafkaConsumer& queries_;
+  storage::KvStore& store_;
+};
+
+}  // namespace huntline::engine

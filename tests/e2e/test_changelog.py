@@ -1,0 +1,89 @@
+"""State follows a partition (issue: scale-out that keeps its state): every task's changes go to a
+changelog topic in the commit that stores them, and an instance that is given a partition whose
+state its own directory does not hold restores it from there, never from the input, which
+retention may have emptied."""
+import pytest
+
+import harness
+from test_live_equals_replay import (Instances, closing_org_snapshot, differences, fresh_topics,
+                                     settled_figures)
+
+
+@pytest.fixture(scope="module")
+def stream(tmp_path_factory):
+    work = tmp_path_factory.mktemp("changelog-stream")
+    events = work / "events.jsonl"
+    harness.subprocess.run([harness.HUNTLINE, "generate", "--events", "60000", "--out", str(events)],
+                           check=True, capture_output=True)
+    lines = [line for line in events.read_text().splitlines() if line.strip()]
+    # Every instance reads the org topic: a last org snapshot puts them all at the same engine
+    # time, the time replay's figures are taken at.
+    lines.append(closing_org_snapshot(lines))
+    _, replay = harness.replay_figures(work, lines)
+    return lines, replay
+
+
+def delete_inputs(broker, topics, partitions):
+    """Retention passes over the whole input: every crm and people record is deleted."""
+    for kind in ("crm", "people"):
+        for p in range(partitions):
+            harness.delete_records(broker, topics[kind], p)
+
+
+def restored_records(listen):
+    figures = harness.parse_exposition(harness.scrape(listen))
+    return sum(v for k, v in figures.items() if k.startswith("huntline_restored_records_total{"))
+
+
+def records_lost(listen):
+    figures = harness.parse_exposition(harness.scrape(listen))
+    return sum(v for k, v in figures.items() if k.startswith("huntline_input_records_lost_total{"))
+
+
+def assert_equals_replay(live, replay):
+    diff = differences(live, replay)
+    assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
+
+
+def test_an_empty_instance_takes_over_after_retention_emptied_the_input(broker, tmp_path, stream):
+    lines, replay = stream
+    partitions = 4
+    topics = fresh_topics(broker, "changelog-takeover", partitions)
+    assert harness.produce_lines(broker, lines, topics) == len(lines)
+    with Instances(broker, topics, tmp_path, "ab", group="takeover") as instances:
+        instances.start("a")
+        first = settled_figures([instances.listens["a"]], partitions)
+        instances.stop("a")
+        assert_equals_replay(first, replay)
+        delete_inputs(broker, topics, partitions)
+        # b has an empty state directory and the input holds nothing: all it counts comes from
+        # the changelogs.
+        instances.start("b")
+        restored = settled_figures([instances.listens["b"]], partitions)
+        assert restored_records(instances.listens["b"]) > 0
+        assert records_lost(instances.listens["b"]) == 0, "restored offsets are the input's ends"
+    assert_equals_replay(restored, replay)
+
+
+def test_partitions_move_between_running_instances_with_their_state(broker, tmp_path, stream):
+    """Two instances share the partitions; the input is emptied; one leaves and the other takes its
+    partitions (and perhaps the crm figures) over from the changelogs; then a third, empty one
+    replaces the second. Each time the figures equal replay."""
+    lines, replay = stream
+    partitions = 4
+    topics = fresh_topics(broker, "changelog-moves", partitions)
+    assert harness.produce_lines(broker, lines, topics) == len(lines)
+    with Instances(broker, topics, tmp_path, "abc", group="moves") as instances:
+        instances.start("a")
+        instances.start("b")
+        both = settled_figures([instances.listens["a"], instances.listens["b"]], partitions)
+        assert_equals_replay(both, replay)
+        delete_inputs(broker, topics, partitions)
+        instances.stop("a")
+        after_a = settled_figures([instances.listens["b"]], partitions)
+        assert_equals_replay(after_a, replay)
+        instances.start("c")
+        instances.stop("b")
+        after_b = settled_figures([instances.listens["c"]], partitions)
+        assert restored_records(instances.listens["c"]) > 0
+    assert_equals_replay(after_b, replay)
