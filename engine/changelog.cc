@@ -1,5 +1,7 @@
 #include "engine/changelog.h"
 
+#include "storage/codec.h"
+
 namespace huntline::engine::changelog {
 
 std::vector<std::string> StatePrefixes(const std::string& task_prefix) {
@@ -10,6 +12,53 @@ bool LocalOnly(std::string_view key, const std::string& task_prefix) {
   if (!key.starts_with(task_prefix)) return false;
   const std::string_view rest = key.substr(task_prefix.size());
   return rest == kCheckpoint || rest == kRestoring || rest == kEpoch;
+}
+
+Status Applier::Wipe() {
+  for (const std::string& prefix : StatePrefixes(prefix_)) {
+    if (Status s = store_.DeleteRangeUnlogged(prefix, prefix + "\xff"); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Applier::WriteBatch() {
+  if (batch_.empty()) return Status::Ok();
+  Status s = store_.Write(batch_);
+  batch_.Clear();
+  return s;
+}
+
+Status Applier::Begin(bool wipe) {
+  // The mark is written after the wipe (which is not in the write-ahead log): a crash loses
+  // the wipe or keeps both, and a start that finds the mark restores again from the start.
+  if (wipe) {
+    if (Status s = Wipe(); !s.ok()) return s;
+  }
+  batch_.Put(prefix_ + std::string(kRestoring), "1");
+  return WriteBatch();
+}
+
+Status Applier::Apply(std::string_view key, std::optional<std::string_view> value) {
+  if (key == prefix_ + std::string(kEpoch)) {
+    // A full copy of the state follows: what was read before it is superseded.
+    if (Status s = WriteBatch(); !s.ok()) return s;
+    return Begin(/*wipe=*/true);
+  }
+  const bool own = key.starts_with(prefix_) || key.starts_with("s/" + prefix_);
+  if (!own || LocalOnly(key, prefix_)) return Status::Ok();
+  if (value) {
+    batch_.Put(key, *value);
+  } else {
+    batch_.Delete(key);
+  }
+  ++records_;
+  return batch_.size() >= 10000 ? WriteBatch() : Status::Ok();
+}
+
+Status Applier::Finish(int64_t next) {
+  batch_.Put(prefix_ + std::string(kCheckpoint), storage::Encoder().I64(next).str());
+  batch_.Delete(prefix_ + std::string(kRestoring));
+  return WriteBatch();
 }
 
 }  // namespace huntline::engine::changelog

@@ -36,6 +36,31 @@ inline constexpr std::string_view kEpoch = "epoch";
 std::vector<std::string> StatePrefixes(const std::string& task_prefix);
 /// Whether `key` (a full store key of the task) is the store's own, never logged.
 bool LocalOnly(std::string_view key, const std::string& task_prefix);
+
+/// Applies a task's changelog messages to a store, in the changelog's order, as a restore
+/// reads them: puts and deletes of the task's keys (others are ignored), and at an epoch message
+/// everything applied before it forgotten. Until Finish() the store holds the `restoring` mark.
+class Applier {
+ public:
+  Applier(storage::KvStore& store, std::string task_prefix)
+      : store_(store), prefix_(std::move(task_prefix)) {}
+  /// Marks the task's state as being restored; `wipe`: dropping what the store holds of it.
+  Status Begin(bool wipe);
+  Status Apply(std::string_view key, std::optional<std::string_view> value);
+  /// Stores what was applied, with `next` (the changelog offset after the last message read)
+  /// as the checkpoint, and removes the mark.
+  Status Finish(int64_t next);
+  uint64_t records() const { return records_; }
+
+ private:
+  Status Wipe();
+  Status WriteBatch();
+
+  storage::KvStore& store_;
+  std::string prefix_;
+  storage::WriteBatch batch_;
+  uint64_t records_ = 0;
+};
 }  // namespace changelog
 
 /// Where Engine::Commit logs each task's changes. At a commit: Send() for every change of every

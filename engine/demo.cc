@@ -89,6 +89,9 @@ Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
   config.listen = options.listen;
   config.web_config_file = options.web_config_file;
   config.batch_max_wait_ms = 200;
+  // One instance on an in-process cluster, its state emptied at each start: there is no other
+  // instance to hand state to (and librdkafka's mock cluster does not create topics on request).
+  config.kafka.changelog = false;
   // Simulated days pass faster than real ones: engine time follows them, so windows close,
   // deals go stale and quarters turn at the simulation's pace.
   config.event_time = true;

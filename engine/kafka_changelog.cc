@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "engine/task.h"
 #include "storage/codec.h"
@@ -154,7 +155,9 @@ Status KafkaChangelog::EnsureTopics(int people_partitions) {
       }
       return Status::Ok();
     }
-    if (attempt >= 20) return Status::Error("changelog topic " + people_changelog_ + ": no metadata");
+    // A topic just created takes a moment to be known to every broker.
+    if (attempt >= 120) return Status::Error("changelog topic " + people_changelog_ + ": no metadata in 30 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }
 
@@ -241,13 +244,6 @@ Result<std::map<std::string, int64_t>> KafkaChangelog::Commit(const std::vector<
   return next;
 }
 
-Status ChangelogRestorer::Wipe(const std::string& task_prefix) {
-  for (const std::string& prefix : changelog::StatePrefixes(task_prefix)) {
-    if (Status s = store_.DeleteRangeUnlogged(prefix, prefix + "\xff"); !s.ok()) return s;
-  }
-  return Status::Ok();
-}
-
 Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int32_t partition,
                                                   const std::string& task_prefix, bool keep_unlogged,
                                                   const std::function<void(uint64_t, int64_t)>& progress) {
@@ -255,7 +251,6 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
   RestoreOutcome outcome;
   const std::string checkpoint_key = task_prefix + std::string(changelog::kCheckpoint);
   const std::string restoring_key = task_prefix + std::string(changelog::kRestoring);
-  const std::string epoch_key = task_prefix + std::string(changelog::kEpoch);
   const std::optional<int64_t> checkpoint = StoredOffset(store_, checkpoint_key);
   const bool interrupted = store_.Get(restoring_key).has_value();
   const bool local = store_.Get(task_prefix + "offsets").has_value() ||
@@ -300,21 +295,22 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
                                  : "empty changelog: keeping the stored state and logging it in full";
     return outcome;
   } else {
-    wipe = local || checkpoint.has_value();
+    wipe = true;  // whatever the store holds of the task gives way to the changelog
     outcome.note = checkpoint ? "records below the stored state's changelog offset were deleted: rebuilding"
-                              : (local ? "the stored state is not on the changelog: rebuilding from it"
+                              : (local ? "the stored state is not on the changelog: rebuilding from the changelog"
                                        : "no stored state: restoring from the changelog");
   }
   outcome.wiped = wipe;
-  if (wipe) {
-    if (Status s = Wipe(task_prefix); !s.ok()) return s;
+  changelog::Applier applier(store_, task_prefix);
+  if (from >= end && !wipe) {
+    // Nothing to read: the stored state is the changelog's, as of its end.
+    if (checkpoint != std::optional<int64_t>(end)) {
+      if (Status s = applier.Finish(end); !s.ok()) return s;
+    }
+    outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return outcome;
   }
-  storage::WriteBatch batch;
-  if (from < end || wipe) {
-    batch.Put(restoring_key, "1");
-    if (Status s = store_.Write(batch); !s.ok()) return s;
-    batch.Clear();
-  }
+  if (Status s = applier.Begin(wipe); !s.ok()) return s;
   if (from < end) {
     std::vector<RdKafka::TopicPartition*> assign = {RdKafka::TopicPartition::create(topic, partition, from)};
     err = reader_.assign(assign);
@@ -330,27 +326,14 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
       if (message->err() == RdKafka::ERR_NO_ERROR) {
         last_delivery = now;
         position = message->offset() + 1;
-        const std::string_view key(message->key_pointer() ? static_cast<const char*>(message->key_pointer()) : "",
-                                   message->key_pointer() ? message->key_len() : 0);
-        if (key == epoch_key) {
-          // A full copy of the state follows: what was read before it is superseded.
-          if (Status s = store_.Write(batch); !s.ok()) return s;
-          batch.Clear();
-          if (Status s = Wipe(task_prefix); !s.ok()) return s;
-          batch.Put(restoring_key, "1");
-        } else if (!changelog::LocalOnly(key, task_prefix) &&
-                   (key.starts_with(task_prefix) || key.starts_with("s/" + task_prefix))) {
-          if (message->payload() == nullptr) {
-            batch.Delete(key);
-          } else {
-            batch.Put(key, std::string_view(static_cast<const char*>(message->payload()), message->len()));
-          }
-          ++outcome.records;
-        }
-        if (batch.size() >= 10000) {
-          if (Status s = store_.Write(batch); !s.ok()) return s;
-          batch.Clear();
-        }
+        const std::string_view key(
+            message->key_pointer() ? static_cast<const char*>(message->key_pointer()) : "",
+            message->key_pointer() ? message->key_len() : 0);
+        const std::optional<std::string_view> value =
+            message->payload() ? std::optional<std::string_view>(std::string_view(
+                                     static_cast<const char*>(message->payload()), message->len()))
+                               : std::nullopt;
+        if (Status s = applier.Apply(key, value); !s.ok()) return s;
         if (now - last_look < std::chrono::milliseconds(100)) continue;
       } else if (message->err() != RdKafka::ERR__TIMED_OUT && message->err() != RdKafka::ERR__PARTITION_EOF) {
         std::cerr << "huntline run: changelog reader: " << message->errstr() << "\n";
@@ -364,7 +347,7 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
       RdKafka::TopicPartition::destroy(at);
       if (progress && now - last_progress >= std::chrono::seconds(5)) {
         last_progress = now;
-        progress(outcome.records, end - position);
+        progress(applier.records(), end - position);
       }
       if (now - last_delivery > std::chrono::minutes(5)) {
         reader_.unassign();
@@ -375,11 +358,8 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
     }
     reader_.unassign();
   }
-  if (from < end || wipe || checkpoint != std::optional<int64_t>(end)) {
-    batch.Put(checkpoint_key, storage::Encoder().I64(end).str());
-    batch.Delete(restoring_key);
-    if (Status s = store_.Write(batch); !s.ok()) return s;
-  }
+  if (Status s = applier.Finish(end); !s.ok()) return s;
+  outcome.records = applier.records();
   outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return outcome;
 }

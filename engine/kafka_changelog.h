@@ -119,8 +119,6 @@ class ChangelogRestorer {
                                  const std::function<void(uint64_t, int64_t)>& progress = {});
 
  private:
-  Status Wipe(const std::string& task_prefix);
-
   RdKafka::KafkaConsumer& reader_;
   RdKafka::KafkaConsumer& queries_;
   storage::KvStore& store_;

@@ -217,7 +217,7 @@ class Runner : public RdKafka::RebalanceCb {
           }
           return;
         }
-        if (!engine_.tasks().contains({ingest::TopicKind::kPeople, tp->partition()})) {
+        if (changelog_ && !engine_.tasks().contains({ingest::TopicKind::kPeople, tp->partition()})) {
           if (Status s = RestoreTask(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) {
             fatal_ = s;
             return;

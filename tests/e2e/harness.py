@@ -213,16 +213,16 @@ def write_config(path, bootstrap, topics, state_dir, listen, group="huntline", e
 
 
 @contextlib.contextmanager
-def huntline_run(config_path, log_path, listen, scheme="http", **request_options):
+def huntline_run(config_path, log_path, listen, scheme="http", healthy_within=90, **request_options):
     """`request_options` (verify, auth, cert) are for the requests that wait for /health, when
-    the instance's web configuration asks for TLS or credentials."""
+    the instance's web configuration asks for TLS or credentials; `healthy_within` seconds."""
     with process([HUNTLINE, "run", "--config", str(config_path)], log_path) as proc:
         def healthy():
             assert proc.poll() is None, pathlib.Path(log_path).read_text()[-3000:]
             return requests.get(f"{scheme}://{listen}/health", timeout=2,
                                 **request_options).status_code == 200
 
-        wait_for(healthy, 90, "huntline run to become healthy")
+        wait_for(healthy, healthy_within, "huntline run to become healthy")
         proc.listen = listen
         yield proc
 

@@ -54,3 +54,19 @@ def test_bounded_work_benchmark_runs_and_repeats_change_no_figure():
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and "sent" in line]
     assert len(rows) == 2, run.stdout
+
+
+CHANGELOG = harness.ROOT / "tests" / "bench" / "changelog.py"
+
+
+def test_changelog_benchmark_runs_on_a_small_input():
+    env = dict(os.environ, HUNTLINE_BIN=harness.HUNTLINE, HUNTLINE_DELETE_RECORDS=harness.DELETE_RECORDS)
+    run = subprocess.run([sys.executable, str(CHANGELOG), "5000", "--partitions", "2", "--rounds", "1"],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    rows = {line.split(" | ")[0]: line for line in run.stdout.splitlines() if line.startswith("| ")}
+    for expected in ("| `huntline run` with changelogs", "| `huntline run` without", "| ratio with / without",
+                     "| restore of every partition by an empty instance"):
+        assert any(r.startswith(expected) for r in rows), (expected, run.stdout)
+    restore = next(line for key, line in rows.items() if key.startswith("| restore of every partition"))
+    assert not restore.split(" | ")[1].startswith("0 messages"), restore

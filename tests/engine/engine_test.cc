@@ -588,6 +588,122 @@ TEST(Engine, EveryFigureIsTheSameAfterACrashAndARestartFromTheStore) {
   EXPECT_EQ(got.size(), want.size());
 }
 
+/// A changelog in memory: each task's messages in commit order, those of a commit appended only
+/// when it commits. The crm task is logged only while `log_crm` (the instance publishing it).
+class MemoryChangelog : public ChangelogSink {
+ public:
+  using Message = std::pair<std::string, std::optional<std::string>>;
+  bool Logs(const Task& task) const override { return task.kind() == TopicKind::kPeople || log_crm; }
+  Status Send(const Task& task, std::string_view key, std::optional<std::string_view> value) override {
+    pending[task.prefix()].emplace_back(std::string(key),
+                                        value ? std::optional<std::string>(std::string(*value)) : std::nullopt);
+    return Status::Ok();
+  }
+  Result<std::map<std::string, int64_t>> Commit(const std::vector<const Task*>&) override {
+    std::map<std::string, std::vector<Message>> sent;
+    sent.swap(pending);
+    if (fail_next) return Status::Error("the transaction was aborted");
+    std::map<std::string, int64_t> next;
+    for (auto& [prefix, messages] : sent) {
+      auto& log = logs[prefix];
+      log.insert(log.end(), messages.begin(), messages.end());
+      next[prefix] = static_cast<int64_t>(log.size());
+    }
+    return next;
+  }
+  /// Rebuilds every task logged into `store` from its changelog alone, as a restore does.
+  void RestoreInto(storage::KvStore& store) const {
+    for (const auto& [prefix, log] : logs) {
+      changelog::Applier applier(store, prefix);
+      ASSERT_TRUE(applier.Begin(true).ok());
+      for (const auto& [key, value] : log) {
+        ASSERT_TRUE(applier.Apply(key, value ? std::optional<std::string_view>(*value) : std::nullopt).ok());
+      }
+      ASSERT_TRUE(applier.Finish(static_cast<int64_t>(log.size())).ok());
+    }
+  }
+
+  bool log_crm = true;
+  bool fail_next = false;
+  std::map<std::string, std::vector<Message>> pending;
+  std::map<std::string, std::vector<Message>> logs;
+};
+
+Engine::Options WithChangelog(ChangelogSink& log) {
+  Engine::Options options;
+  options.changelog = &log;
+  return options;
+}
+
+/// A task's keys in a store, without the store's own (checkpoint, restore mark).
+std::map<std::string, std::string> TaskState(storage::KvStore& store, const std::string& prefix) {
+  std::map<std::string, std::string> out;
+  for (const std::string& p : changelog::StatePrefixes(prefix)) {
+    (void)store.Scan(p, [&](std::string_view key, std::string_view value) {
+      if (!changelog::LocalOnly(key, prefix)) out.emplace(std::string(key), std::string(value));
+    });
+  }
+  return out;
+}
+
+TEST(EngineChangelog, AnotherInstanceRebuildsEveryTaskFromTheChangelogAloneAndCountsOnExactly) {
+  const Stream stream;
+  storage::MemoryKvStore reference_store;
+  Harness reference(reference_store);
+  stream.Feed(reference, 0, stream.messages.size());
+  ASSERT_TRUE(reference.engine.Commit().ok());
+
+  // The first instance commits every 100 messages; for a stretch another instance publishes the
+  // crm task (this one computes it unlogged), then this one again (a full copy, after an epoch).
+  MemoryChangelog log;
+  storage::MemoryKvStore first_store;
+  size_t committed = 0;
+  {
+    Harness h(first_store, WithChangelog(log));
+    for (size_t i = 0; i < 1700; i += 100) {
+      log.log_crm = !(i >= 500 && i < 900);
+      stream.Feed(h, i, i + 100);
+      ASSERT_TRUE(h.engine.Commit().ok());
+      committed = i + 100;
+    }
+    // A commit whose transaction is aborted: neither its changelog messages nor its state count.
+    stream.Feed(h, committed, committed + 300);
+    log.fail_next = true;
+    ASSERT_FALSE(h.engine.Commit().ok());
+    for (const auto& [key, task] : h.engine.tasks()) {
+      EXPECT_EQ(TaskState(first_store, task->prefix()).empty(), false) << task->prefix();
+    }
+  }
+  ASSERT_EQ(log.logs.size(), 2u);  // the crm task and the one people task
+  bool epoch = false;
+  for (const auto& [key, value] : log.logs.begin()->second) epoch |= key.ends_with("/epoch");
+  EXPECT_TRUE(epoch) << "the crm task logged again after an unlogged stretch starts with a full copy";
+
+  // A second instance with nothing but the changelog.
+  storage::MemoryKvStore second_store;
+  log.RestoreInto(second_store);
+  for (const auto& [prefix, messages] : log.logs) {
+    EXPECT_EQ(TaskState(second_store, prefix), TaskState(first_store, prefix)) << prefix;
+  }
+  Harness h(second_store, WithChangelog(log));
+  log.fail_next = false;
+  stream.Feed(h, 0, committed, /*org_only=*/true);
+  for (TopicKind kind : {TopicKind::kCrm, TopicKind::kPeople}) {
+    auto next = h.engine.Assign(kind, 0);
+    ASSERT_TRUE(next.ok());
+    int64_t expected = 0;
+    for (size_t i = 0; i < committed; ++i) expected += stream.messages[i].kind == kind;
+    ASSERT_EQ(*next, (std::map<int32_t, int64_t>{{0, expected}}));
+  }
+  stream.Feed(h, committed, stream.messages.size());
+  ASSERT_TRUE(h.engine.Commit().ok());
+  const auto want = Figures(reference);
+  const auto got = Figures(h);
+  EXPECT_GT(want.size(), 15u);
+  for (const auto& [family, series] : want) EXPECT_EQ(got.count(family) ? got.at(family) : decltype(series){}, series) << family;
+  EXPECT_EQ(got.size(), want.size());
+}
+
 }  // namespace
 }  // namespace huntline::engine
 

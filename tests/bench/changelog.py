@@ -1,0 +1,139 @@
+"""Changelog benchmark: what logging every task's changes to Kafka in transactions costs, and how
+long an instance with an empty state directory takes to restore every partition from the
+changelogs, on a real broker (README.md here has the table).
+
+    HUNTLINE_BIN=… tests/bench/changelog.py [EVENTS] [--partitions N] [--rounds N]
+
+1. The stream (`huntline generate --events EVENTS`) is written to fresh topics once.
+2. `huntline run` reads it as a backlog (engine time following event time) with `kafka.changelog`
+   on and off, alternated `--rounds` times, each in a group and state directory of its own:
+   crm+people events/s of each, and their ratio.
+3. Every input record is deleted (as retention would), and a new instance with an empty state
+   directory joins the group of the last run with the changelog: the changelog messages it
+   restores, the seconds the restores took (from its log), and the seconds from its start until
+   every partition is published again.
+"""
+import argparse
+import json
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
+import harness  # noqa: E402
+
+RESTORED = re.compile(r"; (\d+) records restored from (\S+) in ([0-9.e+-]+) s")
+
+
+def engine_figures(listen):
+    return harness.parse_exposition(harness.scrape(listen))
+
+
+def read_events(figures, topics):
+    return sum(v for k, v in figures.items() if k.startswith("huntline_events_total{") and
+               ('topic="%s"' % topics["crm"] in k or 'topic="%s"' % topics["people"] in k))
+
+
+def settled(figures, partitions):
+    return (figures.get("huntline_catching_up_partitions") == 0 and
+            figures.get("huntline_assigned_partitions") == partitions + 1 and
+            figures.get("huntline_crm_publisher") == 1 and
+            all(v == 0 for k, v in figures.items() if k.startswith("huntline_consumer_lag_messages")))
+
+
+def run(work, broker, topics, name, partitions, non_org, changelog):
+    """One `huntline run` over the whole stream: its crm+people events/s."""
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = harness.write_config(work / f"{name}.json", broker, topics, work / f"state-{name}", listen,
+                                  group=name,
+                                  extra={"engine_time": "event_time", "kafka": {"changelog": changelog},
+                                         "batch": {"max_events": 20000, "max_wait_ms": 200}})
+    start = time.perf_counter()
+    with harness.huntline_run(config, work / f"{name}.log", listen) as proc:
+        while True:
+            if proc.poll() is not None:
+                sys.exit(f"huntline run {name} exited; its log ends:\n" + (work / f"{name}.log").read_text()[-3000:])
+            figures = engine_figures(listen)
+            if read_events(figures, topics) >= non_org and settled(figures, partitions):
+                break
+            if time.perf_counter() - start > 3600:
+                sys.exit(f"huntline run {name} did not read the stream in an hour")
+            time.sleep(0.5)
+        return non_org / (time.perf_counter() - start)
+
+
+def restore(work, broker, topics, group, partitions):
+    """A new, empty instance in `group` once the input is gone: (records restored, seconds the
+    restores took, seconds until every partition is published)."""
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = harness.write_config(work / "restorer.json", broker, topics, work / "state-restorer", listen,
+                                  group=group, extra={"engine_time": "event_time"})
+    log = work / "restorer.log"
+    start = time.perf_counter()
+    with harness.huntline_run(config, log, listen, healthy_within=3600):
+        harness.wait_for(lambda: settled(engine_figures(listen), partitions), 3600,
+                         "every partition restored and published")
+        until_published = time.perf_counter() - start
+        figures = engine_figures(listen)
+    restored = sum(v for k, v in figures.items() if k.startswith("huntline_restored_records_total{"))
+    seconds = sum(float(m.group(3)) for m in RESTORED.finditer(log.read_text()))
+    return restored, seconds, until_published
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("events", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+
+    with harness.workdir("changelog-bench") as work, harness.kafka_broker(work) as broker:
+        path = work / "events.jsonl"
+        subprocess.run([harness.HUNTLINE, "generate", "--events", str(args.events), "--out", str(path)],
+                       check=True, capture_output=True)
+        lines = [line for line in path.read_text().splitlines() if line.strip()]
+        non_org = sum(1 for line in lines if json.loads(line)["type"] not in harness.ORG_TYPES)
+        topics = {"org": "bench.org", "crm": "bench.crm", "people": "bench.people",
+                  "dead_letter": "bench.dead-letter", "history": "bench.history"}
+        harness.create_topics(broker, {topics["org"]: 1, topics["crm"]: args.partitions,
+                                       topics["people"]: args.partitions, topics["dead_letter"]: 1})
+        harness.create_topics(broker, {topics["history"]: 1}, compacted=[topics["history"]])
+        assert harness.produce_lines(broker, lines, topics) == len(lines)
+
+        rates = {True: [], False: []}
+        for r in range(args.rounds):
+            for changelog in (True, False):
+                name = f"{'logged' if changelog else 'unlogged'}-{r}"
+                rates[changelog].append(run(work, broker, topics, name, args.partitions, non_org, changelog))
+        for kind in ("crm", "people"):
+            for p in range(args.partitions):
+                harness.delete_records(broker, topics[kind], p)
+        restored, seconds, until_published = restore(work, broker, topics, f"logged-{args.rounds - 1}",
+                                                     args.partitions)
+
+    logged = " / ".join("%.0f" % x for x in rates[True])
+    unlogged = " / ".join("%.0f" % x for x in rates[False])
+    ratio = " / ".join("%.2f" % (a / b) for a, b in zip(rates[True], rates[False]))
+    rows = [
+        ("stream", "%d events, %d crm+people; %d+%d partitions" % (len(lines), non_org, args.partitions,
+                                                                  args.partitions),
+         "`huntline generate --events %d`" % args.events),
+        ("`huntline run` with changelogs (transactions): crm+people events/s", logged,
+         "event time, one instance, read as a backlog; one value per round"),
+        ("`huntline run` without (`kafka.changelog: false`)", unlogged, "alternated with the above"),
+        ("ratio with / without", ratio, "per round"),
+        ("restore of every partition by an empty instance", "%d messages in %.1f s (%.0f messages/s)" % (
+            restored, seconds, restored / max(seconds, 1e-9)), "input deleted first: all from the changelogs"),
+        ("empty instance: start to every partition published", "%.1f s" % until_published,
+         "org topic read, restores, group joined"),
+    ]
+    print("| measure | result | notes |")
+    print("|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
