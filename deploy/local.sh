@@ -6,6 +6,8 @@
 #   ./deploy/local.sh test    install what is missing, build, run every test
 #   ./deploy/local.sh install only install (Debian packages, the Kafka broker's jars)
 #   ./deploy/local.sh build   only build (release preset)
+#   ./deploy/local.sh cluster [N]  a local broker, a simulated organisation and N (3) instances
+#                             of one group (deploy/cluster.py)
 #
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail
@@ -108,6 +110,12 @@ case "$cmd" in
   install) install ;;
   build) install; build release ;;
   test) install; run_tests ;;
+  cluster)
+    install
+    build release
+    shift
+    exec /usr/bin/python3 "$ROOT/deploy/cluster.py" "$@"
+    ;;
   demo)
     install
     build release
@@ -115,7 +123,7 @@ case "$cmd" in
     demo "$@"
     ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

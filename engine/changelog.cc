@@ -8,6 +8,10 @@ std::vector<std::string> StatePrefixes(const std::string& task_prefix) {
   return {task_prefix, "s/" + task_prefix};
 }
 
+std::string CheckpointValue(int64_t next_offset) {
+  return storage::Encoder().I64(next_offset).I64(WallClockNow()).str();
+}
+
 bool LocalOnly(std::string_view key, const std::string& task_prefix) {
   if (!key.starts_with(task_prefix)) return false;
   const std::string_view rest = key.substr(task_prefix.size());
@@ -16,7 +20,7 @@ bool LocalOnly(std::string_view key, const std::string& task_prefix) {
 
 Status Applier::Wipe() {
   for (const std::string& prefix : StatePrefixes(prefix_)) {
-    if (Status s = store_.DeleteRangeUnlogged(prefix, prefix + "\xff"); !s.ok()) return s;
+    if (Status s = store_.DeleteRange(prefix, prefix + "\xff"); !s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -29,8 +33,8 @@ Status Applier::WriteBatch() {
 }
 
 Status Applier::Begin(bool wipe) {
-  // The mark is written after the wipe (which is not in the write-ahead log): a crash loses
-  // the wipe or keeps both, and a start that finds the mark restores again from the start.
+  // The wipe and the mark go through the write-ahead log like the writes after them: a crash
+  // keeps them in order, and a start that finds the mark restores again from the start.
   if (wipe) {
     if (Status s = Wipe(); !s.ok()) return s;
   }
@@ -56,7 +60,7 @@ Status Applier::Apply(std::string_view key, std::optional<std::string_view> valu
 }
 
 Status Applier::Finish(int64_t next) {
-  batch_.Put(prefix_ + std::string(kCheckpoint), storage::Encoder().I64(next).str());
+  batch_.Put(prefix_ + std::string(kCheckpoint), CheckpointValue(next));
   batch_.Delete(prefix_ + std::string(kRestoring));
   return WriteBatch();
 }

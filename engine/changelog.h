@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/time.h"
 #include "storage/kv_store.h"
 
 namespace huntline::engine {
@@ -34,6 +35,8 @@ inline constexpr std::string_view kEpoch = "epoch";
 
 /// The key prefixes holding a task's state in the store.
 std::vector<std::string> StatePrefixes(const std::string& task_prefix);
+/// The value of a checkpoint record: the next changelog offset, and when it was written.
+std::string CheckpointValue(int64_t next_offset);
 /// Whether `key` (a full store key of the task) is the store's own, never logged.
 bool LocalOnly(std::string_view key, const std::string& task_prefix);
 

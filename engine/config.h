@@ -27,7 +27,7 @@ struct Config {
     /// Java clients and Kafka Connect) or `crc32` (librdkafka's default).
     KeyPartitioner key_partitioner = KeyPartitioner::kMurmur2;
     /// Log every task's state changes to a compacted changelog topic per input topic
-    /// (`<group_id>-crm-changelog`, `<group_id>-people-changelog`), in Kafka transactions with
+    /// (`<group_id>-<topic>-changelog`), in Kafka transactions with
     /// the input offsets, and restore a task from it when its partition comes to an instance
     /// whose state directory does not hold it (engine/changelog.h).
     bool changelog = true;

@@ -416,8 +416,7 @@ Status Engine::Commit(bool publish) {
     }
     const size_t first = batch.size();
     task->Flush(batch);
-    if (!options_.changelog) continue;
-    if (!options_.changelog->Logs(*task)) {
+    if (!options_.changelog || !options_.changelog->Logs(*task)) {
       // Changes the changelog will not have: the stored state no longer mirrors it.
       if (task->checkpoint()) {
         batch.Delete(task->prefix() + std::string(changelog::kCheckpoint));
@@ -434,7 +433,7 @@ Status Engine::Commit(bool publish) {
     for (const Task* task : logged) {
       auto it = next->find(task->prefix());
       if (it == next->end()) continue;
-      batch.Put(task->prefix() + std::string(changelog::kCheckpoint), storage::Encoder().I64(it->second).str());
+      batch.Put(task->prefix() + std::string(changelog::kCheckpoint), changelog::CheckpointValue(it->second));
       tasks_.at({task->kind(), task->partition()})->set_checkpoint(it->second);
     }
   }

@@ -13,20 +13,35 @@ namespace huntline::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int kTransactionTimeoutMs = 60000;
+/// A transaction may hold a full copy of a large task's state (a new crm publisher's): the
+/// brokers' default transaction.max.timeout.ms allows 15 minutes.
+constexpr int kTransactionTimeoutMs = 900000;
+/// A checkpoint this old is not caught up from: compaction may have dropped tombstones written
+/// since (delete.retention.ms, a day by default).
+/// Attempts at a commit whose transaction had to be aborted before it gives up.
+constexpr int kCommitAttempts = 5;
+constexpr Timestamp kCheckpointTrustedMs = 12 * 3600 * 1000;
 
-std::optional<int64_t> StoredOffset(storage::KvStore& store, const std::string& key) {
+/// A task's checkpoint: (next changelog offset, wall-clock time it was written).
+struct Checkpoint {
+  int64_t offset = 0;
+  Timestamp written = 0;
+};
+
+std::optional<Checkpoint> StoredCheckpoint(storage::KvStore& store, const std::string& key) {
   auto value = store.Get(key);
   if (!value) return std::nullopt;
   storage::Decoder r(*value);
-  const int64_t offset = r.I64();
-  return r.ok() ? std::optional<int64_t>(offset) : std::nullopt;
+  Checkpoint checkpoint;
+  checkpoint.offset = r.I64();
+  if (!r.done()) checkpoint.written = r.I64();
+  return r.ok() ? std::optional<Checkpoint>(checkpoint) : std::nullopt;
 }
 
 }  // namespace
 
-std::string KafkaChangelog::TopicName(const std::string& group_id, ingest::TopicKind kind) {
-  return group_id + (kind == ingest::TopicKind::kCrm ? "-crm-changelog" : "-people-changelog");
+std::string KafkaChangelog::TopicName(const std::string& group_id, const std::string& input_topic) {
+  return group_id + "-" + input_topic + "-changelog";
 }
 
 void KafkaChangelog::Deliveries::dr_cb(RdKafka::Message& message) {
@@ -40,8 +55,8 @@ void KafkaChangelog::Deliveries::dr_cb(RdKafka::Message& message) {
 
 Result<std::unique_ptr<KafkaChangelog>> KafkaChangelog::Create(Options options) {
   std::unique_ptr<KafkaChangelog> log(new KafkaChangelog());
-  log->crm_changelog_ = TopicName(options.group_id, ingest::TopicKind::kCrm);
-  log->people_changelog_ = TopicName(options.group_id, ingest::TopicKind::kPeople);
+  log->crm_changelog_ = TopicName(options.group_id, options.crm_topic);
+  log->people_changelog_ = TopicName(options.group_id, options.people_topic);
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string error;
   for (const auto& [key, value] : options.properties) {
@@ -178,27 +193,14 @@ Status KafkaChangelog::Fail(const std::string& what, RdKafka::Error* error) {
   return Status::Error(message);
 }
 
-Status KafkaChangelog::Send(const Task& task, std::string_view key,
-                            std::optional<std::string_view> value) {
-  if (!in_transaction_) {
-    if (RdKafka::Error* e = producer_->begin_transaction()) return Fail("begin", e);
-    in_transaction_ = true;
-    deliveries_.last.clear();
-    sent_.clear();
-  }
-  if (value && value->size() > static_cast<size_t>(kMaxMessageBytes)) {
-    return Status::Error("changelog: the state record " + std::string(key.substr(0, 200)) + " is " +
-                         std::to_string(value->size()) + " bytes, more than the " +
-                         std::to_string(kMaxMessageBytes) + " a changelog message may hold");
-  }
-  const std::string& topic = TopicOf(task.kind());
-  const int32_t partition = PartitionOf(task);
-  sent_.try_emplace({topic, partition}, task.prefix());
+Status KafkaChangelog::Produce(const Message& message) {
+  const std::string& topic = message.crm ? crm_changelog_ : people_changelog_;
   while (true) {
     const RdKafka::ErrorCode err = producer_->produce(
-        topic, partition, RdKafka::Producer::RK_MSG_COPY,
-        value ? const_cast<char*>(value->data()) : nullptr, value ? value->size() : 0,
-        key.data(), key.size(), 0, nullptr, nullptr);
+        topic, message.partition, RdKafka::Producer::RK_MSG_COPY,
+        message.value ? const_cast<char*>(message.value->data()) : nullptr,
+        message.value ? message.value->size() : 0, message.key.data(), message.key.size(), 0,
+        nullptr, nullptr);
     if (err == RdKafka::ERR_NO_ERROR) return Status::Ok();
     if (err != RdKafka::ERR__QUEUE_FULL) {
       return Status::Error("changelog produce to " + topic + ": " + RdKafka::err2str(err));
@@ -207,10 +209,36 @@ Status KafkaChangelog::Send(const Task& task, std::string_view key,
   }
 }
 
-Result<std::map<std::string, int64_t>> KafkaChangelog::Commit(const std::vector<const Task*>& logged) {
-  std::map<std::string, int64_t> next;
-  if (!in_transaction_) return next;
-  // The input offsets of the logged tasks, to their groups, in the same transaction.
+Status KafkaChangelog::Begin() {
+  if (RdKafka::Error* e = producer_->begin_transaction()) return Fail("begin", e);
+  in_transaction_ = true;
+  deliveries_.last.clear();
+  deliveries_.failed = 0;
+  return Status::Ok();
+}
+
+Status KafkaChangelog::Send(const Task& task, std::string_view key,
+                            std::optional<std::string_view> value) {
+  if (!in_transaction_) {
+    if (Status s = Begin(); !s.ok()) return s;
+    sent_.clear();
+    messages_.clear();
+  }
+  if (value && value->size() > static_cast<size_t>(kMaxMessageBytes)) {
+    return Status::Error("changelog: the state record " + std::string(key.substr(0, 200)) + " is " +
+                         std::to_string(value->size()) + " bytes, more than the " +
+                         std::to_string(kMaxMessageBytes) + " a changelog message may hold");
+  }
+  const bool crm = task.kind() == ingest::TopicKind::kCrm;
+  const int32_t partition = PartitionOf(task);
+  sent_.try_emplace({TopicOf(task.kind()), partition}, task.prefix());
+  // Kept until the transaction commits: sent again if it has to be aborted and retried.
+  messages_.push_back({crm, partition, std::string(key),
+                       value ? std::optional<std::string>(std::string(*value)) : std::nullopt});
+  return Produce(messages_.back());
+}
+
+RdKafka::Error* KafkaChangelog::SendOffsetsAndCommit(const std::vector<const Task*>& logged) {
   std::vector<RdKafka::TopicPartition*> people, crm;
   for (const Task* task : logged) {
     for (const auto& [partition, offset] : task->next_offsets()) {
@@ -218,6 +246,7 @@ Result<std::map<std::string, int64_t>> KafkaChangelog::Commit(const std::vector<
           .push_back(RdKafka::TopicPartition::create(task->topic(), partition, offset));
     }
   }
+  // The group metadata as it stands now: its generation is what fences a stale instance.
   auto send_offsets = [&](std::vector<RdKafka::TopicPartition*>& offsets,
                           RdKafka::KafkaConsumer* group) -> RdKafka::Error* {
     if (offsets.empty() || !group) return nullptr;
@@ -228,9 +257,41 @@ Result<std::map<std::string, int64_t>> KafkaChangelog::Commit(const std::vector<
   if (!error) error = send_offsets(crm, crm_group_);
   RdKafka::TopicPartition::destroy(people);
   RdKafka::TopicPartition::destroy(crm);
-  if (error) return Fail("sending the input offsets", error);
-  if (RdKafka::Error* e = producer_->commit_transaction(kTransactionTimeoutMs)) return Fail("commit", e);
+  if (error) return error;
+  return producer_->commit_transaction(kTransactionTimeoutMs);
+}
+
+Result<std::map<std::string, int64_t>> KafkaChangelog::Commit(const std::vector<const Task*>& logged) {
+  std::map<std::string, int64_t> next;
+  if (!in_transaction_) return next;
+  // A transaction refused for a reason that aborting cures (the group's generation moved on
+  // in a rebalance while it was open, a coordinator moved) is aborted and made again with
+  // the same messages; a fatal error (this producer fenced by a newer one) is not retried.
+  for (int attempt = 1;; ++attempt) {
+    std::unique_ptr<RdKafka::Error> error(SendOffsetsAndCommit(logged));
+    if (!error) break;
+    if (error->is_retriable() && attempt < kCommitAttempts) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+      std::unique_ptr<RdKafka::Error> again(producer_->commit_transaction(kTransactionTimeoutMs));
+      if (!again) break;
+      error = std::move(again);
+    }
+    if (error->is_fatal() || !error->txn_requires_abort() || attempt >= kCommitAttempts) {
+      return Fail("commit", error.release());
+    }
+    std::cerr << "huntline run: changelog transaction aborted (" << error->str() << "): retrying ("
+              << attempt << ")\n";
+    std::unique_ptr<RdKafka::Error> aborted(producer_->abort_transaction(kTransactionTimeoutMs));
+    in_transaction_ = false;
+    if (aborted) return Fail("abort", aborted.release());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+    if (Status s = Begin(); !s.ok()) return s;
+    for (const Message& message : messages_) {
+      if (Status s = Produce(message); !s.ok()) return s;
+    }
+  }
   in_transaction_ = false;
+  messages_.clear();
   producer_->poll(0);
   if (deliveries_.failed > 0) {
     // commit_transaction fails when a message does; this is a guard.
@@ -251,21 +312,22 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
   RestoreOutcome outcome;
   const std::string checkpoint_key = task_prefix + std::string(changelog::kCheckpoint);
   const std::string restoring_key = task_prefix + std::string(changelog::kRestoring);
-  const std::optional<int64_t> checkpoint = StoredOffset(store_, checkpoint_key);
+  const std::optional<Checkpoint> checkpoint = StoredCheckpoint(store_, checkpoint_key);
   const bool interrupted = store_.Get(restoring_key).has_value();
   const bool local = store_.Get(task_prefix + "offsets").has_value() ||
                      store_.Get(task_prefix + "offset").has_value();
 
-  // Where the changelog starts, and where it ends for a reader of committed messages.
+  // Where the changelog starts, and where it ends for a reader of committed messages only (the
+  // last stable offset): asked through the reader, which reads committed messages only.
   int64_t low = 0, high = 0;
-  RdKafka::ErrorCode err = queries_.query_watermark_offsets(topic, partition, &low, &high, 10000);
+  RdKafka::ErrorCode err = reader_.query_watermark_offsets(topic, partition, &low, &high, 10000);
   if (err != RdKafka::ERR_NO_ERROR) {
     return Status::Error("changelog " + topic + "/" + std::to_string(partition) +
                          ": start offset: " + RdKafka::err2str(err));
   }
   std::vector<RdKafka::TopicPartition*> tps = {
       RdKafka::TopicPartition::create(topic, partition, RdKafka::Topic::OFFSET_END)};
-  err = queries_.offsetsForTimes(tps, 10000);
+  err = reader_.offsetsForTimes(tps, 10000);
   const int64_t end = tps[0]->offset();
   const RdKafka::ErrorCode end_err = tps[0]->err();
   RdKafka::TopicPartition::destroy(tps);
@@ -275,42 +337,56 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
   }
 
   int64_t from = low;
-  bool wipe = false;
+  bool wipe = true;
+  // Without a checkpoint, the stored state gives way to the changelog only if the changelog has
+  // something committed: one that holds nothing (new, or aborted transactions only) leaves the
+  // stored state, which the next logged commit then copies to it in full.
+  bool wipe_on_first_message = false;
   if (interrupted) {
     outcome.note = "an earlier restore was cut short: rebuilding from the changelog";
-    wipe = true;
-  } else if (checkpoint && *checkpoint >= low && *checkpoint <= end) {
-    from = *checkpoint;
-    outcome.note = "stored state at changelog offset " + std::to_string(*checkpoint);
-  } else if (checkpoint && *checkpoint > end) {
+  } else if (checkpoint && checkpoint->offset > end) {
     // The changelog holds less than the state was written to: it was deleted and made again.
     storage::WriteBatch forget;
     forget.Delete(checkpoint_key);
     if (Status s = store_.Write(forget); !s.ok()) return s;
     outcome.note = "the changelog ends at " + std::to_string(end) + ", before the stored state's " +
-                   std::to_string(*checkpoint) + ": keeping the stored state and logging it in full";
+                   std::to_string(checkpoint->offset) + ": keeping the stored state and logging it in full";
     return outcome;
-  } else if (!checkpoint && local && (keep_unlogged || end <= low)) {
-    outcome.note = keep_unlogged ? "keeping the state this instance computed"
-                                 : "empty changelog: keeping the stored state and logging it in full";
+  } else if (checkpoint && checkpoint->offset >= low &&
+             WallClockNow() - checkpoint->written <= kCheckpointTrustedMs) {
+    from = checkpoint->offset;
+    wipe = false;
+    outcome.note = "stored state at changelog offset " + std::to_string(checkpoint->offset);
+  } else if (checkpoint) {
+    // Compaction drops a tombstone delete.retention.ms (a day by default) after it is written:
+    // catching up from an older checkpoint could miss deletions.
+    outcome.note = checkpoint->offset < low
+                       ? "records below the stored state's changelog offset were deleted: rebuilding"
+                       : "the stored state's checkpoint is older than deletions are kept: rebuilding";
+  } else if (local && keep_unlogged) {
+    outcome.note = "keeping the state this instance computed";
     return outcome;
+  } else if (local) {
+    wipe = false;
+    wipe_on_first_message = true;
+    outcome.note = "the stored state is not on the changelog: rebuilding from the changelog";
   } else {
-    wipe = true;  // whatever the store holds of the task gives way to the changelog
-    outcome.note = checkpoint ? "records below the stored state's changelog offset were deleted: rebuilding"
-                              : (local ? "the stored state is not on the changelog: rebuilding from the changelog"
-                                       : "no stored state: restoring from the changelog");
+    outcome.note = "no stored state: restoring from the changelog";
   }
   outcome.wiped = wipe;
   changelog::Applier applier(store_, task_prefix);
-  if (from >= end && !wipe) {
+  if (from >= end && !wipe && !wipe_on_first_message) {
     // Nothing to read: the stored state is the changelog's, as of its end.
-    if (checkpoint != std::optional<int64_t>(end)) {
+    if (!checkpoint || checkpoint->offset != end) {
       if (Status s = applier.Finish(end); !s.ok()) return s;
     }
     outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return outcome;
   }
-  if (Status s = applier.Begin(wipe); !s.ok()) return s;
+  if (!wipe_on_first_message) {
+    if (Status s = applier.Begin(wipe); !s.ok()) return s;
+  }
+  bool begun = !wipe_on_first_message;
   if (from < end) {
     std::vector<RdKafka::TopicPartition*> assign = {RdKafka::TopicPartition::create(topic, partition, from)};
     err = reader_.assign(assign);
@@ -333,6 +409,10 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
             message->payload() ? std::optional<std::string_view>(std::string_view(
                                      static_cast<const char*>(message->payload()), message->len()))
                                : std::nullopt;
+        if (!begun) {
+          if (Status s = applier.Begin(/*wipe=*/true); !s.ok()) return s;
+          begun = outcome.wiped = true;
+        }
         if (Status s = applier.Apply(key, value); !s.ok()) return s;
         if (now - last_look < std::chrono::milliseconds(100)) continue;
       } else if (message->err() != RdKafka::ERR__TIMED_OUT && message->err() != RdKafka::ERR__PARTITION_EOF) {
@@ -358,7 +438,11 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
     }
     reader_.unassign();
   }
-  if (Status s = applier.Finish(end); !s.ok()) return s;
+  if (!begun) {
+    outcome.note = "the changelog holds nothing committed: keeping the stored state and logging it in full";
+  } else if (Status s = applier.Finish(end); !s.ok()) {
+    return s;
+  }
   outcome.records = applier.records();
   outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return outcome;

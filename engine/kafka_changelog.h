@@ -17,9 +17,10 @@
 namespace huntline::engine {
 
 /// The tasks' changelogs on Kafka: one compacted topic per input topic whose tasks keep state,
-/// `<group_id>-people-changelog` (a partition per people partition: task p logs to partition p)
-/// and `<group_id>-crm-changelog` (one partition: the one crm task, logged by the instance that
-/// publishes it). Keys are the store's keys; a delete is a tombstone.
+/// named after the group and the topic: `<group_id>-<people topic>-changelog` (a partition per
+/// people partition: task p logs to partition p) and `<group_id>-<crm topic>-changelog` (one
+/// partition: the one crm task, logged by the instance that publishes it). Keys are the store's
+/// keys; a delete is a tombstone.
 ///
 /// Every commit is one Kafka transaction: the changes of every logged task, and the input
 /// offsets of those tasks sent to their consumer groups (`send_offsets_to_transaction`), so that
@@ -39,7 +40,7 @@ class KafkaChangelog : public ChangelogSink {
     int replication_factor = -1;
   };
 
-  static std::string TopicName(const std::string& group_id, ingest::TopicKind kind);
+  static std::string TopicName(const std::string& group_id, const std::string& input_topic);
 
   static Result<std::unique_ptr<KafkaChangelog>> Create(Options options);
   ~KafkaChangelog() override;
@@ -74,8 +75,18 @@ class KafkaChangelog : public ChangelogSink {
     int failed = 0;
     std::string first_error;
   };
+  /// A message of the open transaction.
+  struct Message {
+    bool crm = false;  // the crm changelog, else the people changelog
+    int32_t partition = 0;
+    std::string key;
+    std::optional<std::string> value;
+  };
   KafkaChangelog() = default;
   Status Fail(const std::string& what, RdKafka::Error* error);
+  Status Begin();
+  Status Produce(const Message& message);
+  RdKafka::Error* SendOffsetsAndCommit(const std::vector<const Task*>& logged);
 
   Options options_;
   std::string crm_changelog_;
@@ -86,6 +97,7 @@ class KafkaChangelog : public ChangelogSink {
   RdKafka::KafkaConsumer* crm_group_ = nullptr;
   bool in_transaction_ = false;
   std::map<std::pair<std::string, int32_t>, std::string> sent_;  // changelog partition → task prefix
+  std::vector<Message> messages_;  // of the open transaction, to send again if it is retried
 };
 
 /// What a restore did.

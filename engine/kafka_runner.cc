@@ -97,7 +97,7 @@ class Runner : public RdKafka::RebalanceCb {
   Status Start() {
     if (Status s = StartBrokerQueries(); !s.ok()) return s;
     if (changelog_) {
-      auto reader = PrivateConsumer("restore", "changelog reader");
+      auto reader = PrivateConsumer("restore", "changelog reader", {{"isolation.level", "read_committed"}});
       if (!reader.ok()) return reader.status();
       restore_reader_ = std::move(reader).value();
     }
@@ -690,7 +690,7 @@ class Runner : public RdKafka::RebalanceCb {
 
   /// Brings the stored state of a task up to its changelog before the task is made from it
   /// (ChangelogRestorer), saying so at /health, in the log and in the restore metrics.
-  Status RestoreTask(ingest::TopicKind kind, int32_t partition) {
+  Status RestoreTask(ingest::TopicKind kind, int32_t partition, bool keep_unlogged = false) {
     const bool crm = kind == ingest::TopicKind::kCrm;
     const std::string prefix =
         Task::PrefixOf(crm ? config_.topics.crm : config_.topics.people, crm ? kAllPartitions : partition);
@@ -699,7 +699,7 @@ class Runner : public RdKafka::RebalanceCb {
     const std::string where = topic + "/" + std::to_string(changelog_partition);
     if (on_progress_) on_progress_("restoring " + where);
     ChangelogRestorer restorer(*restore_reader_, *queries_, store_);
-    auto outcome = restorer.Restore(topic, changelog_partition, prefix, crm,
+    auto outcome = restorer.Restore(topic, changelog_partition, prefix, keep_unlogged,
                                     [&](uint64_t records, int64_t left) {
                                       std::cerr << "huntline run: restoring " << where << ": " << records
                                                 << " records applied, " << left << " offsets to go\n";
@@ -740,11 +740,13 @@ class Runner : public RdKafka::RebalanceCb {
 
   /// A consumer in a group of its own (`<group_id>.<role>.<start time>`) that never commits:
   /// assigned partitions directly, or none.
-  Result<std::unique_ptr<RdKafka::KafkaConsumer>> PrivateConsumer(const std::string& role,
-                                                                 const std::string& what) {
+  Result<std::unique_ptr<RdKafka::KafkaConsumer>> PrivateConsumer(
+      const std::string& role, const std::string& what,
+      const std::map<std::string, std::string>& overrides = {}) {
     auto conf = BaseConf(config_);
     if (!conf.ok()) return conf.status();
     std::string error;
+    for (const auto& [key, value] : overrides) (*conf)->set(key, value, error);
     (*conf)->set("group.id", config_.kafka.group_id + "." + role + "." + std::to_string(WallClockNow()), error);
     (*conf)->set("enable.auto.commit", "false", error);
     (*conf)->set("enable.partition.eof", "false", error);
@@ -782,7 +784,19 @@ class Runner : public RdKafka::RebalanceCb {
       for (int p = 0; p < count; ++p) all.push_back(RdKafka::TopicPartition::create(config_.topics.crm, p));
       AwaitPendingTransactions(*crm_election_, all);
       RdKafka::TopicPartition::destroy(all);
-      if (Status s = RestoreTask(ingest::TopicKind::kCrm, 0); !s.ok()) return s;
+      // The crm state this instance computed unlogged is as good as the changelog's, unless
+      // retention has since deleted input it had not read: then the changelog's is better.
+      bool keep_unlogged = true;
+      const std::string prefix = Task::PrefixOf(config_.topics.crm, kAllPartitions);
+      for (const auto& [partition, offset] : Task::StoredOffsets(store_, prefix)) {
+        int64_t low = 0, high = 0;
+        if (queries_->query_watermark_offsets(config_.topics.crm, partition, &low, &high, 10000) ==
+                RdKafka::ERR_NO_ERROR &&
+            offset < low) {
+          keep_unlogged = false;
+        }
+      }
+      if (Status s = RestoreTask(ingest::TopicKind::kCrm, 0, keep_unlogged); !s.ok()) return s;
     }
     auto stored = engine_.Assign(ingest::TopicKind::kCrm, 0, count);
     if (!stored.ok()) return stored.status();

@@ -32,6 +32,25 @@ processors::ProcessorContext Task::Context(const processors::OrgTables& org,
   return processors::ProcessorContext{now, seq_, org.At(now), crm_, shard_, settings, partitioning_};
 }
 
+namespace {
+
+std::map<int32_t, int64_t> DecodeOffsets(std::string_view value) {
+  std::map<int32_t, int64_t> out;
+  storage::Decoder r(value);
+  for (uint64_t n = r.U64(); n > 0 && r.ok(); --n) {
+    const auto partition = static_cast<int32_t>(r.I64());
+    out[partition] = r.I64();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<int32_t, int64_t> Task::StoredOffsets(storage::KvStore& store, const std::string& prefix) {
+  auto value = store.Get(prefix + "offsets");
+  return value ? DecodeOffsets(*value) : std::map<int32_t, int64_t>{};
+}
+
 Status Task::Restore(storage::KvStore& store) {
   seen_ = SeenSet(prefix_, options_.durable ? &store : nullptr);
   Status status = Status::Ok();
@@ -45,11 +64,7 @@ Status Task::Restore(storage::KvStore& store) {
       next_offsets_.try_emplace(partition_, r.I64());
       legacy_offset_key_ = true;
     } else if (key == "offsets") {
-      storage::Decoder r(value);
-      for (uint64_t n = r.U64(); n > 0 && r.ok(); --n) {
-        const auto partition = static_cast<int32_t>(r.I64());
-        next_offsets_[partition] = r.I64();
-      }
+      for (const auto& [partition, offset] : DecodeOffsets(value)) next_offsets_[partition] = offset;
     } else if (key == "meta") {
       storage::Decoder r(value);
       seq_ = r.U64();

@@ -64,6 +64,8 @@ class Task {
   int32_t partition() const { return partition_; }
   ingest::TopicKind kind() const { return kind_; }
 
+  /// The next input offsets stored for the task under `prefix` (none without state).
+  static std::map<int32_t, int64_t> StoredOffsets(storage::KvStore& store, const std::string& prefix);
   /// Loads the task's persisted state. Called once, before any event.
   Status Restore(storage::KvStore& store);
   /// Re-derives what is not persisted (gauges, timers) once Restore() is done. The task's time

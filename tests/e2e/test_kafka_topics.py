@@ -162,9 +162,11 @@ def test_records_deleted_before_they_were_read_are_reported(broker, tmp_path):
         for key, text in expected_lines.items():
             assert any(text.format(from_where) in line for line in errors), (text, errors)
 
-    # An instance without state resuming at the group's offsets, then the first one at its own.
+    # An instance without state or changelog resuming at the group's offsets, one without state
+    # restoring it from the changelog, then the first one at its own.
     run_and_look("from-group", tmp_path / "empty-state", "committed to the group",
-                 rebuild_from_earliest=False)
+                 rebuild_from_earliest=False, changelog=False)
+    run_and_look("from-changelog", tmp_path / "empty-state-2", "stored with the state")
     run_and_look("from-state", tmp_path / "state", "stored with the state")
 
 

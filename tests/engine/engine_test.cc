@@ -704,6 +704,26 @@ TEST(EngineChangelog, AnotherInstanceRebuildsEveryTaskFromTheChangelogAloneAndCo
   EXPECT_EQ(got.size(), want.size());
 }
 
+TEST(EngineChangelog, ARunWithoutTheChangelogIsCopiedToItInFullWhenItIsOnAgain) {
+  const Stream stream;
+  MemoryChangelog log;
+  storage::MemoryKvStore store;
+  // On, off (kafka.changelog false: the changes are not logged), on again, over one store.
+  const size_t stretches[] = {0, 600, 1200, 1800};
+  for (int i = 0; i < 3; ++i) {
+    Harness h(store, i == 1 ? Engine::Options{} : WithChangelog(log));
+    stream.Feed(h, 0, stretches[i], /*org_only=*/true);
+    stream.Feed(h, stretches[i], stretches[i + 1]);
+    ASSERT_TRUE(h.engine.Commit().ok());
+  }
+  storage::MemoryKvStore rebuilt;
+  log.RestoreInto(rebuilt);
+  ASSERT_EQ(log.logs.size(), 2u);
+  for (const auto& [prefix, messages] : log.logs) {
+    EXPECT_EQ(TaskState(rebuilt, prefix), TaskState(store, prefix)) << prefix;
+  }
+}
+
 }  // namespace
 }  // namespace huntline::engine
 
