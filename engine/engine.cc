@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <iostream>
 #include <stdexcept>
 
 #include "metrics/history.h"
@@ -359,18 +360,25 @@ Status Engine::LogChanges(const Task& task, const storage::WriteBatch& batch, si
   if (!task.checkpoint()) {
     // The stored state holds changes the changelog lacks (or the changelog is new): a full copy
     // of it first, after the epoch message that tells a restore to forget what came before.
+    const auto started = std::chrono::steady_clock::now();
     const std::string epoch = task.prefix() + std::string(changelog::kEpoch);
     if (Status s = log.Send(task, epoch, std::string_view("1")); !s.ok()) return s;
+    uint64_t records = 0;
     for (const std::string& prefix : changelog::StatePrefixes(task.prefix())) {
       Status sent = Status::Ok();
       Status scan = store_.Scan(prefix, [&](std::string_view key, std::string_view value) {
         if (sent.ok() && !changelog::LocalOnly(key, task.prefix())) {
           sent = log.Send(task, key, value);
+          ++records;
         }
       });
       if (!scan.ok()) return scan;
       if (!sent.ok()) return sent;
     }
+    std::cerr << "huntline run: " << task.prefix() << ": a full copy of the state (" << records
+              << " records) sent to the changelog in "
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+              << " s\n";
   }
   const auto& ops = batch.ops();
   for (size_t i = first; i < ops.size(); ++i) {

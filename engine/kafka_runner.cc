@@ -688,6 +688,33 @@ class Runner : public RdKafka::RebalanceCb {
     RdKafka::TopicPartition::destroy(copies);
   }
 
+  /// Every instance computes the crm task from the input, so the crm changelog is read only
+  /// when the input can no longer give the state: retention has deleted records the stored
+  /// state (or, without one, the task) has not read. Otherwise the stored state is kept as this
+  /// instance computed it (or the task is built from the input's start), and is no longer taken
+  /// as a copy of the changelog: if this instance publishes the crm figures, its first commit
+  /// logs it in full.
+  Status RestoreCrmIfInputLost(int partitions) {
+    const std::string prefix = Task::PrefixOf(config_.topics.crm, kAllPartitions);
+    const std::map<int32_t, int64_t> stored = Task::StoredOffsets(store_, prefix);
+    bool lost = false;
+    for (int32_t p = 0; p < partitions; ++p) {
+      int64_t low = 0, high = 0;
+      if (queries_->query_watermark_offsets(config_.topics.crm, p, &low, &high, 10000) !=
+          RdKafka::ERR_NO_ERROR) {
+        continue;
+      }
+      auto it = stored.find(p);
+      const int64_t from = it == stored.end() ? 0 : it->second;
+      if (from < low) lost = true;
+    }
+    const bool interrupted = store_.Get(prefix + std::string(changelog::kRestoring)).has_value();
+    if (lost || interrupted) return RestoreTask(ingest::TopicKind::kCrm, 0, /*keep_unlogged=*/false);
+    storage::WriteBatch forget;
+    forget.Delete(prefix + std::string(changelog::kCheckpoint));
+    return store_.Write(forget);
+  }
+
   /// Brings the stored state of a task up to its changelog before the task is made from it
   /// (ChangelogRestorer), saying so at /health, in the log and in the restore metrics.
   Status RestoreTask(ingest::TopicKind kind, int32_t partition, bool keep_unlogged = false) {
@@ -784,19 +811,7 @@ class Runner : public RdKafka::RebalanceCb {
       for (int p = 0; p < count; ++p) all.push_back(RdKafka::TopicPartition::create(config_.topics.crm, p));
       AwaitPendingTransactions(*crm_election_, all);
       RdKafka::TopicPartition::destroy(all);
-      // The crm state this instance computed unlogged is as good as the changelog's, unless
-      // retention has since deleted input it had not read: then the changelog's is better.
-      bool keep_unlogged = true;
-      const std::string prefix = Task::PrefixOf(config_.topics.crm, kAllPartitions);
-      for (const auto& [partition, offset] : Task::StoredOffsets(store_, prefix)) {
-        int64_t low = 0, high = 0;
-        if (queries_->query_watermark_offsets(config_.topics.crm, partition, &low, &high, 10000) ==
-                RdKafka::ERR_NO_ERROR &&
-            offset < low) {
-          keep_unlogged = false;
-        }
-      }
-      if (Status s = RestoreTask(ingest::TopicKind::kCrm, 0, keep_unlogged); !s.ok()) return s;
+      if (Status s = RestoreCrmIfInputLost(count); !s.ok()) return s;
     }
     auto stored = engine_.Assign(ingest::TopicKind::kCrm, 0, count);
     if (!stored.ok()) return stored.status();
