@@ -43,12 +43,12 @@ Status Applier::Begin(bool wipe) {
 }
 
 Status Applier::Apply(std::string_view key, std::optional<std::string_view> value) {
-  if (key == prefix_ + std::string(kEpoch)) {
+  if (key == epoch_key_) {
     // A full copy of the state follows: what was read before it is superseded.
     if (Status s = WriteBatch(); !s.ok()) return s;
     return Begin(/*wipe=*/true);
   }
-  const bool own = key.starts_with(prefix_) || key.starts_with("s/" + prefix_);
+  const bool own = key.starts_with(prefix_) || key.starts_with(seen_prefix_);
   if (!own || LocalOnly(key, prefix_)) return Status::Ok();
   if (value) {
     batch_.Put(key, *value);

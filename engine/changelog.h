@@ -46,7 +46,10 @@ bool LocalOnly(std::string_view key, const std::string& task_prefix);
 class Applier {
  public:
   Applier(storage::KvStore& store, std::string task_prefix)
-      : store_(store), prefix_(std::move(task_prefix)) {}
+      : store_(store),
+        prefix_(std::move(task_prefix)),
+        seen_prefix_("s/" + prefix_),
+        epoch_key_(prefix_ + std::string(kEpoch)) {}
   /// Marks the task's state as being restored; `wipe`: dropping what the store holds of it.
   Status Begin(bool wipe);
   Status Apply(std::string_view key, std::optional<std::string_view> value);
@@ -61,6 +64,8 @@ class Applier {
 
   storage::KvStore& store_;
   std::string prefix_;
+  std::string seen_prefix_;
+  std::string epoch_key_;
   storage::WriteBatch batch_;
   uint64_t records_ = 0;
 };

@@ -318,16 +318,17 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
                      store_.Get(task_prefix + "offset").has_value();
 
   // Where the changelog starts, and where it ends for a reader of committed messages only (the
-  // last stable offset): asked through the reader, which reads committed messages only.
+  // last stable offset). Asked through `queries_`, which never fetches: the reader's broker
+  // connection may hold a fetch of the previous restore, which the answer would wait behind.
   int64_t low = 0, high = 0;
-  RdKafka::ErrorCode err = reader_.query_watermark_offsets(topic, partition, &low, &high, 10000);
+  RdKafka::ErrorCode err = queries_.query_watermark_offsets(topic, partition, &low, &high, 10000);
   if (err != RdKafka::ERR_NO_ERROR) {
     return Status::Error("changelog " + topic + "/" + std::to_string(partition) +
                          ": start offset: " + RdKafka::err2str(err));
   }
   std::vector<RdKafka::TopicPartition*> tps = {
       RdKafka::TopicPartition::create(topic, partition, RdKafka::Topic::OFFSET_END)};
-  err = reader_.offsetsForTimes(tps, 10000);
+  err = queries_.offsetsForTimes(tps, 10000);
   const int64_t end = tps[0]->offset();
   const RdKafka::ErrorCode end_err = tps[0]->err();
   RdKafka::TopicPartition::destroy(tps);

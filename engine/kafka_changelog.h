@@ -115,8 +115,9 @@ struct RestoreOutcome {
 /// is empty (a state older than the changelog), which keep the stored state; the next logged
 /// commit then writes a full copy of it.
 ///
-/// `reader` is a consumer reading committed messages only (librdkafka's default), assigned
-/// nothing; `queries` asks where the changelog starts and ends (its last stable offset).
+/// `reader` is a consumer reading committed messages only, assigned nothing; `queries` (also
+/// reading committed messages only, and never fetching) asks where the changelog starts and ends
+/// (its last stable offset).
 /// Callers first make sure no transaction of a previous owner is still pending for the task's
 /// input (a committed-offsets fetch, which waits for them).
 class ChangelogRestorer {

@@ -759,7 +759,9 @@ class Runner : public RdKafka::RebalanceCb {
   /// asked through a consumer that fetches (the org consumer, whose topic is mostly idle), each
   /// question would wait that long, and the loop with it.
   Status StartBrokerQueries() {
-    auto consumer = PrivateConsumer("queries", "consumer asking the brokers");
+    // The ends it is asked for are last stable offsets: what a reader of committed messages
+    // (the changelog reader, the input consumers by default) can reach.
+    auto consumer = PrivateConsumer("queries", "consumer asking the brokers", {{"isolation.level", "read_committed"}});
     if (!consumer.ok()) return consumer.status();
     queries_ = std::move(consumer).value();
     return Status::Ok();
