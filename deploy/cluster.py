@@ -8,7 +8,7 @@ $HUNTLINE_CACHE/cluster, creates the input topics (6 crm and 6 people partitions
 `huntline generate --events N` to them the first time, then starts INSTANCES (3) instances of
 build/release/app/huntline, each with its own state directory and port (127.0.0.1:9461, 9462, …).
 Every 10 s it prints what each instance holds. Stop an instance with `kill PID` (the PIDs are
-printed) and watch the others take its partitions over from the changelogs; Ctrl-C stops all.
+printed) and watch the others take its partitions over; Ctrl-C stops all.
 """
 import argparse
 import json

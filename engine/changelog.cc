@@ -59,8 +59,12 @@ Status Applier::Apply(std::string_view key, std::optional<std::string_view> valu
   return batch_.size() >= 10000 ? WriteBatch() : Status::Ok();
 }
 
-Status Applier::Finish(int64_t next) {
-  batch_.Put(prefix_ + std::string(kCheckpoint), CheckpointValue(next));
+Status Applier::Finish(int64_t next, bool mirrored) {
+  if (mirrored) {
+    batch_.Put(prefix_ + std::string(kCheckpoint), CheckpointValue(next));
+  } else {
+    batch_.Delete(prefix_ + std::string(kCheckpoint));
+  }
   batch_.Delete(prefix_ + std::string(kRestoring));
   return WriteBatch();
 }

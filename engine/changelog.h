@@ -54,8 +54,10 @@ class Applier {
   Status Begin(bool wipe);
   Status Apply(std::string_view key, std::optional<std::string_view> value);
   /// Stores what was applied, with `next` (the changelog offset after the last message read)
-  /// as the checkpoint, and removes the mark.
-  Status Finish(int64_t next);
+  /// as the checkpoint, and removes the mark. Not `mirrored`: the store holds a copy of the
+  /// changelog that later messages may not continue (a transaction still open after `next`), so
+  /// no checkpoint is kept and the next logged commit writes the state in full.
+  Status Finish(int64_t next, bool mirrored = true);
   uint64_t records() const { return records_; }
 
  private:

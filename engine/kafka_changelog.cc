@@ -13,9 +13,9 @@ namespace huntline::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-/// A transaction may hold a full copy of a large task's state (a new crm publisher's): the
-/// brokers' default transaction.max.timeout.ms allows 15 minutes.
-constexpr int kTransactionTimeoutMs = 900000;
+/// A transaction may hold a full copy of a large task's state (a new crm publisher's); one
+/// left open by a killed instance holds readers of the changelog back until it times out.
+constexpr int kTransactionTimeoutMs = 120000;
 /// A checkpoint this old is not caught up from: compaction may have dropped tombstones written
 /// since (delete.retention.ms, a day by default).
 /// Attempts at a commit whose transaction had to be aborted before it gives up.
@@ -337,6 +337,13 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
                          RdKafka::err2str(err != RdKafka::ERR_NO_ERROR ? err : end_err));
   }
 
+  // A transaction still open after the end (a previous owner killed while writing; it is
+  // aborted when its transaction times out, or at once when that instance starts again) holds
+  // the last stable offset back: what was committed after it is not read. What is read is a
+  // consistent state, but the messages after it continue another: this instance's state is
+  // logged in full at its first commit, after an epoch message, so that a restore never mixes
+  // the two.
+  const bool pending = high > end;
   int64_t from = low;
   bool wipe = true;
   // Without a checkpoint, the stored state gives way to the changelog only if the changelog has
@@ -376,10 +383,14 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
   }
   outcome.wiped = wipe;
   changelog::Applier applier(store_, task_prefix);
+  if (pending) {
+    outcome.note += "; a transaction is open after offset " + std::to_string(end) +
+                    ": the state will be logged in full";
+  }
   if (from >= end && !wipe && !wipe_on_first_message) {
     // Nothing to read: the stored state is the changelog's, as of its end.
-    if (!checkpoint || checkpoint->offset != end) {
-      if (Status s = applier.Finish(end); !s.ok()) return s;
+    if (!checkpoint || checkpoint->offset != end || pending) {
+      if (Status s = applier.Finish(end, !pending); !s.ok()) return s;
     }
     outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return outcome;
@@ -441,7 +452,7 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
   }
   if (!begun) {
     outcome.note = "the changelog holds nothing committed: keeping the stored state and logging it in full";
-  } else if (Status s = applier.Finish(end); !s.ok()) {
+  } else if (Status s = applier.Finish(end, !pending); !s.ok()) {
     return s;
   }
   outcome.records = applier.records();

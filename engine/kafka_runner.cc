@@ -218,7 +218,9 @@ class Runner : public RdKafka::RebalanceCb {
           return;
         }
         if (changelog_ && !engine_.tasks().contains({ingest::TopicKind::kPeople, tp->partition()})) {
-          if (Status s = RestoreTask(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) {
+          if (Status s = RestoreIfInputLost(ingest::TopicKind::kPeople, tp->partition(),
+                                            partition_counts_[tp->topic()]);
+              !s.ok()) {
             fatal_ = s;
             return;
           }
@@ -688,20 +690,22 @@ class Runner : public RdKafka::RebalanceCb {
     RdKafka::TopicPartition::destroy(copies);
   }
 
-  /// Every instance computes the crm task from the input, so the crm changelog is read only
-  /// when the input can no longer give the state: retention has deleted records the stored
-  /// state (or, without one, the task) has not read. Otherwise the stored state is kept as this
-  /// instance computed it (or the task is built from the input's start), and is no longer taken
-  /// as a copy of the changelog: if this instance publishes the crm figures, its first commit
-  /// logs it in full.
-  Status RestoreCrmIfInputLost(int partitions) {
-    const std::string prefix = Task::PrefixOf(config_.topics.crm, kAllPartitions);
+  /// A task's state is read from its changelog only when the input can no longer give it:
+  /// retention has deleted records the stored state (or, without one, the task) has not read, or
+  /// a restore was cut short. Otherwise the stored state is kept as this instance left it (or
+  /// the task is built from the input's start), and is no longer taken as a copy of the
+  /// changelog: its first logged commit writes it in full. Adopting another instance's state in
+  /// the middle of a stream gave figures that differ from replay under churn (tests/bench/
+  /// chaos.py), which rebuilding from the input does not.
+  Status RestoreIfInputLost(ingest::TopicKind kind, int32_t partition, int partitions) {
+    const bool crm = kind == ingest::TopicKind::kCrm;
+    const std::string& topic = crm ? config_.topics.crm : config_.topics.people;
+    const std::string prefix = Task::PrefixOf(topic, crm ? kAllPartitions : partition);
     const std::map<int32_t, int64_t> stored = Task::StoredOffsets(store_, prefix);
     bool lost = false;
-    for (int32_t p = 0; p < partitions; ++p) {
+    for (int32_t p = crm ? 0 : partition; p < (crm ? partitions : partition + 1); ++p) {
       int64_t low = 0, high = 0;
-      if (queries_->query_watermark_offsets(config_.topics.crm, p, &low, &high, 10000) !=
-          RdKafka::ERR_NO_ERROR) {
+      if (queries_->query_watermark_offsets(topic, p, &low, &high, 10000) != RdKafka::ERR_NO_ERROR) {
         continue;
       }
       auto it = stored.find(p);
@@ -709,7 +713,7 @@ class Runner : public RdKafka::RebalanceCb {
       if (from < low) lost = true;
     }
     const bool interrupted = store_.Get(prefix + std::string(changelog::kRestoring)).has_value();
-    if (lost || interrupted) return RestoreTask(ingest::TopicKind::kCrm, 0, /*keep_unlogged=*/false);
+    if (lost || interrupted) return RestoreTask(kind, partition, /*keep_unlogged=*/false);
     storage::WriteBatch forget;
     forget.Delete(prefix + std::string(changelog::kCheckpoint));
     return store_.Write(forget);
@@ -813,7 +817,7 @@ class Runner : public RdKafka::RebalanceCb {
       for (int p = 0; p < count; ++p) all.push_back(RdKafka::TopicPartition::create(config_.topics.crm, p));
       AwaitPendingTransactions(*crm_election_, all);
       RdKafka::TopicPartition::destroy(all);
-      if (Status s = RestoreCrmIfInputLost(count); !s.ok()) return s;
+      if (Status s = RestoreIfInputLost(ingest::TopicKind::kCrm, 0, count); !s.ok()) return s;
     }
     auto stored = engine_.Assign(ingest::TopicKind::kCrm, 0, count);
     if (!stored.ok()) return stored.status();

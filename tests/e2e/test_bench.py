@@ -1,5 +1,6 @@
 """The whole-pipeline benchmark (tests/bench) still runs end to end, on a small input and the
 binaries under test: its figures are not compared, only that it completes and prints its table."""
+import json
 import os
 import pathlib
 import subprocess
@@ -70,3 +71,18 @@ def test_changelog_benchmark_runs_on_a_small_input():
         assert any(r.startswith(expected) for r in rows), (expected, run.stdout)
     restore = next(line for key, line in rows.items() if key.startswith("| restore of every partition"))
     assert not restore.split(" | ")[1].startswith("0 messages"), restore
+
+
+CHAOS = harness.ROOT / "tests" / "bench" / "chaos.py"
+
+
+def test_chaos_benchmark_survives_its_faults_and_equals_replay():
+    """The chaos run, short: 20,000 events, 6 faults and a broker restart; it exits 1 when a
+    figure differs from replay."""
+    env = dict(os.environ, HUNTLINE_BIN=harness.HUNTLINE, HUNTLINE_DELETE_RECORDS=harness.DELETE_RECORDS)
+    run = subprocess.run([sys.executable, str(CHAOS), "20000", "--faults", "6", "--partitions", "4"],
+                         env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    summary = json.loads(next(line for line in run.stdout.splitlines() if line.startswith("{")))
+    assert summary["series differing from replay"] == 0
+    assert sum(summary["faults survived"].values()) == 7, summary
