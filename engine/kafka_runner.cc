@@ -225,6 +225,11 @@ class Runner : public RdKafka::RebalanceCb {
             return;
           }
         }
+        // Judged caught up only against an end asked after the task exists: an end asked while
+        // this instance owned the partition before would be far below where an adopted state,
+        // or a state rebuilt elsewhere meanwhile, resumes, and the task would follow engine time
+        // ahead of its backlog.
+        ForgetEnds(tp->topic(), tp->partition());
         auto stored = engine_.Assign(ingest::TopicKind::kPeople, tp->partition(),
                                      partition_counts_[tp->topic()]);
         if (!stored.ok()) {
@@ -262,6 +267,7 @@ class Runner : public RdKafka::RebalanceCb {
         if (Status s = engine_.Revoke(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) fatal_ = s;
         std::cerr << "huntline run: " << tp->topic() << "/" << tp->partition() << " revoked\n";
         DropQueued(tp->partition());
+        ForgetEnds(tp->topic(), tp->partition());
         engine_metrics_.ForgetPartition(tp->topic(), tp->partition());
       }
       Release(consumer, partitions, cooperative);
@@ -396,6 +402,12 @@ class Runner : public RdKafka::RebalanceCb {
     engine_.Decode(Raw(*message, topic, pending.headers), &pending.decoded);
     pending.message = std::move(message);
     return pending;
+  }
+
+  /// Forgets what the brokers said of a partition's end, now and at the previous check.
+  void ForgetEnds(const std::string& topic, int32_t partition) {
+    ends_.erase({topic, partition});
+    if (previous_check_) previous_check_->ends.erase({topic, partition});
   }
 
   /// Forgets the messages read ahead from a revoked partition: its next owner reads them again
