@@ -306,7 +306,7 @@ Result<std::map<std::string, int64_t>> KafkaChangelog::Commit(const std::vector<
 }
 
 Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int32_t partition,
-                                                  const std::string& task_prefix, bool keep_unlogged,
+                                                  const std::string& task_prefix,
                                                   const std::function<void(uint64_t, int64_t)>& progress) {
   const auto started = Clock::now();
   RestoreOutcome outcome;
@@ -371,9 +371,6 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
     outcome.note = checkpoint->offset < low
                        ? "records below the stored state's changelog offset were deleted: rebuilding"
                        : "the stored state's checkpoint is older than deletions are kept: rebuilding";
-  } else if (local && keep_unlogged) {
-    outcome.note = "keeping the state this instance computed";
-    return outcome;
   } else if (local) {
     wipe = false;
     wipe_on_first_message = true;
@@ -381,7 +378,6 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
   } else {
     outcome.note = "no stored state: restoring from the changelog";
   }
-  outcome.wiped = wipe;
   changelog::Applier applier(store_, task_prefix);
   if (pending) {
     outcome.note += "; a transaction is open after offset " + std::to_string(end) +
@@ -423,7 +419,7 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
                                : std::nullopt;
         if (!begun) {
           if (Status s = applier.Begin(/*wipe=*/true); !s.ok()) return s;
-          begun = outcome.wiped = true;
+          begun = true;
         }
         if (Status s = applier.Apply(key, value); !s.ok()) return s;
         if (now - last_look < std::chrono::milliseconds(100)) continue;

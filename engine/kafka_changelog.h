@@ -104,16 +104,14 @@ class KafkaChangelog : public ChangelogSink {
 struct RestoreOutcome {
   uint64_t records = 0;  // changelog messages applied
   double seconds = 0;
-  bool wiped = false;    // the stored state was dropped and rebuilt from the changelog's start
   std::string note;      // what was decided, for the log
 };
 
 /// Brings a task's stored state up to its changelog before the task is created from the store
 /// (Engine::Assign). With a checkpoint, applies what the changelog holds after it; without one,
-/// rebuilds from the changelog's start, unless `keep_unlogged` (the crm task: every instance
-/// computes it, so state this instance computed without logging is as good) or the changelog
-/// is empty (a state older than the changelog), which keep the stored state; the next logged
-/// commit then writes a full copy of it.
+/// rebuilds from the changelog's start, unless the changelog holds nothing committed (a state
+/// older than the changelog), which keeps the stored state; the next logged commit then writes
+/// a full copy of it.
 ///
 /// `reader` is a consumer reading committed messages only, assigned nothing; `queries` (also
 /// reading committed messages only, and never fetching) asks where the changelog starts and ends
@@ -128,7 +126,7 @@ class ChangelogRestorer {
 
   /// `progress` hears (records applied, records to go) every few seconds.
   Result<RestoreOutcome> Restore(const std::string& topic, int32_t partition,
-                                 const std::string& task_prefix, bool keep_unlogged,
+                                 const std::string& task_prefix,
                                  const std::function<void(uint64_t, int64_t)>& progress = {});
 
  private:

@@ -725,7 +725,7 @@ class Runner : public RdKafka::RebalanceCb {
       if (from < low) lost = true;
     }
     const bool interrupted = store_.Get(prefix + std::string(changelog::kRestoring)).has_value();
-    if (lost || interrupted) return RestoreTask(kind, partition, /*keep_unlogged=*/false);
+    if (lost || interrupted) return RestoreTask(kind, partition);
     storage::WriteBatch forget;
     forget.Delete(prefix + std::string(changelog::kCheckpoint));
     return store_.Write(forget);
@@ -733,7 +733,7 @@ class Runner : public RdKafka::RebalanceCb {
 
   /// Brings the stored state of a task up to its changelog before the task is made from it
   /// (ChangelogRestorer), saying so at /health, in the log and in the restore metrics.
-  Status RestoreTask(ingest::TopicKind kind, int32_t partition, bool keep_unlogged = false) {
+  Status RestoreTask(ingest::TopicKind kind, int32_t partition) {
     const bool crm = kind == ingest::TopicKind::kCrm;
     const std::string prefix =
         Task::PrefixOf(crm ? config_.topics.crm : config_.topics.people, crm ? kAllPartitions : partition);
@@ -742,7 +742,7 @@ class Runner : public RdKafka::RebalanceCb {
     const std::string where = topic + "/" + std::to_string(changelog_partition);
     if (on_progress_) on_progress_("restoring " + where);
     ChangelogRestorer restorer(*restore_reader_, *queries_, store_);
-    auto outcome = restorer.Restore(topic, changelog_partition, prefix, keep_unlogged,
+    auto outcome = restorer.Restore(topic, changelog_partition, prefix,
                                     [&](uint64_t records, int64_t left) {
                                       std::cerr << "huntline run: restoring " << where << ": " << records
                                                 << " records applied, " << left << " offsets to go\n";

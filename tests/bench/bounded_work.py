@@ -65,10 +65,7 @@ def main():
             sys.exit("the series sent again changed the figures")
         rows.append(("one protected series sent %d times more: replay with / without" % resends,
                      "%.2f / %.2f s" % (after, before), "small-org.jsonl; the same figures"))
-    print("| measure | result | notes |")
-    print("|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    harness.print_table(rows)
 
 
 if __name__ == "__main__":

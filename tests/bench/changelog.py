@@ -129,10 +129,7 @@ def main():
         ("empty instance: start to every partition published", "%.1f s" % until_published,
          "org topic read, restores, group joined"),
     ]
-    print("| measure | result | notes |")
-    print("|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    harness.print_table(rows)
 
 
 if __name__ == "__main__":

@@ -182,10 +182,7 @@ def main():
                   " / ".join("%.0f" % at[q][2] for q in at) + " MiB",
                   "growth over the second half: %.1f MiB per million events; state on disk %.0f MiB" % (
                       per_million, state_mb))]
-    print("| measure | result | notes |")
-    print("|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    harness.print_table(rows)
     print(json.dumps({"events": total, "people": people, "accounts": accounts}), file=sys.stderr)
 
 

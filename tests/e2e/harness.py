@@ -286,6 +286,14 @@ def parse_exposition(text, prefix="huntline_"):
     return out
 
 
+def print_table(rows):
+    """A benchmark's results as the Markdown table the bench README keeps: (measure, result, notes)."""
+    print("| measure | result | notes |")
+    print("|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
 @contextlib.contextmanager
 def workdir(name):
     with tempfile.TemporaryDirectory(prefix=f"huntline-{name}-") as d:

@@ -528,6 +528,31 @@ std::map<std::string, std::map<std::string, double>> Figures(Harness& h) {
   return out;
 }
 
+/// An engine whose store holds the state committed after `committed` messages, as a new
+/// process: reads the org topic again from its start, finds each task's offsets where they were
+/// committed, and handles the rest of the stream.
+void ResumeAfter(const Stream& stream, Harness& h, size_t committed) {
+  stream.Feed(h, 0, committed, /*org_only=*/true);
+  for (TopicKind kind : {TopicKind::kCrm, TopicKind::kPeople}) {
+    auto next = h.engine.Assign(kind, 0);
+    ASSERT_TRUE(next.ok());
+    int64_t expected = 0;
+    for (size_t i = 0; i < committed; ++i) expected += stream.messages[i].kind == kind;
+    ASSERT_EQ(*next, (std::map<int32_t, int64_t>{{0, expected}}));
+  }
+  stream.Feed(h, committed, stream.messages.size());
+  ASSERT_TRUE(h.engine.Commit().ok());
+}
+
+/// Every non-zero series of `got` equals `reference`'s, and there are enough to mean something.
+void ExpectSameFigures(Harness& reference, Harness& got_from) {
+  const auto want = Figures(reference);
+  const auto got = Figures(got_from);
+  EXPECT_GT(want.size(), 15u);
+  for (const auto& [family, series] : want) EXPECT_EQ(got.count(family) ? got.at(family) : decltype(series){}, series) << family;
+  EXPECT_EQ(got.size(), want.size());
+}
+
 TEST(Engine, EveryFigureIsTheSameAfterACrashAndARestartFromTheStore) {
   const Stream stream;
   ASSERT_GT(stream.messages.size(), 2000u);
@@ -550,16 +575,7 @@ TEST(Engine, EveryFigureIsTheSameAfterACrashAndARestartFromTheStore) {
   auto store = storage::OpenRocksDb(dir.string());
   ASSERT_TRUE(store.ok());
   Harness h(**store);
-  stream.Feed(h, 0, committed, /*org_only=*/true);  // the org topic is read again from the start
-  for (TopicKind kind : {TopicKind::kCrm, TopicKind::kPeople}) {
-    auto next = h.engine.Assign(kind, 0);
-    ASSERT_TRUE(next.ok());
-    int64_t expected = 0;
-    for (size_t i = 0; i < committed; ++i) expected += stream.messages[i].kind == kind;
-    ASSERT_EQ(*next, (std::map<int32_t, int64_t>{{0, expected}}));
-  }
-  stream.Feed(h, committed, stream.messages.size());
-  ASSERT_TRUE(h.engine.Commit().ok());
+  ResumeAfter(stream, h, committed);
 
   // The daily history too: every day's record of every task, as an uninterrupted run wrote it.
   auto want_history = metrics::LoadHistory(reference_store);
@@ -581,11 +597,7 @@ TEST(Engine, EveryFigureIsTheSameAfterACrashAndARestartFromTheStore) {
     }
   }
 
-  const auto want = Figures(reference);
-  const auto got = Figures(h);
-  EXPECT_GT(want.size(), 15u);
-  for (const auto& [family, series] : want) EXPECT_EQ(got.count(family) ? got.at(family) : decltype(series){}, series) << family;
-  EXPECT_EQ(got.size(), want.size());
+  ExpectSameFigures(reference, h);
 }
 
 /// A changelog in memory: each task's messages in commit order, those of a commit appended only
@@ -687,21 +699,8 @@ TEST(EngineChangelog, AnotherInstanceRebuildsEveryTaskFromTheChangelogAloneAndCo
   }
   Harness h(second_store, WithChangelog(log));
   log.fail_next = false;
-  stream.Feed(h, 0, committed, /*org_only=*/true);
-  for (TopicKind kind : {TopicKind::kCrm, TopicKind::kPeople}) {
-    auto next = h.engine.Assign(kind, 0);
-    ASSERT_TRUE(next.ok());
-    int64_t expected = 0;
-    for (size_t i = 0; i < committed; ++i) expected += stream.messages[i].kind == kind;
-    ASSERT_EQ(*next, (std::map<int32_t, int64_t>{{0, expected}}));
-  }
-  stream.Feed(h, committed, stream.messages.size());
-  ASSERT_TRUE(h.engine.Commit().ok());
-  const auto want = Figures(reference);
-  const auto got = Figures(h);
-  EXPECT_GT(want.size(), 15u);
-  for (const auto& [family, series] : want) EXPECT_EQ(got.count(family) ? got.at(family) : decltype(series){}, series) << family;
-  EXPECT_EQ(got.size(), want.size());
+  ResumeAfter(stream, h, committed);
+  ExpectSameFigures(reference, h);
 }
 
 TEST(EngineChangelog, ARunWithoutTheChangelogIsCopiedToItInFullWhenItIsOnAgain) {
