@@ -801,6 +801,21 @@ TEST(Config, TheReadAheadLimitIsSetAndCheckedByName) {
       << bad.status().message();
 }
 
+TEST(Config, TheChangelogIsOnByDefaultAndItsReplicationFactorIsCheckedByName) {
+  auto defaults = ParseConfig("{}", "test.json");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->kafka.changelog);
+  EXPECT_EQ(defaults->kafka.changelog_replication_factor, -1);
+  auto set = ParseConfig(R"({"kafka":{"changelog":false,"changelog_replication_factor":3}})", "test.json");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_FALSE(set->kafka.changelog);
+  EXPECT_EQ(set->kafka.changelog_replication_factor, 3);
+  auto bad = ParseConfig(R"({"kafka":{"changelog_replication_factor":0}})", "test.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("kafka.changelog_replication_factor"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(Config, TheWebConfigFileIsReadAndCheckedByName) {
   auto config = ParseConfig(R"({"web_config_file":"/etc/huntline/web.yml"})", "test.json");
   ASSERT_TRUE(config.ok()) << config.status().message();
