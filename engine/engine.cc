@@ -457,6 +457,9 @@ Status Engine::Commit(bool publish) {
       engine_metrics_.Watermark(task->topic(), task->partition())
           .Set(static_cast<double>(task->watermark()) / 1000.0);
     }
+    if (auto ids = task->seen_ids()) {
+      engine_metrics_.DedupIds(task->topic(), task->partition()).Set(static_cast<double>(*ids));
+    }
   }
   if (publish) PublishSnapshot();
   return Status::Ok();

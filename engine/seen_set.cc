@@ -30,10 +30,15 @@ void SeenSet::Prune(Day horizon) {
     });
   }
   if (!store_) return;
+  // Every stored id is seen here; those deleted at the next flush are in deleted_ (stored
+  // still, and only there), and none of them is pending as well except one seen again.
+  uint64_t stored = 0;
   (void)store_->Scan(prefix_, [&](std::string_view key, std::string_view value) {
+    ++stored;
     storage::Decoder r(value);
     if (static_cast<Day>(r.I64()) < horizon) deleted_.emplace(key);
   });
+  stored_ = stored - deleted_.size();
 }
 
 void SeenSet::Flush(storage::WriteBatch& batch) {
@@ -44,6 +49,7 @@ void SeenSet::Flush(storage::WriteBatch& batch) {
     scratch_.assign(prefix_).append(key);
     batch.Put(scratch_, storage::Encoder().I64(day).str());
   }
+  if (stored_) *stored_ += pending_.size();
   pending_.clear();
   oldest_ = INT32_MAX;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,12 +39,21 @@ class SeenSet {
   /// Adds what changed since the last flush to `batch`; memory keeps only what is not stored.
   void Flush(storage::WriteBatch& batch);
 
+  /// How many ids are remembered (stored or not yet), once known: always without a store, and
+  /// with one from the first prune on (its scan counts the stored ones).
+  std::optional<uint64_t> size() const {
+    if (!store_) return pending_.size();
+    if (!stored_) return std::nullopt;
+    return *stored_ + pending_.size();
+  }
+
  private:
   std::string prefix_;
   storage::KvStore* store_;
   StringMap<Day> pending_;  // not yet stored (all of them without a store)
   StringSet deleted_;  // stored records to delete at the next flush
   Day oldest_ = INT32_MAX;  // no pending id is of an earlier day
+  std::optional<uint64_t> stored_;  // stored ids not to be deleted, once a prune has counted them
   std::string scratch_;
 };
 

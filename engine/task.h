@@ -125,6 +125,8 @@ class Task {
   }
   const std::map<int32_t, int64_t>& next_offsets() const { return next_offsets_; }
   Timestamp watermark() const { return watermark_; }
+  /// The `(source, id)`s remembered for de-duplication, once known (SeenSet::size).
+  std::optional<uint64_t> seen_ids() const { return seen_.size(); }
 
   /// The next changelog offset the stored state includes (changelog.h), if it mirrors the
   /// changelog; set by the engine's commits.

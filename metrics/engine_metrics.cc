@@ -34,6 +34,12 @@ EngineMetrics::EngineMetrics(const std::string& version)
                            .Name("huntline_watermark_seconds")
                            .Help("Latest event time processed on the partition (Unix seconds)")
                            .Register(*registry_);
+  dedup_ids_family_ = &BuildGauge()
+                           .Name("huntline_dedup_ids")
+                           .Help("Event ids a task remembers to recognise a repeat, known without "
+                                 "a store or with thresholds.dedup_window_days (counted at each "
+                                 "day's prune)")
+                           .Register(*registry_);
   records_lost_family_ = &BuildCounter()
                              .Name("huntline_input_records_lost_total")
                              .Help("Offsets of an input partition deleted by retention before they "
@@ -155,6 +161,10 @@ prometheus::Gauge& EngineMetrics::Watermark(const std::string& topic, int32_t pa
   return watermark_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
 }
 
+prometheus::Gauge& EngineMetrics::DedupIds(const std::string& topic, int32_t partition) {
+  return dedup_ids_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
 prometheus::Counter& EngineMetrics::RecordsLost(const std::string& topic, int32_t partition) {
   return records_lost_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
 }
@@ -170,6 +180,7 @@ prometheus::Counter& EngineMetrics::RestoreSeconds(const std::string& topic, int
 void EngineMetrics::ForgetPartition(const std::string& topic, int32_t partition) {
   lag_family_->Remove(&ConsumerLag(topic, partition));
   watermark_family_->Remove(&Watermark(topic, partition));
+  dedup_ids_family_->Remove(&DedupIds(topic, partition));
 }
 
 }  // namespace huntline::metrics

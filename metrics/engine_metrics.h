@@ -46,6 +46,7 @@ class EngineMetrics {
   prometheus::Counter& DeadLetters(std::string_view reason);
   prometheus::Gauge& ConsumerLag(const std::string& topic, int32_t partition);
   prometheus::Gauge& Watermark(const std::string& topic, int32_t partition);
+  prometheus::Gauge& DedupIds(const std::string& topic, int32_t partition);
   /// Offsets of an input partition that retention deleted before they were read: reading
   /// resumed (from the state's offset or the group's) below the partition's first offset.
   prometheus::Counter& RecordsLost(const std::string& topic, int32_t partition);
@@ -75,6 +76,7 @@ class EngineMetrics {
   prometheus::Family<prometheus::Counter>* dead_letters_family_;
   prometheus::Family<prometheus::Gauge>* lag_family_;
   prometheus::Family<prometheus::Gauge>* watermark_family_;
+  prometheus::Family<prometheus::Gauge>* dedup_ids_family_;
   prometheus::Family<prometheus::Counter>* records_lost_family_;
   prometheus::Family<prometheus::Counter>* restored_records_family_;
   prometheus::Family<prometheus::Counter>* restore_seconds_family_;

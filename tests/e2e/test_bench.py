@@ -86,3 +86,18 @@ def test_chaos_benchmark_survives_its_faults_and_equals_replay():
     summary = json.loads(next(line for line in run.stdout.splitlines() if line.startswith("{")))
     assert summary["series differing from replay"] == 0
     assert sum(summary["faults survived"].values()) == 7, summary
+
+
+DEDUP = harness.ROOT / "tests" / "bench" / "dedup.py"
+
+
+def test_dedup_benchmark_keeps_the_ids_within_the_window():
+    """Half a year of a small organisation with a 30-day window: the script exits 1 when a task
+    remembers more ids than the busiest window's events, or its ids grow with the stream."""
+    env = dict(os.environ, HUNTLINE_BIN=harness.HUNTLINE)
+    run = subprocess.run([sys.executable, str(DEDUP), "60000", "--teams", "5"], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| ids after")]
+    assert len(rows) == 10, run.stdout
+    assert "within the bound" in run.stdout, run.stdout

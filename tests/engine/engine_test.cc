@@ -450,6 +450,32 @@ TEST(EngineLive, AnIdForgottenBeforeTheCommitIsForgottenAtOnceAsInReplay) {
   EXPECT_EQ(SeenRecords(store), 2u);  // a1 stored again, a3
 }
 
+TEST(EngineLive, WithAWindowTheIdsOfAPartitionStayWithinTheWindowsEventsAndAreCounted) {
+  storage::MemoryKvStore store;
+  const Engine::Options options = LiveWithDedupWindow(30);
+  constexpr int kPerDay = 20;
+  constexpr int kDays = 150;
+  const Timestamp start = *ParseRfc3339("2026-01-01T00:00:00Z");
+  Harness h(store, options);
+  int64_t offset = 0;
+  size_t most = 0;
+  for (int day = 0; day < kDays; ++day) {
+    for (int i = 0; i < kPerDay; ++i) {
+      const std::string id = "a" + std::to_string(day) + "-" + std::to_string(i);
+      const std::string time = FormatRfc3339(start + Timestamp{day} * 86'400'000 + i * 60'000);
+      ASSERT_EQ(h.Send(TopicKind::kCrm, 0, offset++, Activity(id, time, R"("account_id":"x")")),
+                metrics::EventResult::kAccepted);
+    }
+    ASSERT_TRUE(h.engine.Commit().ok());
+    // The gauge counts what the store holds: this day's ids and those of the 30 days before.
+    const size_t stored = SeenRecords(store);
+    EXPECT_EQ(h.engine_metrics.DedupIds(options.topics.crm, kAllPartitions).Value(), static_cast<double>(stored)) << day;
+    EXPECT_EQ(stored, static_cast<size_t>(std::min(day + 1, 31) * kPerDay)) << day;
+    most = std::max(most, stored);
+  }
+  EXPECT_EQ(most, 31u * kPerDay);  // flat from day 30 on, over five months of events
+}
+
 TEST(EngineLive, IdsKeptInTheFirstFormatsMoveToARecordEach) {
   storage::MemoryKvStore store;
   storage::WriteBatch batch;
