@@ -27,25 +27,35 @@ Status Applier::Wipe() {
 
 Status Applier::WriteBatch() {
   if (batch_.empty()) return Status::Ok();
+  if (!marked_) {
+    // The mark goes first through the write-ahead log: a crash after part of the changes is
+    // written leaves it, and the restore that finds it starts again from the changelog's start.
+    storage::WriteBatch mark;
+    mark.Put(prefix_ + std::string(kRestoring), "1");
+    if (Status s = store_.Write(mark); !s.ok()) return s;
+    marked_ = true;
+  }
   Status s = store_.Write(batch_);
   batch_.Clear();
   return s;
 }
 
 Status Applier::Begin(bool wipe) {
-  // The wipe and the mark go through the write-ahead log like the writes after them: a crash
-  // keeps them in order, and a start that finds the mark restores again from the start.
-  if (wipe) {
-    if (Status s = Wipe(); !s.ok()) return s;
-  }
-  batch_.Put(prefix_ + std::string(kRestoring), "1");
-  return WriteBatch();
+  batch_.Clear();
+  if (!wipe) return Status::Ok();
+  // The wipe drops the checkpoint too, then the mark is written: a crash between them leaves
+  // a state without either, which is restored from the changelog's start as well.
+  if (Status s = Wipe(); !s.ok()) return s;
+  storage::WriteBatch mark;
+  mark.Put(prefix_ + std::string(kRestoring), "1");
+  if (Status s = store_.Write(mark); !s.ok()) return s;
+  marked_ = true;
+  return Status::Ok();
 }
 
 Status Applier::Apply(std::string_view key, std::optional<std::string_view> value) {
   if (key == epoch_key_) {
     // A full copy of the state follows: what was read before it is superseded.
-    if (Status s = WriteBatch(); !s.ok()) return s;
     return Begin(/*wipe=*/true);
   }
   const bool own = key.starts_with(prefix_) || key.starts_with(seen_prefix_);
@@ -56,7 +66,7 @@ Status Applier::Apply(std::string_view key, std::optional<std::string_view> valu
     batch_.Delete(key);
   }
   ++records_;
-  return batch_.size() >= 10000 ? WriteBatch() : Status::Ok();
+  return batch_.size() >= kHeldChanges ? WriteBatch() : Status::Ok();
 }
 
 Status Applier::Finish(int64_t next, bool mirrored) {
@@ -66,7 +76,15 @@ Status Applier::Finish(int64_t next, bool mirrored) {
     batch_.Delete(prefix_ + std::string(kCheckpoint));
   }
   batch_.Delete(prefix_ + std::string(kRestoring));
-  return WriteBatch();
+  Status s = store_.Write(batch_);
+  batch_.Clear();
+  if (s.ok()) marked_ = false;
+  return s;
+}
+
+bool Applier::Discard() {
+  batch_.Clear();
+  return !marked_;
 }
 
 }  // namespace huntline::engine::changelog

@@ -42,7 +42,9 @@ bool LocalOnly(std::string_view key, const std::string& task_prefix);
 
 /// Applies a task's changelog messages to a store, in the changelog's order, as a restore
 /// reads them: puts and deletes of the task's keys (others are ignored), and at an epoch message
-/// everything applied before it forgotten. Until Finish() the store holds the `restoring` mark.
+/// everything applied before it forgotten. Changes are held in memory until Finish() writes
+/// them with the checkpoint; once part of them has to be written before (many of them, or a
+/// wipe), the store holds the `restoring` mark until Finish().
 class Applier {
  public:
   Applier(storage::KvStore& store, std::string task_prefix)
@@ -50,7 +52,7 @@ class Applier {
         prefix_(std::move(task_prefix)),
         seen_prefix_("s/" + prefix_),
         epoch_key_(prefix_ + std::string(kEpoch)) {}
-  /// Marks the task's state as being restored; `wipe`: dropping what the store holds of it.
+  /// Starts applying; `wipe`: dropping what the store holds of the task first (marked).
   Status Begin(bool wipe);
   Status Apply(std::string_view key, std::optional<std::string_view> value);
   /// Stores what was applied, with `next` (the changelog offset after the last message read)
@@ -58,10 +60,17 @@ class Applier {
   /// changelog that later messages may not continue (a transaction still open after `next`), so
   /// no checkpoint is kept and the next logged commit writes the state in full.
   Status Finish(int64_t next, bool mirrored = true);
+  /// Stops without finishing: forgets what is not written yet. Whether the store is still as
+  /// the last Finish() left it (nothing was written since Begin()); if not, it keeps the mark.
+  bool Discard();
   uint64_t records() const { return records_; }
+
+  /// Changes held before part of them is written (marked).
+  static constexpr size_t kHeldChanges = 50000;
 
  private:
   Status Wipe();
+  /// Writes what is held, after the mark.
   Status WriteBatch();
 
   storage::KvStore& store_;
@@ -69,6 +78,7 @@ class Applier {
   std::string seen_prefix_;
   std::string epoch_key_;
   storage::WriteBatch batch_;
+  bool marked_ = false;  // the store holds the mark: it is not as the last Finish() left it
   uint64_t records_ = 0;
 };
 }  // namespace changelog

@@ -207,7 +207,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
     r.Only({"brokers", "group_id", "dead_letter_topic", "properties", "rebuild_from_earliest",
-            "key_partitioner", "changelog", "changelog_replication_factor"});
+            "key_partitioner", "changelog", "changelog_replication_factor", "num_standby_replicas"});
     r.String("brokers", &c.kafka.brokers);
     r.String("group_id", &c.kafka.group_id);
     r.String("dead_letter_topic", &c.kafka.dead_letter_topic);
@@ -217,6 +217,10 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("changelog_replication_factor", &c.kafka.changelog_replication_factor, -1, 32);
     if (c.kafka.changelog_replication_factor == 0 && error.empty()) {
       error = "kafka.changelog_replication_factor: must be -1 (the brokers' default) or 1 to 32";
+    }
+    r.Int("num_standby_replicas", &c.kafka.num_standby_replicas, 0, 32);
+    if (c.kafka.num_standby_replicas > 0 && !c.kafka.changelog && error.empty()) {
+      error = "kafka.num_standby_replicas: standby copies follow the changelogs; kafka.changelog is false";
     }
     std::string partitioner = "murmur2";
     r.String("key_partitioner", &partitioner);

@@ -34,6 +34,10 @@ struct Config {
     /// The changelog topics' replication factor when Huntline creates them (-1: the brokers'
     /// default.replication.factor).
     int changelog_replication_factor = -1;
+    /// How many instances besides its owner keep a copy of each people partition's state,
+    /// following its changelog, so that a failover restores only what the copy lacks
+    /// (StandbyReplicas). 0: none.
+    int num_standby_replicas = 0;
   } kafka;
   Topics topics;
   std::string state_dir = "./huntline-state";

@@ -16,10 +16,10 @@ using Clock = std::chrono::steady_clock;
 /// A transaction may hold a full copy of a large task's state (a new crm publisher's); one
 /// left open by a killed instance holds readers of the changelog back until it times out.
 constexpr int kTransactionTimeoutMs = 120000;
-/// A checkpoint this old is not caught up from: compaction may have dropped tombstones written
-/// since (delete.retention.ms, a day by default).
 /// Attempts at a commit whose transaction had to be aborted before it gives up.
 constexpr int kCommitAttempts = 5;
+/// A checkpoint this old is not caught up from: compaction may have dropped tombstones written
+/// since (delete.retention.ms, a day by default).
 constexpr Timestamp kCheckpointTrustedMs = 12 * 3600 * 1000;
 
 /// A task's checkpoint: (next changelog offset, wall-clock time it was written).
@@ -454,6 +454,91 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
   outcome.records = applier.records();
   outcome.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return outcome;
+}
+
+Status StandbyReplicas::Follow(const std::set<int32_t>& partitions) {
+  for (auto it = followed_.begin(); it != followed_.end();) {
+    const int32_t p = *it++;
+    if (!partitions.contains(p)) Stop(p);
+  }
+  for (int32_t p : partitions) {
+    if (followed_.contains(p)) continue;
+    if (Status s = Start(p); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+void StandbyReplicas::Stop(int32_t partition) {
+  std::vector<RdKafka::TopicPartition*> tps = {RdKafka::TopicPartition::create(topic_, partition)};
+  std::unique_ptr<RdKafka::Error> error(reader_.incremental_unassign(tps));
+  RdKafka::TopicPartition::destroy(tps);
+  if (error) std::cerr << "huntline run: standby reader: " << error->str() << "\n";
+  auto it = copies_.find(partition);
+  if (it != copies_.end() && !it->second->Discard()) {
+    std::cerr << "huntline run: the standby copy of " << topic_ << "/" << partition
+              << " stopped in the middle of a large write: it will be restored in full\n";
+  }
+  copies_.erase(partition);
+  followed_.erase(partition);
+}
+
+Status StandbyReplicas::Start(int32_t partition) {
+  const std::string prefix = task_prefix_(partition);
+  const std::optional<Checkpoint> checkpoint =
+      StoredCheckpoint(store_, prefix + std::string(changelog::kCheckpoint));
+  const bool interrupted = store_.Get(prefix + std::string(changelog::kRestoring)).has_value();
+  int64_t low = 0, high = 0;
+  RdKafka::ErrorCode err = queries_.query_watermark_offsets(topic_, partition, &low, &high, 10000);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    return Status::Error("standby of " + topic_ + "/" + std::to_string(partition) + ": " + RdKafka::err2str(err));
+  }
+  // As a restore decides (ChangelogRestorer): a recent checkpoint within the changelog is where
+  // the copy goes on from; anything else starts the copy again from the changelog's start.
+  const bool usable = checkpoint && !interrupted && checkpoint->offset >= low && checkpoint->offset <= high &&
+                      WallClockNow() - checkpoint->written <= kCheckpointTrustedMs;
+  auto applier = std::make_unique<changelog::Applier>(store_, prefix);
+  if (Status s = applier->Begin(/*wipe=*/!usable); !s.ok()) return s;
+  const int64_t from = usable ? checkpoint->offset : low;
+  std::vector<RdKafka::TopicPartition*> tps = {RdKafka::TopicPartition::create(topic_, partition, from)};
+  std::unique_ptr<RdKafka::Error> error(reader_.incremental_assign(tps));
+  RdKafka::TopicPartition::destroy(tps);
+  if (error) return Status::Error("standby reader: " + error->str());
+  copies_[partition] = std::move(applier);
+  followed_.insert(partition);
+  std::cerr << "huntline run: keeping a standby copy of " << topic_ << "/" << partition << " from offset "
+            << from << (usable ? " (its checkpoint)" : " (the changelog's start)") << "\n";
+  return Status::Ok();
+}
+
+Status StandbyReplicas::Poll(std::chrono::milliseconds budget) {
+  if (copies_.empty()) return Status::Ok();
+  const auto until = Clock::now() + budget;
+  while (Clock::now() < until) {
+    std::unique_ptr<RdKafka::Message> message(reader_.consume(0));
+    if (message->err() == RdKafka::ERR__TIMED_OUT) break;
+    auto it = copies_.find(message->partition());
+    if (message->err() == RdKafka::ERR__PARTITION_EOF) {
+      if (it == copies_.end()) continue;
+      // The end of what is committed, so between two transactions: the copy is whole here.
+      if (Status s = it->second->Finish(message->offset()); !s.ok()) return s;
+      if (Status s = it->second->Begin(/*wipe=*/false); !s.ok()) return s;
+      continue;
+    }
+    if (message->err() != RdKafka::ERR_NO_ERROR) {
+      std::cerr << "huntline run: standby reader: " << message->errstr() << "\n";
+      continue;
+    }
+    if (it == copies_.end()) continue;  // of a copy stopped since it was fetched
+    const std::string_view key(message->key_pointer() ? static_cast<const char*>(message->key_pointer()) : "",
+                               message->key_pointer() ? message->key_len() : 0);
+    const std::optional<std::string_view> value =
+        message->payload()
+            ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(message->payload()), message->len()))
+            : std::nullopt;
+    if (Status s = it->second->Apply(key, value); !s.ok()) return s;
+    ++records_;
+  }
+  return Status::Ok();
 }
 
 }  // namespace huntline::engine

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -133,6 +135,51 @@ class ChangelogRestorer {
   RdKafka::KafkaConsumer& reader_;
   RdKafka::KafkaConsumer& queries_;
   storage::KvStore& store_;
+};
+
+/// Standby replicas (`kafka.num_standby_replicas`): copies of people tasks this instance does
+/// not own, kept in its store by following their changelog partitions, so that when a partition
+/// comes to it the restore only catches up from where the copy is (ChangelogRestorer, from the
+/// copy's checkpoint) instead of reading the whole changelog partition.
+///
+/// A copy is written to the store whole transactions at a time: changes are held until the
+/// reader reaches the end of what is committed (a read of committed messages only ends between
+/// transactions), then written with the checkpoint. A copy stopped between two ends forgets
+/// what it held, and stays the consistent state of its last checkpoint.
+/// `reader` reads committed messages only and reports partition ends; used on the processing
+/// thread only.
+class StandbyReplicas {
+ public:
+  StandbyReplicas(RdKafka::KafkaConsumer& reader, RdKafka::KafkaConsumer& queries, storage::KvStore& store,
+                  std::string changelog_topic, std::function<std::string(int32_t)> task_prefix)
+      : reader_(reader),
+        queries_(queries),
+        store_(store),
+        topic_(std::move(changelog_topic)),
+        task_prefix_(std::move(task_prefix)) {}
+
+  /// Follows exactly `partitions` from now on: copies no longer wanted stop (before their task
+  /// is made from the store), new ones start from their checkpoint, or from the changelog's
+  /// start (their stored keys dropped first) without a usable one.
+  Status Follow(const std::set<int32_t>& partitions);
+  /// Applies what the reader has, for up to `budget`.
+  Status Poll(std::chrono::milliseconds budget);
+  const std::set<int32_t>& followed() const { return followed_; }
+  /// Changelog messages applied to the copies since the start.
+  uint64_t records() const { return records_; }
+
+ private:
+  Status Start(int32_t partition);
+  void Stop(int32_t partition);
+
+  RdKafka::KafkaConsumer& reader_;
+  RdKafka::KafkaConsumer& queries_;
+  storage::KvStore& store_;
+  std::string topic_;
+  std::function<std::string(int32_t)> task_prefix_;
+  std::set<int32_t> followed_;
+  std::map<int32_t, std::unique_ptr<changelog::Applier>> copies_;
+  uint64_t records_ = 0;
 };
 
 }  // namespace huntline::engine

@@ -100,6 +100,12 @@ class Runner : public RdKafka::RebalanceCb {
       auto reader = PrivateConsumer("restore", "changelog reader", {{"isolation.level", "read_committed"}});
       if (!reader.ok()) return reader.status();
       restore_reader_ = std::move(reader).value();
+      if (config_.kafka.num_standby_replicas > 0) {
+        auto standby = PrivateConsumer("standby", "standby reader",
+                                       {{"isolation.level", "read_committed"}, {"enable.partition.eof", "true"}});
+        if (!standby.ok()) return standby.status();
+        standby_reader_ = std::move(standby).value();
+      }
     }
     if (Status s = StartOrgConsumer(); !s.ok()) return s;
     // A task must know how many partitions its topic has to tell which keys are its own.
@@ -118,6 +124,11 @@ class Runner : public RdKafka::RebalanceCb {
     if (!refused.empty()) return Status::Error(refused);
     if (changelog_) {
       if (Status s = changelog_->EnsureTopics(partition_counts_[config_.topics.people]); !s.ok()) return s;
+      if (standby_reader_) {
+        standbys_ = std::make_unique<StandbyReplicas>(
+            *standby_reader_, *queries_, store_, changelog_->TopicOf(ingest::TopicKind::kPeople),
+            [this](int32_t p) { return Task::PrefixOf(config_.topics.people, p); });
+      }
     }
     if (Status s = ReadOrgToEnd(); !s.ok()) return s;
     if (Status s = StartGroupConsumer(); !s.ok()) return s;
@@ -161,6 +172,11 @@ class Runner : public RdKafka::RebalanceCb {
       const bool publish = received.empty() || Clock::now() - last_publish >=
                                                    std::chrono::milliseconds(config_.publish_interval_ms);
       if (Status s = CommitAll(publish); !s.ok()) return s;
+      if (standbys_) {
+        const uint64_t before = standbys_->records();
+        if (Status s = standbys_->Poll(kStandbyPollBudget); !s.ok()) return s;
+        engine_metrics_.standby_records().Increment(static_cast<double>(standbys_->records() - before));
+      }
       const auto now = Clock::now();
       received_unpublished_.insert(received_unpublished_.end(), received.begin(), received.end());
       if (publish) {
@@ -205,6 +221,15 @@ class Runner : public RdKafka::RebalanceCb {
     }
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       if (changelog_) AwaitPendingTransactions(*consumer, partitions);
+      if (standbys_) {
+        // A copy stops before its task is made from the store: the restore goes on from it.
+        std::set<int32_t> followed = standbys_->followed();
+        for (const RdKafka::TopicPartition* tp : partitions) followed.erase(tp->partition());
+        if (Status s = standbys_->Follow(followed); !s.ok()) {
+          fatal_ = s;
+          return;
+        }
+      }
       for (RdKafka::TopicPartition* tp : partitions) {
         if (tp->topic() != config_.topics.people) continue;
         // A partition beyond the count at start-up: the topic has gained partitions.
@@ -218,9 +243,7 @@ class Runner : public RdKafka::RebalanceCb {
           return;
         }
         if (changelog_ && !engine_.tasks().contains({ingest::TopicKind::kPeople, tp->partition()})) {
-          if (Status s = RestoreIfInputLost(ingest::TopicKind::kPeople, tp->partition(),
-                                            partition_counts_[tp->topic()]);
-              !s.ok()) {
+          if (Status s = RestoreTask(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) {
             fatal_ = s;
             return;
           }
@@ -258,6 +281,7 @@ class Runner : public RdKafka::RebalanceCb {
       }
       if (Status s = Take(consumer, partitions, cooperative); !s.ok()) fatal_ = s;
       if (people_paused_) consumer->pause(partitions);  // the read-ahead is full (BoundPeopleReadAhead)
+      if (Status s = FollowStandbys(); !s.ok()) fatal_ = s;
     } else {
       // The revoked tasks' last offsets go to the group while the tasks still exist.
       if (Status s = engine_.Commit(); !s.ok()) fatal_ = s;
@@ -271,11 +295,14 @@ class Runner : public RdKafka::RebalanceCb {
         engine_metrics_.ForgetPartition(tp->topic(), tp->partition());
       }
       Release(consumer, partitions, cooperative);
+      if (Status s = FollowStandbys(); !s.ok()) fatal_ = s;
     }
   }
 
  private:
   static constexpr std::chrono::milliseconds kCaughtUpCheck{250};
+  /// Time given to the standby copies after each batch.
+  static constexpr std::chrono::milliseconds kStandbyPollBudget{20};
   /// How often the input topics' partition counts are checked while running.
   static constexpr std::chrono::seconds kPartitionCheck{5};
   /// A crm partition that is behind its end yet delivers nothing for this long stops holding the
@@ -702,20 +729,20 @@ class Runner : public RdKafka::RebalanceCb {
     RdKafka::TopicPartition::destroy(copies);
   }
 
-  /// A task's state is read from its changelog only when the input can no longer give it:
-  /// retention has deleted records the stored state (or, without one, the task) has not read, or
-  /// a restore was cut short. Otherwise the stored state is kept as this instance left it (or
-  /// the task is built from the input's start), and is no longer taken as a copy of the
-  /// changelog: its first logged commit writes it in full. Adopting another instance's state in
-  /// the middle of a stream gave figures that differ from replay under churn (tests/bench/
-  /// chaos.py), which rebuilding from the input does not.
-  Status RestoreIfInputLost(ingest::TopicKind kind, int32_t partition, int partitions) {
-    const bool crm = kind == ingest::TopicKind::kCrm;
-    const std::string& topic = crm ? config_.topics.crm : config_.topics.people;
-    const std::string prefix = Task::PrefixOf(topic, crm ? kAllPartitions : partition);
+  /// The crm task at start-up. Every instance reads the whole crm input and keeps its own crm
+  /// task (the one that publishes also logs it), so its changelog is read only when the input
+  /// can no longer give the task: retention has deleted records the stored state (or, without
+  /// one, the task) has not read, or a restore was cut short. Otherwise the stored state is kept
+  /// as this instance left it (or built from the input's start) and is no longer taken as a copy
+  /// of the changelog: its first logged commit writes it in full.
+  /// A people partition, by contrast, is restored whenever it is assigned (RestoreTask): its
+  /// changelog holds what its previous owner did, however far that went.
+  Status RestoreCrmIfInputLost(int partitions) {
+    const std::string& topic = config_.topics.crm;
+    const std::string prefix = Task::PrefixOf(topic, kAllPartitions);
     const std::map<int32_t, int64_t> stored = Task::StoredOffsets(store_, prefix);
     bool lost = false;
-    for (int32_t p = crm ? 0 : partition; p < (crm ? partitions : partition + 1); ++p) {
+    for (int32_t p = 0; p < partitions; ++p) {
       int64_t low = 0, high = 0;
       if (queries_->query_watermark_offsets(topic, p, &low, &high, 10000) != RdKafka::ERR_NO_ERROR) {
         continue;
@@ -725,10 +752,22 @@ class Runner : public RdKafka::RebalanceCb {
       if (from < low) lost = true;
     }
     const bool interrupted = store_.Get(prefix + std::string(changelog::kRestoring)).has_value();
-    if (lost || interrupted) return RestoreTask(kind, partition);
+    if (lost || interrupted) return RestoreTask(ingest::TopicKind::kCrm, 0);
     storage::WriteBatch forget;
     forget.Delete(prefix + std::string(changelog::kCheckpoint));
     return store_.Write(forget);
+  }
+
+  /// Which people partitions this instance keeps standby copies of: those it does not own.
+  Status FollowStandbys() {
+    if (!standbys_) return Status::Ok();
+    std::set<int32_t> wanted;
+    for (int32_t p = 0; p < partition_counts_[config_.topics.people]; ++p) {
+      if (!engine_.tasks().contains({ingest::TopicKind::kPeople, p})) wanted.insert(p);
+    }
+    Status s = standbys_->Follow(wanted);
+    engine_metrics_.standby_partitions().Set(static_cast<double>(standbys_->followed().size()));
+    return s;
   }
 
   /// Brings the stored state of a task up to its changelog before the task is made from it
@@ -791,10 +830,10 @@ class Runner : public RdKafka::RebalanceCb {
     auto conf = BaseConf(config_);
     if (!conf.ok()) return conf.status();
     std::string error;
-    for (const auto& [key, value] : overrides) (*conf)->set(key, value, error);
     (*conf)->set("group.id", config_.kafka.group_id + "." + role + "." + std::to_string(WallClockNow()), error);
     (*conf)->set("enable.auto.commit", "false", error);
     (*conf)->set("enable.partition.eof", "false", error);
+    for (const auto& [key, value] : overrides) (*conf)->set(key, value, error);
     std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf->get(), error));
     if (!consumer) return Status::Error(what + ": " + error);
     return consumer;
@@ -829,7 +868,7 @@ class Runner : public RdKafka::RebalanceCb {
       for (int p = 0; p < count; ++p) all.push_back(RdKafka::TopicPartition::create(config_.topics.crm, p));
       AwaitPendingTransactions(*crm_election_, all);
       RdKafka::TopicPartition::destroy(all);
-      if (Status s = RestoreIfInputLost(ingest::TopicKind::kCrm, 0, count); !s.ok()) return s;
+      if (Status s = RestoreCrmIfInputLost(count); !s.ok()) return s;
     }
     auto stored = engine_.Assign(ingest::TopicKind::kCrm, 0, count);
     if (!stored.ok()) return stored.status();
@@ -1149,6 +1188,8 @@ class Runner : public RdKafka::RebalanceCb {
   storage::KvStore& store_;
   KafkaChangelog* changelog_;
   std::unique_ptr<RdKafka::KafkaConsumer> restore_reader_;  // reads changelogs (RestoreTask)
+  std::unique_ptr<RdKafka::KafkaConsumer> standby_reader_;  // follows changelogs (standbys_)
+  std::unique_ptr<StandbyReplicas> standbys_;  // with kafka.num_standby_replicas
   std::unique_ptr<RdKafka::KafkaConsumer> queries_;  // asks the brokers, never fetches
   std::unique_ptr<RdKafka::KafkaConsumer> org_;
   std::vector<int> org_partitions_;

@@ -100,6 +100,17 @@ EngineMetrics::EngineMetrics(const std::string& version)
                               .Help("Input partitions this instance currently owns")
                               .Register(*registry_)
                               .Add({});
+  standby_partitions_ = &BuildGauge()
+                             .Name("huntline_standby_partitions")
+                             .Help("People partitions this instance keeps a standby copy of "
+                                   "(kafka.num_standby_replicas)")
+                             .Register(*registry_)
+                             .Add({});
+  standby_records_ = &BuildCounter()
+                          .Name("huntline_standby_records_total")
+                          .Help("Changelog messages applied to standby copies")
+                          .Register(*registry_)
+                          .Add({});
   read_ahead_ = &BuildGauge()
                      .Name("huntline_read_ahead_messages")
                      .Help("Input messages read and decoded, waiting for their turn (event-time "

@@ -66,6 +66,8 @@ class EngineMetrics {
   prometheus::Counter& batches() { return *batches_; }
   prometheus::Counter& org_tombstones() { return *org_tombstones_; }
   prometheus::Gauge& assigned_partitions() { return *assigned_partitions_; }
+  prometheus::Gauge& standby_partitions() { return *standby_partitions_; }
+  prometheus::Counter& standby_records() { return *standby_records_; }
   prometheus::Gauge& catching_up_partitions() { return *catching_up_partitions_; }
   prometheus::Gauge& crm_publisher() { return *crm_publisher_; }
   prometheus::Gauge& read_ahead() { return *read_ahead_; }
@@ -91,6 +93,8 @@ class EngineMetrics {
   prometheus::Counter* batches_;
   prometheus::Counter* org_tombstones_;
   prometheus::Gauge* assigned_partitions_;
+  prometheus::Gauge* standby_partitions_;
+  prometheus::Counter* standby_records_;
   prometheus::Gauge* catching_up_partitions_;
   prometheus::Gauge* crm_publisher_;
   prometheus::Gauge* read_ahead_;

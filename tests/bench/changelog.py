@@ -8,7 +8,12 @@ changelogs, on a real broker (README.md here has the table).
 2. `huntline run` reads it as a backlog (engine time following event time) with `kafka.changelog`
    on and off, alternated `--rounds` times, each in a group and state directory of its own:
    crm+people events/s of each, and their ratio.
-3. Every input record is deleted (as retention would), and a new instance with an empty state
+3. Failover, with and without standby copies (`kafka.num_standby_replicas` 1 and 0): two
+   instances share the partitions and read the stream; once settled (and the copies caught up),
+   one is killed (SIGKILL): the changelog messages the other restores taking its partitions over,
+   and the seconds from the kill until it has every partition published again (the group's
+   `session.timeout.ms`, 10 s here, is part of it).
+4. Every input record is deleted (as retention would), and a new instance with an empty state
    directory joins the group of the last run with the changelog: the changelog messages it
    restores, the seconds the restores took (from its log), and the seconds from its start until
    every partition is published again.
@@ -23,6 +28,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
+from test_live_equals_replay import Instances  # noqa: E402
 
 RESTORED = re.compile(r"; (\d+) records restored from (\S+) in ([0-9.e+-]+) s")
 
@@ -62,6 +68,46 @@ def run(work, broker, topics, name, partitions, non_org, changelog):
                 sys.exit(f"huntline run {name} did not read the stream in an hour")
             time.sleep(0.5)
         return non_org / (time.perf_counter() - start)
+
+
+def failover(work, broker, topics, partitions, standbys):
+    """Two instances read the stream; one is killed: (changelog messages the other restores, seconds
+    from the kill until every partition is published by the other)."""
+    name = "failover-%d" % standbys
+    (work / name).mkdir()
+    with Instances(broker, topics, work / name, "xy", group=name,
+                   extra={"kafka": {"num_standby_replicas": standbys},
+                          "batch": {"max_events": 20000, "max_wait_ms": 200}}) as instances:
+        instances.start("x")
+        instances.start("y")
+        x, y = instances.listens["x"], instances.listens["y"]
+
+        def shared():
+            figures = [engine_figures(x), engine_figures(y)]
+            owned = sum(f.get("huntline_assigned_partitions", 0) - 1 for f in figures)
+            return (owned == partitions and sum(f.get("huntline_crm_publisher", 0) for f in figures) == 1 and
+                    all(f.get("huntline_catching_up_partitions") == 0 for f in figures) and
+                    all(v == 0 for f in figures for k, v in f.items()
+                        if k.startswith("huntline_consumer_lag_messages")))
+        harness.wait_for(shared, 3600, "both instances caught up")
+        if standbys:
+            def copies_still():
+                first = engine_figures(y).get("huntline_standby_records_total", 0)
+                time.sleep(2)
+                return first > 0 and engine_figures(y).get("huntline_standby_records_total", 0) == first
+            harness.wait_for(copies_still, 600, "the standby copies caught up")
+        before = engine_figures(y)
+        restored_before = sum(v for k, v in before.items() if k.startswith("huntline_restored_records_total{"))
+        start = time.perf_counter()
+        instances.kill("x")
+        harness.wait_for(lambda: engine_figures(y).get("huntline_assigned_partitions") == partitions + 1, 3600,
+                         "the survivor given every partition")
+        assigned = time.perf_counter() - start
+        harness.wait_for(lambda: settled(engine_figures(y), partitions), 3600, "the survivor publishing everything")
+        seconds = time.perf_counter() - start
+        after = engine_figures(y)
+        restored = sum(v for k, v in after.items() if k.startswith("huntline_restored_records_total{"))
+    return restored - restored_before, assigned, seconds
 
 
 def restore(work, broker, topics, group, partitions):
@@ -107,6 +153,7 @@ def main():
             for changelog in (True, False):
                 name = f"{'logged' if changelog else 'unlogged'}-{r}"
                 rates[changelog].append(run(work, broker, topics, name, args.partitions, non_org, changelog))
+        failovers = {standbys: failover(work, broker, topics, args.partitions, standbys) for standbys in (1, 0)}
         for kind in ("crm", "people"):
             for p in range(args.partitions):
                 harness.delete_records(broker, topics[kind], p)
@@ -124,6 +171,14 @@ def main():
          "event time, one instance, read as a backlog; one value per round"),
         ("`huntline run` without (`kafka.changelog: false`)", unlogged, "alternated with the above"),
         ("ratio with / without", ratio, "per round"),
+        ("failover without standby copies: kill -9 to every partition published by the other",
+         "%.1f s (%.1f s after the rebalance gave them); %d changelog messages restored" % (
+             failovers[0][2], failovers[0][2] - failovers[0][1], failovers[0][0]),
+         "two instances; the group's session timeout (10 s) is most of it"),
+        ("failover with a standby copy (`num_standby_replicas` 1)",
+         "%.1f s (%.1f s after the rebalance gave them); %d changelog messages restored" % (
+             failovers[1][2], failovers[1][2] - failovers[1][1], failovers[1][0]),
+         "the same, the survivor keeping copies of the other's partitions"),
         ("restore of every partition by an empty instance", "%d messages in %.1f s (%.0f messages/s)" % (
             restored, seconds, restored / max(seconds, 1e-9)), "input deleted first: all from the changelogs"),
         ("empty instance: start to every partition published", "%.1f s" % until_published,

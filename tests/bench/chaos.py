@@ -2,7 +2,7 @@
 while a stream is produced, and the broker restarted once: at the end every figure must equal
 `huntline replay` of the stream, so nothing was lost and nothing counted twice.
 
-    HUNTLINE_BIN=… HUNTLINE_DELETE_RECORDS=… tests/bench/chaos.py [EVENTS] [--faults N] [--partitions N] [--seed N]
+    HUNTLINE_BIN=… HUNTLINE_DELETE_RECORDS=… tests/bench/chaos.py [EVENTS] [--faults N] [--partitions N] [--seed N] [--standbys N] [--no-changelog]
 
 Half the stream (`huntline generate --events EVENTS`, default 500,000) is written before the first
 instance starts; the rest is written in chunks while the faults happen, one every few seconds,
@@ -86,6 +86,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-changelog", action="store_true",
                         help="kafka.changelog false: a partition that moves is rebuilt from the input")
+    parser.add_argument("--standbys", type=int, default=0,
+                        help="kafka.num_standby_replicas of every instance")
     parser.add_argument("--workdir", help="keep the logs and state there (default: a temporary directory)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -108,7 +110,8 @@ def main():
             names = [f"i{n}" for n in range(args.faults + 3)]
             instances = live.Instances(broker.bootstrap, topics, work, names, group="chaos",
                                        extra={"order_wait_ms": 2000,
-                                              **({"kafka": {"changelog": False}} if args.no_changelog else {})})
+                                              "kafka": ({"changelog": False} if args.no_changelog else
+                                                        {"num_standby_replicas": args.standbys})})
             survived = collections.Counter()
             stopped, fresh = [], list(names)
             with instances:

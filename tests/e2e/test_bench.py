@@ -67,10 +67,14 @@ def test_changelog_benchmark_runs_on_a_small_input():
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     rows = {line.split(" | ")[0]: line for line in run.stdout.splitlines() if line.startswith("| ")}
     for expected in ("| `huntline run` with changelogs", "| `huntline run` without", "| ratio with / without",
+                     "| failover without standby copies", "| failover with a standby copy",
                      "| restore of every partition by an empty instance"):
         assert any(r.startswith(expected) for r in rows), (expected, run.stdout)
     restore = next(line for key, line in rows.items() if key.startswith("| restore of every partition"))
     assert not restore.split(" | ")[1].startswith("0 messages"), restore
+    # A standby copy leaves the survivor nothing to restore of what the killed instance committed.
+    standby = next(line for key, line in rows.items() if key.startswith("| failover with a standby copy"))
+    assert standby.split(" | ")[1].endswith("; 0 changelog messages restored"), standby
 
 
 CHAOS = harness.ROOT / "tests" / "bench" / "chaos.py"

@@ -94,6 +94,50 @@ def test_partitions_move_between_running_instances_with_their_state(broker, tmp_
     assert_equals_replay(after_b, replay)
 
 
+def engine_figure(listen, name):
+    return harness.parse_exposition(harness.scrape(listen)).get(name, 0)
+
+
+def copies_settled(listen):
+    """The instance's standby copies have applied everything: the count stays put for 2 s."""
+    def look():
+        first = engine_figure(listen, "huntline_standby_records_total")
+        harness.time.sleep(2)
+        return first > 0 and engine_figure(listen, "huntline_standby_records_total") == first
+    harness.wait_for(look, 120, "the standby copies caught up")
+
+
+def test_a_standby_copy_takes_over_a_killed_instances_partitions_without_a_restore(broker, tmp_path, stream):
+    """Two instances with `num_standby_replicas: 1` each keep a copy of the partitions the other
+    owns. The input is emptied and one is killed: the other takes its partitions over from its
+    copies, restoring at most what they lack, and the figures equal replay."""
+    lines, replay = stream
+    partitions = 4
+    topics = fresh_topics(broker, "changelog-standby", partitions)
+    assert harness.produce_lines(broker, lines, topics) == len(lines)
+    with Instances(broker, topics, tmp_path, "ab", group="standby",
+                   extra={"kafka": {"num_standby_replicas": 1}}) as instances:
+        instances.start("a")
+        instances.start("b")
+        both = settled_figures([instances.listens["a"], instances.listens["b"]], partitions)
+        assert_equals_replay(both, replay)
+        owned_by_a = engine_figure(instances.listens["a"], "huntline_assigned_partitions") - 1
+        assert owned_by_a > 0
+        assert engine_figure(instances.listens["b"], "huntline_standby_partitions") == owned_by_a
+        copies_settled(instances.listens["b"])
+        restored_before = restored_records(instances.listens["b"])
+        delete_inputs(broker, topics, partitions)
+        instances.kill("a")
+        after = settled_figures([instances.listens["b"]], partitions)
+        assert engine_figure(instances.listens["b"], "huntline_standby_partitions") == 0
+        # Everything the copies held: nothing to read again (a's last commit came before the copies
+        # settled), where a restore of an empty state reads the whole changelog partition.
+        assert restored_records(instances.listens["b"]) == restored_before
+        log = "\n".join(path.read_text() for path in tmp_path.glob("b-*.log"))
+        assert log.count("stored state at changelog offset") >= owned_by_a, log[-3000:]
+    assert_equals_replay(after, replay)
+
+
 def test_the_cluster_script_runs_three_instances_and_one_takes_over_from_another(tmp_path):
     """The README's `./deploy/local.sh cluster 3` (its script, on the built binary): three
     instances share the partitions; one is killed and the others take its partitions over."""

@@ -684,6 +684,56 @@ std::map<std::string, std::string> TaskState(storage::KvStore& store, const std:
   return out;
 }
 
+TEST(EngineChangelog, AnApplierWritesNothingBeforeItsFinishUnlessItMustAndThenMarksTheState) {
+  storage::MemoryKvStore store;
+  const std::string prefix = "t/p/0/";
+  const std::string mark = prefix + std::string(changelog::kRestoring);
+  const std::string checkpoint = prefix + std::string(changelog::kCheckpoint);
+  {
+    changelog::Applier applier(store, prefix);
+    ASSERT_TRUE(applier.Begin(/*wipe=*/false).ok());
+    ASSERT_TRUE(applier.Apply(prefix + "a", "1").ok());
+    ASSERT_TRUE(applier.Apply("elsewhere", "x").ok());  // not the task's: ignored
+    EXPECT_TRUE(TaskState(store, prefix).empty());
+    ASSERT_TRUE(applier.Finish(7).ok());
+    EXPECT_EQ(TaskState(store, prefix), (std::map<std::string, std::string>{{prefix + "a", "1"}}));
+    EXPECT_TRUE(store.Get(checkpoint).has_value());
+    EXPECT_FALSE(store.Get("elsewhere").has_value());
+  }
+  {
+    // Stopped before its Finish with little held: the store stays the last Finish's.
+    changelog::Applier applier(store, prefix);
+    ASSERT_TRUE(applier.Begin(false).ok());
+    ASSERT_TRUE(applier.Apply(prefix + "a", std::nullopt).ok());
+    EXPECT_TRUE(applier.Discard());
+    EXPECT_EQ(TaskState(store, prefix).size(), 1u);
+    EXPECT_FALSE(store.Get(mark).has_value());
+  }
+  {
+    // Too much held: part of it is written, after the mark, which stays if it stops there.
+    changelog::Applier applier(store, prefix);
+    ASSERT_TRUE(applier.Begin(false).ok());
+    for (size_t i = 0; i < changelog::Applier::kHeldChanges; ++i) {
+      ASSERT_TRUE(applier.Apply(prefix + "k" + std::to_string(i), "v").ok());
+    }
+    EXPECT_TRUE(store.Get(mark).has_value());
+    EXPECT_FALSE(applier.Discard());
+    EXPECT_TRUE(store.Get(mark).has_value());
+  }
+  {
+    // An epoch message: the task's keys are dropped at once, marked, until the copy is finished.
+    changelog::Applier applier(store, prefix);
+    ASSERT_TRUE(applier.Begin(false).ok());
+    ASSERT_TRUE(applier.Apply(prefix + std::string(changelog::kEpoch), "").ok());
+    EXPECT_TRUE(TaskState(store, prefix).empty());
+    EXPECT_TRUE(store.Get(mark).has_value());
+    ASSERT_TRUE(applier.Apply(prefix + "b", "2").ok());
+    ASSERT_TRUE(applier.Finish(9).ok());
+    EXPECT_EQ(TaskState(store, prefix), (std::map<std::string, std::string>{{prefix + "b", "2"}}));
+    EXPECT_FALSE(store.Get(mark).has_value());
+  }
+}
+
 TEST(EngineChangelog, AnotherInstanceRebuildsEveryTaskFromTheChangelogAloneAndCountsOnExactly) {
   const Stream stream;
   storage::MemoryKvStore reference_store;
