@@ -1,12 +1,13 @@
 """Several `huntline run` instances of one group on this machine, on a local broker, over a
 simulated organisation: to watch partitions and their state move between instances.
 
-    ./deploy/local.sh cluster [INSTANCES] [--events N]
+    ./deploy/local.sh cluster [INSTANCES] [--events N] [--standbys N]
 
 Starts a single-node Kafka broker (deploy/kafka/broker.sh) on 127.0.0.1:9092 with its data in
 $HUNTLINE_CACHE/cluster, creates the input topics (6 crm and 6 people partitions) and writes
 `huntline generate --events N` to them the first time, then starts INSTANCES (3) instances of
-build/release/app/huntline, each with its own state directory and port (127.0.0.1:9461, 9462, …).
+build/release/app/huntline, each with its own state directory and port (127.0.0.1:9461, 9462, …)
+and `kafka.num_standby_replicas` N (1): a copy of every people partition on another instance.
 Every 10 s it prints what each instance holds. Stop an instance with `kill PID` (the PIDs are
 printed) and watch the others take its partitions over; Ctrl-C stops all.
 """
@@ -119,7 +120,8 @@ def engine_figures(listen):
             name, value = line.rsplit(" ", 1)
             family = name.split("{", 1)[0]
             if family in ("huntline_assigned_partitions", "huntline_crm_publisher",
-                          "huntline_catching_up_partitions", "huntline_restored_records_total"):
+                          "huntline_catching_up_partitions", "huntline_restored_records_total",
+                          "huntline_standby_partitions"):
                 out[family] = out.get(family, 0) + float(value)
     return out
 
@@ -128,6 +130,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instances", nargs="?", type=int, default=3)
     parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--standbys", type=int, default=1, help="kafka.num_standby_replicas of each instance")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     procs, instances = [], {}
@@ -137,7 +140,8 @@ def main():
         for i in range(1, args.instances + 1):
             listen = f"127.0.0.1:{9460 + i}"
             config = WORK / f"instance-{i}.json"
-            config.write_text(json.dumps({"kafka": {"brokers": BROKER, "group_id": "huntline"},
+            config.write_text(json.dumps({"kafka": {"brokers": BROKER, "group_id": "huntline",
+                                                    "num_standby_replicas": args.standbys},
                                           "state_dir": str(WORK / f"state-{i}"), "listen": listen}, indent=2))
             log = open(WORK / f"instance-{i}.log", "ab")
             proc = subprocess.Popen([str(HUNTLINE), "run", "--config", str(config)], stdout=log, stderr=log)
@@ -156,6 +160,7 @@ def main():
                       f"(the crm task and its people partitions), publishes crm: "
                       f"{'yes' if f.get('huntline_crm_publisher') else 'no'}, "
                       f"catching up: {f.get('huntline_catching_up_partitions', 0):.0f}, "
+                      f"standby copies: {f.get('huntline_standby_partitions', 0):.0f}, "
                       f"records restored from changelogs: {f.get('huntline_restored_records_total', 0):.0f}")
     except KeyboardInterrupt:
         pass

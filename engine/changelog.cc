@@ -1,5 +1,7 @@
 #include "engine/changelog.h"
 
+#include <algorithm>
+
 #include "storage/codec.h"
 
 namespace huntline::engine::changelog {
@@ -16,6 +18,26 @@ bool LocalOnly(std::string_view key, const std::string& task_prefix) {
   if (!key.starts_with(task_prefix)) return false;
   const std::string_view rest = key.substr(task_prefix.size());
   return rest == kCheckpoint || rest == kRestoring || rest == kEpoch;
+}
+
+std::set<int32_t> StandbyPartitions(const std::map<std::string, std::set<int32_t>>& members,
+                                    const std::string& self, int replicas) {
+  std::set<int32_t> out;
+  std::vector<std::string> ids;  // in member-id order (the map's)
+  for (const auto& [id, owned] : members) ids.push_back(id);
+  const auto me = std::find(ids.begin(), ids.end(), self);
+  if (me == ids.end()) return out;
+  const size_t n = ids.size();
+  const size_t self_index = static_cast<size_t>(me - ids.begin());
+  for (size_t owner = 0; owner < n; ++owner) {
+    if (owner == self_index) continue;
+    // self is the k-th member after the owner; the first `replicas` after it keep copies.
+    const size_t k = (self_index + n - owner) % n;
+    if (k > static_cast<size_t>(replicas)) continue;
+    const std::set<int32_t>& owned = members.at(ids[owner]);
+    out.insert(owned.begin(), owned.end());
+  }
+  return out;
 }
 
 Status Applier::Wipe() {

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,14 @@ std::vector<std::string> StatePrefixes(const std::string& task_prefix);
 std::string CheckpointValue(int64_t next_offset);
 /// Whether `key` (a full store key of the task) is the store's own, never logged.
 bool LocalOnly(std::string_view key, const std::string& task_prefix);
+
+/// Which people partitions the member `self` of a group keeps standby copies of
+/// (`kafka.num_standby_replicas`): `members` maps each member id to the partitions it owns; the
+/// copies of a partition go to the `replicas` members that follow its owner in member-id order
+/// (wrapping round), never to the owner, so that each partition has min(replicas, members - 1)
+/// copies, spread evenly. A partition no member owns has none.
+std::set<int32_t> StandbyPartitions(const std::map<std::string, std::set<int32_t>>& members,
+                                    const std::string& self, int replicas);
 
 /// Applies a task's changelog messages to a store, in the changelog's order, as a restore
 /// reads them: puts and deletes of the task's keys (others are ignored), and at an epoch message

@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include "ingest/kafka_dead_letter.h"
@@ -192,6 +193,9 @@ class Runner : public RdKafka::RebalanceCb {
       }
       if (now - last_partition_check > kPartitionCheck) {
         if (Status s = CheckPartitionCounts(); !s.ok()) return s;
+        // The group's other members settle their assignments after this one: the copies are
+        // placed again once the group is stable.
+        if (Status s = FollowStandbys(); !s.ok()) return s;
         last_partition_check = now;
       }
     }
@@ -758,16 +762,58 @@ class Runner : public RdKafka::RebalanceCb {
     return store_.Write(forget);
   }
 
-  /// Which people partitions this instance keeps standby copies of: those it does not own.
+  /// Keeps standby copies of the people partitions this instance should
+  /// (changelog::StandbyPartitions over the group's members as its coordinator describes them),
+  /// and of none it owns. While the group is not stable (a rebalance under way) or cannot be
+  /// described, the copies kept stay as they are, less those of partitions now owned here.
   Status FollowStandbys() {
     if (!standbys_) return Status::Ok();
-    std::set<int32_t> wanted;
-    for (int32_t p = 0; p < partition_counts_[config_.topics.people]; ++p) {
-      if (!engine_.tasks().contains({ingest::TopicKind::kPeople, p})) wanted.insert(p);
+    std::set<int32_t> wanted = standbys_->followed();
+    if (auto members = PeopleGroupMembers()) {
+      wanted = changelog::StandbyPartitions(*members, group_->memberid(), config_.kafka.num_standby_replicas);
     }
+    std::erase_if(wanted, [&](int32_t p) { return engine_.tasks().contains({ingest::TopicKind::kPeople, p}); });
     Status s = standbys_->Follow(wanted);
     engine_metrics_.standby_partitions().Set(static_cast<double>(standbys_->followed().size()));
     return s;
+  }
+
+  /// The people group's members and the people partitions each owns, if the group is stable.
+  std::optional<std::map<std::string, std::set<int32_t>>> PeopleGroupMembers() {
+    rd_kafka_t* rk = queries_->c_ptr();
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+    const char* groups[] = {config_.kafka.group_id.c_str()};
+    rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+    char error[256];
+    rd_kafka_AdminOptions_set_request_timeout(options, 5000, error, sizeof error);
+    rd_kafka_DescribeConsumerGroups(rk, groups, 1, options, queue);
+    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 10000);
+    std::optional<std::map<std::string, std::set<int32_t>>> out;
+    const rd_kafka_DescribeConsumerGroups_result_t* result =
+        event ? rd_kafka_event_DescribeConsumerGroups_result(event) : nullptr;
+    size_t count = 0;
+    const rd_kafka_ConsumerGroupDescription_t** descriptions =
+        result ? rd_kafka_DescribeConsumerGroups_result_groups(result, &count) : nullptr;
+    if (count == 1 && !rd_kafka_ConsumerGroupDescription_error(descriptions[0]) &&
+        rd_kafka_ConsumerGroupDescription_state(descriptions[0]) == RD_KAFKA_CONSUMER_GROUP_STATE_STABLE) {
+      out.emplace();
+      for (size_t m = 0; m < rd_kafka_ConsumerGroupDescription_member_count(descriptions[0]); ++m) {
+        const rd_kafka_MemberDescription_t* member = rd_kafka_ConsumerGroupDescription_member(descriptions[0], m);
+        std::set<int32_t>& owned = (*out)[rd_kafka_MemberDescription_consumer_id(member)];
+        const rd_kafka_topic_partition_list_t* tps =
+            rd_kafka_MemberAssignment_partitions(rd_kafka_MemberDescription_assignment(member));
+        for (int i = 0; tps && i < tps->cnt; ++i) {
+          if (config_.topics.people == tps->elems[i].topic) owned.insert(tps->elems[i].partition);
+        }
+      }
+    } else if (event && rd_kafka_event_error(event)) {
+      std::cerr << "huntline run: describing group " << config_.kafka.group_id << ": "
+                << rd_kafka_event_error_string(event) << "\n";
+    }
+    if (event) rd_kafka_event_destroy(event);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_queue_destroy(queue);
+    return out;
   }
 
   /// Brings the stored state of a task up to its changelog before the task is made from it

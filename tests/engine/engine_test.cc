@@ -684,6 +684,28 @@ std::map<std::string, std::string> TaskState(storage::KvStore& store, const std:
   return out;
 }
 
+TEST(EngineChangelog, StandbyCopiesGoToTheMembersAfterEachOwnerNeverToItself) {
+  const std::map<std::string, std::set<int32_t>> members = {{"a", {0, 1}}, {"b", {2, 3}}, {"c", {4, 5}}};
+  using Set = std::set<int32_t>;
+  EXPECT_EQ(changelog::StandbyPartitions(members, "a", 1), (Set{4, 5}));
+  EXPECT_EQ(changelog::StandbyPartitions(members, "b", 1), (Set{0, 1}));
+  EXPECT_EQ(changelog::StandbyPartitions(members, "c", 1), (Set{2, 3}));
+  EXPECT_EQ(changelog::StandbyPartitions(members, "a", 2), (Set{2, 3, 4, 5}));
+  EXPECT_EQ(changelog::StandbyPartitions(members, "a", 7), (Set{2, 3, 4, 5}));  // two copies at most
+  EXPECT_EQ(changelog::StandbyPartitions(members, "a", 0), Set{});
+  EXPECT_EQ(changelog::StandbyPartitions(members, "d", 1), Set{});  // not (yet) a member
+  // A member that owns nothing still keeps copies; the copies of each partition number `replicas`.
+  const std::map<std::string, std::set<int32_t>> four = {{"a", {0}}, {"b", {1}}, {"c", {}}, {"d", {2}}};
+  std::map<int32_t, int> copies;
+  for (const auto& [id, owned] : four) {
+    for (int32_t p : changelog::StandbyPartitions(four, id, 2)) {
+      EXPECT_FALSE(owned.contains(p)) << id;
+      ++copies[p];
+    }
+  }
+  EXPECT_EQ(copies, (std::map<int32_t, int>{{0, 2}, {1, 2}, {2, 2}}));
+}
+
 TEST(EngineChangelog, AnApplierWritesNothingBeforeItsFinishUnlessItMustAndThenMarksTheState) {
   storage::MemoryKvStore store;
   const std::string prefix = "t/p/0/";
