@@ -423,6 +423,11 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
         }
         if (Status s = applier.Apply(key, value); !s.ok()) return s;
         if (now - last_look < std::chrono::milliseconds(100)) continue;
+      } else if (message->err() == RdKafka::ERR__AUTO_OFFSET_RESET) {
+        // Records below the position were deleted while it read: what it restored has a hole.
+        reader_.unassign();
+        return Status::Error("changelog " + topic + "/" + std::to_string(partition) + ": " + message->errstr() +
+                             " (records deleted while restoring); the next start restores again");
       } else if (message->err() != RdKafka::ERR__TIMED_OUT && message->err() != RdKafka::ERR__PARTITION_EOF) {
         std::cerr << "huntline run: changelog reader: " << message->errstr() << "\n";
       }
@@ -456,16 +461,35 @@ Result<RestoreOutcome> ChangelogRestorer::Restore(const std::string& topic, int3
   return outcome;
 }
 
+std::set<int32_t> StandbyReplicas::followed() const {
+  std::set<int32_t> out;
+  for (const auto& [p, copy] : copies_) out.insert(p);
+  return out;
+}
+
 Status StandbyReplicas::Follow(const std::set<int32_t>& partitions) {
-  for (auto it = followed_.begin(); it != followed_.end();) {
-    const int32_t p = *it++;
-    if (!partitions.contains(p)) Stop(p);
+  for (auto it = copies_.begin(); it != copies_.end();) {
+    const int32_t p = (it++)->first;
+    if (partitions.contains(p)) continue;
+    Stop(p);
+    // Kept elsewhere now: its keys would only take disk, and age.
+    for (const std::string& prefix : changelog::StatePrefixes(task_prefix_(p))) {
+      if (Status s = store_.DeleteRange(prefix, prefix + "\xff"); !s.ok()) return s;
+    }
+    std::cerr << "huntline run: no longer keeping a standby copy of " << topic_ << "/" << p << "\n";
   }
   for (int32_t p : partitions) {
-    if (followed_.contains(p)) continue;
-    if (Status s = Start(p); !s.ok()) return s;
+    if (copies_.contains(p)) continue;
+    if (Status s = Start(p, false); !s.ok()) {
+      std::cerr << "huntline run: standby copy of " << topic_ << "/" << p << " not started: " << s.message()
+                << "\n";
+    }
   }
   return Status::Ok();
+}
+
+void StandbyReplicas::Release(int32_t partition) {
+  if (copies_.contains(partition)) Stop(partition);
 }
 
 void StandbyReplicas::Stop(int32_t partition) {
@@ -474,40 +498,49 @@ void StandbyReplicas::Stop(int32_t partition) {
   RdKafka::TopicPartition::destroy(tps);
   if (error) std::cerr << "huntline run: standby reader: " << error->str() << "\n";
   auto it = copies_.find(partition);
-  if (it != copies_.end() && !it->second->Discard()) {
+  if (it != copies_.end() && !it->second.applier->Discard()) {
     std::cerr << "huntline run: the standby copy of " << topic_ << "/" << partition
               << " stopped in the middle of a large write: it will be restored in full\n";
   }
   copies_.erase(partition);
-  followed_.erase(partition);
 }
 
-Status StandbyReplicas::Start(int32_t partition) {
+Status StandbyReplicas::Start(int32_t partition, bool from_start) {
   const std::string prefix = task_prefix_(partition);
   const std::optional<Checkpoint> checkpoint =
       StoredCheckpoint(store_, prefix + std::string(changelog::kCheckpoint));
   const bool interrupted = store_.Get(prefix + std::string(changelog::kRestoring)).has_value();
   int64_t low = 0, high = 0;
-  RdKafka::ErrorCode err = queries_.query_watermark_offsets(topic_, partition, &low, &high, 10000);
-  if (err != RdKafka::ERR_NO_ERROR) {
-    return Status::Error("standby of " + topic_ + "/" + std::to_string(partition) + ": " + RdKafka::err2str(err));
-  }
+  RdKafka::ErrorCode err = queries_.query_watermark_offsets(topic_, partition, &low, &high, 5000);
+  if (err != RdKafka::ERR_NO_ERROR) return Status::Error("its start offset: " + RdKafka::err2str(err));
   // As a restore decides (ChangelogRestorer): a recent checkpoint within the changelog is where
   // the copy goes on from; anything else starts the copy again from the changelog's start.
-  const bool usable = checkpoint && !interrupted && checkpoint->offset >= low && checkpoint->offset <= high &&
-                      WallClockNow() - checkpoint->written <= kCheckpointTrustedMs;
-  auto applier = std::make_unique<changelog::Applier>(store_, prefix);
-  if (Status s = applier->Begin(/*wipe=*/!usable); !s.ok()) return s;
+  const bool usable = !from_start && checkpoint && !interrupted && checkpoint->offset >= low &&
+                      checkpoint->offset <= high && WallClockNow() - checkpoint->written <= kCheckpointTrustedMs;
   const int64_t from = usable ? checkpoint->offset : low;
+  Copy copy;
+  copy.applier = std::make_unique<changelog::Applier>(store_, prefix);
+  copy.next = from;
+  copy.wiped = !usable;
+  copy.written = Clock::now();
+  if (Status s = copy.applier->Begin(/*wipe=*/!usable); !s.ok()) return s;
   std::vector<RdKafka::TopicPartition*> tps = {RdKafka::TopicPartition::create(topic_, partition, from)};
   std::unique_ptr<RdKafka::Error> error(reader_.incremental_assign(tps));
   RdKafka::TopicPartition::destroy(tps);
-  if (error) return Status::Error("standby reader: " + error->str());
-  copies_[partition] = std::move(applier);
-  followed_.insert(partition);
+  // Wiped and marked already: the next start, whenever, copies from the changelog's start.
+  if (error) return Status::Error("assigning it: " + error->str());
+  copies_[partition] = std::move(copy);
   std::cerr << "huntline run: keeping a standby copy of " << topic_ << "/" << partition << " from offset "
             << from << (usable ? " (its checkpoint)" : " (the changelog's start)") << "\n";
   return Status::Ok();
+}
+
+Status StandbyReplicas::Write(Copy& copy, int64_t next) {
+  if (Status s = copy.applier->Finish(next); !s.ok()) return s;
+  copy.held = 0;
+  copy.wiped = false;
+  copy.written = Clock::now();
+  return copy.applier->Begin(/*wipe=*/false);
 }
 
 Status StandbyReplicas::Poll(std::chrono::milliseconds budget) {
@@ -519,9 +552,19 @@ Status StandbyReplicas::Poll(std::chrono::milliseconds budget) {
     auto it = copies_.find(message->partition());
     if (message->err() == RdKafka::ERR__PARTITION_EOF) {
       if (it == copies_.end()) continue;
-      // The end of what is committed, so between two transactions: the copy is whole here.
-      if (Status s = it->second->Finish(message->offset()); !s.ok()) return s;
-      if (Status s = it->second->Begin(/*wipe=*/false); !s.ok()) return s;
+      it->second.at_end = true;
+      it->second.next = std::max(it->second.next, message->offset());
+      continue;
+    }
+    if (message->err() == RdKafka::ERR__AUTO_OFFSET_RESET && it != copies_.end()) {
+      // Records below where the copy reads were deleted: it is copied again from the start.
+      std::cerr << "huntline run: standby copy of " << topic_ << "/" << message->partition() << ": "
+                << message->errstr() << ": copying it again from the changelog's start\n";
+      const int32_t p = message->partition();
+      Stop(p);
+      if (Status s = Start(p, true); !s.ok()) {
+        std::cerr << "huntline run: standby copy of " << topic_ << "/" << p << " not started: " << s.message() << "\n";
+      }
       continue;
     }
     if (message->err() != RdKafka::ERR_NO_ERROR) {
@@ -535,8 +578,20 @@ Status StandbyReplicas::Poll(std::chrono::milliseconds budget) {
         message->payload()
             ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(message->payload()), message->len()))
             : std::nullopt;
-    if (Status s = it->second->Apply(key, value); !s.ok()) return s;
+    if (Status s = it->second.applier->Apply(key, value); !s.ok()) return s;
+    it->second.next = message->offset() + 1;
+    it->second.at_end = false;
+    ++it->second.held;
     ++records_;
+  }
+  const auto now = Clock::now();
+  for (auto& [p, copy] : copies_) {
+    // What was applied is written now; a copy with nothing new that is at the end has its
+    // checkpoint's time renewed now and then (see kCheckpointTrustedMs).
+    const bool renew = copy.at_end && now - copy.written >= std::chrono::hours(1);
+    if (copy.held > 0 || (copy.wiped && copy.at_end) || renew) {
+      if (Status s = Write(copy, copy.next); !s.ok()) return s;
+    }
   }
   return Status::Ok();
 }

@@ -58,6 +58,7 @@ class KafkaChangelog : public ChangelogSink {
   }
 
   const std::string& TopicOf(ingest::TopicKind kind) const;
+  const std::string& instance_id() const { return options_.instance_id; }
   static int32_t PartitionOf(const Task& task);
 
   bool Logs(const Task& task) const override;
@@ -142,12 +143,14 @@ class ChangelogRestorer {
 /// comes to it the restore only catches up from where the copy is (ChangelogRestorer, from the
 /// copy's checkpoint) instead of reading the whole changelog partition.
 ///
-/// A copy is written to the store whole transactions at a time: changes are held until the
-/// reader reaches the end of what is committed (a read of committed messages only ends between
-/// transactions), then written with the checkpoint. A copy stopped between two ends forgets
-/// what it held, and stays the consistent state of its last checkpoint.
-/// `reader` reads committed messages only and reports partition ends; used on the processing
-/// thread only.
+/// A copy's changes are held in memory and written with its checkpoint (the next changelog offset
+/// to read) after each poll that applied some: the copy is then the changelog's committed
+/// messages up to that offset, perhaps part of a transaction, which is all a restore continuing
+/// from it needs. A copy stopped between two writes forgets what it held and stays the state of
+/// its last checkpoint. A copy that reached the end of what is committed has its checkpoint's
+/// time renewed every hour, so that an idle partition's copy stays trusted.
+/// `reader` reads committed messages only, reports partition ends and does not reset an offset
+/// out of range (`auto.offset.reset` error). Used on the processing thread only.
 class StandbyReplicas {
  public:
   StandbyReplicas(RdKafka::KafkaConsumer& reader, RdKafka::KafkaConsumer& queries, storage::KvStore& store,
@@ -158,27 +161,40 @@ class StandbyReplicas {
         topic_(std::move(changelog_topic)),
         task_prefix_(std::move(task_prefix)) {}
 
-  /// Follows exactly `partitions` from now on: copies no longer wanted stop (before their task
-  /// is made from the store), new ones start from their checkpoint, or from the changelog's
-  /// start (their stored keys dropped first) without a usable one.
+  /// Follows exactly `partitions` from now on: copies no longer wanted stop and their keys are
+  /// dropped; new ones start from their checkpoint, or from the changelog's start (their stored
+  /// keys dropped first) without a usable one. A copy that cannot start now (a broker not
+  /// answering) is said in the log and tried again at the next call.
   Status Follow(const std::set<int32_t>& partitions);
-  /// Applies what the reader has, for up to `budget`.
+  /// Stops the copy of a partition about to be assigned here, keeping what it has written: the
+  /// restore on assignment goes on from its checkpoint.
+  void Release(int32_t partition);
+  /// Applies what the reader has, for up to `budget`, then writes what was applied.
   Status Poll(std::chrono::milliseconds budget);
-  const std::set<int32_t>& followed() const { return followed_; }
+  std::set<int32_t> followed() const;
   /// Changelog messages applied to the copies since the start.
   uint64_t records() const { return records_; }
 
  private:
-  Status Start(int32_t partition);
+  struct Copy {
+    std::unique_ptr<changelog::Applier> applier;
+    int64_t next = 0;        // the offset after the last message applied
+    uint64_t held = 0;       // messages applied since the last write
+    bool at_end = false;     // at the end of what is committed, as of the last partition end
+    bool wiped = false;      // started from the changelog's start, not written since
+    std::chrono::steady_clock::time_point written{};  // when the checkpoint was last written
+  };
+  Status Start(int32_t partition, bool from_start);
+  /// Stops following; forgets what was not written.
   void Stop(int32_t partition);
+  Status Write(Copy& copy, int64_t next);
 
   RdKafka::KafkaConsumer& reader_;
   RdKafka::KafkaConsumer& queries_;
   storage::KvStore& store_;
   std::string topic_;
   std::function<std::string(int32_t)> task_prefix_;
-  std::set<int32_t> followed_;
-  std::map<int32_t, std::unique_ptr<changelog::Applier>> copies_;
+  std::map<int32_t, Copy> copies_;
   uint64_t records_ = 0;
 };
 

@@ -98,12 +98,17 @@ class Runner : public RdKafka::RebalanceCb {
   Status Start() {
     if (Status s = StartBrokerQueries(); !s.ok()) return s;
     if (changelog_) {
-      auto reader = PrivateConsumer("restore", "changelog reader", {{"isolation.level", "read_committed"}});
+      // A changelog offset out of range is an error, never a jump to the end (a copy missing
+      // what was skipped).
+      auto reader = PrivateConsumer("restore", "changelog reader",
+                                    {{"isolation.level", "read_committed"}, {"auto.offset.reset", "error"}});
       if (!reader.ok()) return reader.status();
       restore_reader_ = std::move(reader).value();
       if (config_.kafka.num_standby_replicas > 0) {
         auto standby = PrivateConsumer("standby", "standby reader",
-                                       {{"isolation.level", "read_committed"}, {"enable.partition.eof", "true"}});
+                                       {{"isolation.level", "read_committed"},
+                                        {"enable.partition.eof", "true"},
+                                        {"auto.offset.reset", "error"}});
         if (!standby.ok()) return standby.status();
         standby_reader_ = std::move(standby).value();
       }
@@ -200,6 +205,7 @@ class Runner : public RdKafka::RebalanceCb {
       }
     }
     if (Status s = CommitAll(true); !s.ok()) return s;
+    closing_ = true;
     group_->close();
     crm_election_->close();
     crm_->close();
@@ -227,11 +233,8 @@ class Runner : public RdKafka::RebalanceCb {
       if (changelog_) AwaitPendingTransactions(*consumer, partitions);
       if (standbys_) {
         // A copy stops before its task is made from the store: the restore goes on from it.
-        std::set<int32_t> followed = standbys_->followed();
-        for (const RdKafka::TopicPartition* tp : partitions) followed.erase(tp->partition());
-        if (Status s = standbys_->Follow(followed); !s.ok()) {
-          fatal_ = s;
-          return;
+        for (const RdKafka::TopicPartition* tp : partitions) {
+          if (tp->topic() == config_.topics.people) standbys_->Release(tp->partition());
         }
       }
       for (RdKafka::TopicPartition* tp : partitions) {
@@ -767,10 +770,11 @@ class Runner : public RdKafka::RebalanceCb {
   /// and of none it owns. While the group is not stable (a rebalance under way) or cannot be
   /// described, the copies kept stay as they are, less those of partitions now owned here.
   Status FollowStandbys() {
-    if (!standbys_) return Status::Ok();
+    if (!standbys_ || closing_) return Status::Ok();
     std::set<int32_t> wanted = standbys_->followed();
     if (auto members = PeopleGroupMembers()) {
-      wanted = changelog::StandbyPartitions(*members, group_->memberid(), config_.kafka.num_standby_replicas);
+      wanted = changelog::StandbyPartitions(*members, MemberKey(group_client_id_, group_->memberid()),
+                                            config_.kafka.num_standby_replicas);
     }
     std::erase_if(wanted, [&](int32_t p) { return engine_.tasks().contains({ingest::TopicKind::kPeople, p}); });
     Status s = standbys_->Follow(wanted);
@@ -778,16 +782,25 @@ class Runner : public RdKafka::RebalanceCb {
     return s;
   }
 
-  /// The people group's members and the people partitions each owns, if the group is stable.
+  /// A member of the people group, in the order standby copies are placed: by client id (the
+  /// instance's id unless `kafka.properties` sets one), which a restart keeps, then member id.
+  static std::string MemberKey(const std::string& client_id, const std::string& member_id) {
+    return client_id + '\x1f' + member_id;
+  }
+
+  /// The people group's members (MemberKey) and the people partitions each owns, if the group
+  /// is stable.
   std::optional<std::map<std::string, std::set<int32_t>>> PeopleGroupMembers() {
     rd_kafka_t* rk = queries_->c_ptr();
     rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
     const char* groups[] = {config_.kafka.group_id.c_str()};
     rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
     char error[256];
-    rd_kafka_AdminOptions_set_request_timeout(options, 5000, error, sizeof error);
+    // Short: it runs on the processing thread; an answer that does not come leaves the copies
+    // as they are until the next look.
+    rd_kafka_AdminOptions_set_request_timeout(options, 2000, error, sizeof error);
     rd_kafka_DescribeConsumerGroups(rk, groups, 1, options, queue);
-    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 10000);
+    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 3000);
     std::optional<std::map<std::string, std::set<int32_t>>> out;
     const rd_kafka_DescribeConsumerGroups_result_t* result =
         event ? rd_kafka_event_DescribeConsumerGroups_result(event) : nullptr;
@@ -799,7 +812,8 @@ class Runner : public RdKafka::RebalanceCb {
       out.emplace();
       for (size_t m = 0; m < rd_kafka_ConsumerGroupDescription_member_count(descriptions[0]); ++m) {
         const rd_kafka_MemberDescription_t* member = rd_kafka_ConsumerGroupDescription_member(descriptions[0], m);
-        std::set<int32_t>& owned = (*out)[rd_kafka_MemberDescription_consumer_id(member)];
+        std::set<int32_t>& owned = (*out)[MemberKey(rd_kafka_MemberDescription_client_id(member),
+                                                    rd_kafka_MemberDescription_consumer_id(member))];
         const rd_kafka_topic_partition_list_t* tps =
             rd_kafka_MemberAssignment_partitions(rd_kafka_MemberDescription_assignment(member));
         for (int i = 0; tps && i < tps->cnt; ++i) {
@@ -1056,6 +1070,7 @@ class Runner : public RdKafka::RebalanceCb {
       if (!config_.kafka.properties.contains(key)) (*conf)->set(key, value, error);
     };
     set("group.id", config_.kafka.group_id);
+    if (changelog_) set("client.id", "huntline-" + changelog_->instance_id());
     set("partition.assignment.strategy", "cooperative-sticky");
     set("auto.offset.reset", "earliest");
     // Offsets move only after the state that includes them is durable in RocksDB.
@@ -1065,6 +1080,7 @@ class Runner : public RdKafka::RebalanceCb {
         RdKafka::Conf::CONF_OK) {
       return Status::Error("consumer: " + error);
     }
+    (*conf)->get("client.id", group_client_id_);
     group_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
     if (!group_) return Status::Error("consumer: " + error);
     RdKafka::ErrorCode err = group_->subscribe({config_.topics.people});
@@ -1236,6 +1252,8 @@ class Runner : public RdKafka::RebalanceCb {
   std::unique_ptr<RdKafka::KafkaConsumer> restore_reader_;  // reads changelogs (RestoreTask)
   std::unique_ptr<RdKafka::KafkaConsumer> standby_reader_;  // follows changelogs (standbys_)
   std::unique_ptr<StandbyReplicas> standbys_;  // with kafka.num_standby_replicas
+  std::string group_client_id_;  // the people group consumer's client.id
+  bool closing_ = false;         // leaving the groups: no more standby placement
   std::unique_ptr<RdKafka::KafkaConsumer> queries_;  // asks the brokers, never fetches
   std::unique_ptr<RdKafka::KafkaConsumer> org_;
   std::vector<int> org_partitions_;

@@ -13,8 +13,9 @@ remembers stay within the events of the window however long the stream, on a rea
    and of the day its latest event is in (window + 1 days), plus ids of late events of earlier
    days until that day's prune. Checked against the busiest window + 2 days of the stream: the crm
    task against the crm events, the people tasks together against all people events.
-Exits 1 if a task ever remembered more than its bound, or the crm task's ids grew by more than a
-quarter between the second tenth of the stream and its end (the stream is steady).
+Exits 1 if a task ever remembered more than its bound or less than half of it, or the crm task's
+ids grew by more than a quarter between the second tenth of the stream and its end (the stream is
+steady).
 """
 import argparse
 import collections
@@ -138,6 +139,9 @@ def main():
     growth = at(1.0)[1] / max(at(0.2)[1], 1)
     if most["crm"] > bound["crm"] or most["people"] > bound["people"]:
         sys.exit("a task remembered more ids than the window's events")
+    # The window's ids are remembered: a gauge missing or near zero is no bound at all.
+    if most["crm"] < bound["crm"] / 2 or most["people"] < bound["people"] / 2:
+        sys.exit("the tasks remembered fewer ids than half the window's events: is huntline_dedup_ids reported?")
     if growth > 1.25:
         sys.exit("the crm task's ids grew %.2f times from a fifth of the stream to its end" % growth)
 

@@ -95,7 +95,9 @@ def test_partitions_move_between_running_instances_with_their_state(broker, tmp_
 
 
 def engine_figure(listen, name):
-    return harness.parse_exposition(harness.scrape(listen)).get(name, 0)
+    """An engine metric, summed over its labels."""
+    figures = harness.parse_exposition(harness.scrape(listen))
+    return sum(v for k, v in figures.items() if k == name or k.startswith(name + "{"))
 
 
 def copies_settled(listen):
@@ -135,6 +137,49 @@ def test_a_standby_copy_takes_over_a_killed_instances_partitions_without_a_resto
         assert restored_records(instances.listens["b"]) == restored_before
         log = "\n".join(path.read_text() for path in tmp_path.glob("b-*.log"))
         assert log.count("stored state at changelog offset") >= owned_by_a, log[-3000:]
+    assert_equals_replay(after, replay)
+
+
+def test_a_standby_copy_follows_a_live_stream_and_takes_over_in_the_middle_of_it(broker, tmp_path, stream):
+    """The same while the stream is still being produced: the owner commits a transaction every
+    batch while its copies follow, it is killed in the middle, and the survivor takes its
+    partitions over from the copies, catching up only what they had not applied; the rest of the
+    stream is then read and the figures equal replay."""
+    lines, replay = stream
+    partitions = 4
+    topics = fresh_topics(broker, "changelog-standby-live", partitions)
+    half = len(lines) // 2
+    assert harness.produce_lines(broker, lines[:half], topics) == half
+    # Messages written while the instances run reach them within order_wait_ms of each other on
+    # this busy machine, as in test_live_equals_replay's live tests: no org snapshot comes late.
+    with Instances(broker, topics, tmp_path, "ab", group="standby-live",
+                   extra={"order_wait_ms": 2000, "kafka": {"num_standby_replicas": 1}}) as instances:
+        instances.start("a")
+        instances.start("b")
+        a, b = instances.listens["a"], instances.listens["b"]
+        harness.wait_for(lambda: engine_figure(b, "huntline_standby_partitions") > 0 and
+                         engine_figure(a, "huntline_standby_partitions") > 0, 120, "copies on both instances")
+        producer = harness.producer_for(broker)
+        rest = lines[half:]
+        chunk = len(rest) // 20
+        for n in range(10):  # half of the rest, in chunks, while both run
+            harness.produce_lines(broker, rest[n * chunk:(n + 1) * chunk], topics, producer=producer)
+            harness.time.sleep(0.3)
+        owned_by_a = engine_figure(a, "huntline_assigned_partitions") - 1
+        copied = engine_figure(b, "huntline_standby_records_total")
+        assert owned_by_a > 0 and copied > 0
+        restored_before = restored_records(b)
+        instances.kill("a")
+        harness.produce_lines(broker, rest[10 * chunk:], topics, producer=producer)
+        after = settled_figures([b], partitions)
+        late = engine_figure(b, "huntline_org_changes_late_total")
+        restored = restored_records(b) - restored_before
+        # What a full restore of a's partitions would read: the messages the copies applied.
+        assert restored < copied / 2, (restored, copied)
+        log = "\n".join(path.read_text() for path in tmp_path.glob("b-*.log"))
+        taken = log[log.rindex("keeping a standby copy"):]
+        assert taken.count("stored state at changelog offset") >= owned_by_a, taken[-3000:]
+    assert late == 0
     assert_equals_replay(after, replay)
 
 

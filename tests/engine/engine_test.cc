@@ -914,6 +914,19 @@ TEST(Config, TheChangelogIsOnByDefaultAndItsReplicationFactorIsCheckedByName) {
       << bad.status().message();
 }
 
+TEST(Config, StandbyReplicasNeedTheChangelogAndAreCheckedByName) {
+  EXPECT_EQ(ParseConfig("{}", "test.json")->kafka.num_standby_replicas, 0);
+  auto set = ParseConfig(R"({"kafka":{"num_standby_replicas":2}})", "test.json");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->kafka.num_standby_replicas, 2);
+  for (const char* text : {R"({"kafka":{"num_standby_replicas":-1}})",
+                           R"({"kafka":{"num_standby_replicas":1,"changelog":false}})"}) {
+    auto bad = ParseConfig(text, "test.json");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.status().message().find("kafka.num_standby_replicas"), std::string::npos) << bad.status().message();
+  }
+}
+
 TEST(Config, TheWebConfigFileIsReadAndCheckedByName) {
   auto config = ParseConfig(R"({"web_config_file":"/etc/huntline/web.yml"})", "test.json");
   ASSERT_TRUE(config.ok()) << config.status().message();
