@@ -282,10 +282,11 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   }
   if (const json* limits = root.Object("limits")) {
     Reader r(*limits, "limits", &error);
-    r.Only({"max_series_per_family", "org_cache_entries", "read_ahead_messages"});
+    r.Only({"max_series_per_family", "org_cache_entries", "state_cache_entries", "read_ahead_messages"});
     r.Int("read_ahead_messages", &c.read_ahead_messages, 100, 10000000);
     r.Int("max_series_per_family", &c.settings.max_series_per_family, 1, 100000000);
     r.Int("org_cache_entries", &c.org_cache_entries, 1, 100000000);
+    r.Int("state_cache_entries", &c.state_cache_entries, 1, 100000000);
   }
   if (const json* privacy = root.Object("privacy")) {
     Reader r(*privacy, "privacy", &error);

@@ -46,6 +46,9 @@ struct Config {
   int rocksdb_write_buffer_mb = 64;
   /// Accounts (and contacts) of the org tables decoded in memory; the rest are read from RocksDB.
   int org_cache_entries = 50000;
+  /// Values of a task's large state (a crm key's prospect facts, …) kept decoded in memory per
+  /// structure; the rest are read from RocksDB when needed.
+  int state_cache_entries = 50000;
   /// People messages read and decoded ahead of their turn, at most: past it the group's
   /// partitions are paused.
   int read_ahead_messages = 20000;

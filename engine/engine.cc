@@ -58,7 +58,8 @@ Result<std::map<int32_t, int64_t>> Engine::Assign(ingest::TopicKind kind, int32_
     auto task = std::make_unique<Task>(options_.topics.Of(kind), id, partitioning, kind,
                                        registry_.Create(kind), catalog_,
                                        TaskOptions{options_.history, options_.event_time,
-                                                   options_.durable, options_.history_rewrite});
+                                                   options_.durable, options_.history_rewrite,
+                                                   options_.state_cache_entries});
     task->shard().Limit(&series_limit_);
     if (Status s = task->Restore(store_); !s.ok()) {
       return Status::Error("restoring " + task->prefix() + ": " + s.message());
@@ -452,6 +453,7 @@ Status Engine::Commit(bool publish) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     engine_metrics_.batches().Increment();
   }
+  for (const auto& [key, task] : tasks_) task->Trim();
   for (const auto& [key, task] : tasks_) {
     if (task->watermark() != kNoTime) {
       engine_metrics_.Watermark(task->topic(), task->partition())

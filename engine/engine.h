@@ -72,6 +72,8 @@ class Engine {
     /// Where the org tables keep accounts and contacts (processors::OrgTables); null: in memory.
     storage::KvStore* org_store = nullptr;
     size_t org_cache_entries = processors::OrgTables::kDefaultCacheEntries;
+    /// Per structure of a durable task's large state (TaskOptions::state_cache_entries).
+    size_t state_cache_entries = 50000;
   };
 
   Engine(const processors::ProcessorRegistry& registry, const metrics::Catalog& catalog,

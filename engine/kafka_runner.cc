@@ -1391,6 +1391,7 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.history_rewrite = exposition.rewrite;
   options.org_store = store->get();
   options.org_cache_entries = static_cast<size_t>(config.org_cache_entries);
+  options.state_cache_entries = static_cast<size_t>(config.state_cache_entries);
   options.changelog = changelog.get();
   Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
   if (!config.event_time) engine.AdvanceTime(WallClockNow());

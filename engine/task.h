@@ -35,6 +35,9 @@ struct TaskOptions {
   bool durable = false;
   /// Rewrites label values in the history (privacy.per_person_metrics).
   metrics::LabelRewriter history_rewrite;
+  /// With `durable`: the values of each large structure of the processors' state kept decoded
+  /// in memory (Processor::Open); the others stay in the store until needed.
+  size_t state_cache_entries = 50000;
 };
 
 /// One input partition's share of the work: its processors, its CRM store, its share of every
@@ -125,6 +128,11 @@ class Task {
   }
   const std::map<int32_t, int64_t>& next_offsets() const { return next_offsets_; }
   Timestamp watermark() const { return watermark_; }
+  /// Lets the processors' unchanged cached state leave memory (Processor::Trim): called once
+  /// what Flush() wrote is in the store.
+  void Trim() {
+    for (auto& p : processors_) p->Trim();
+  }
   /// The `(source, id)`s remembered for de-duplication, once known (SeenSet::size).
   std::optional<uint64_t> seen_ids() const { return seen_.size(); }
 

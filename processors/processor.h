@@ -89,6 +89,14 @@ class Processor {
   virtual Status Restore(std::string_view /*key*/, std::string_view /*value*/) {
     return Status::Ok();
   }
+  /// Where the records Flush() writes are (`prefix`: their full key prefix) when the task
+  /// persists its state; `store` null when it does not (replay: everything in memory). Called
+  /// before Restore(): a processor may leave a large structure there and read it when needed
+  /// (storage::WriteBackCache, `cache_entries` values kept in memory) instead of loading it.
+  virtual void Open(storage::KvStore* /*store*/, const std::string& /*prefix*/, size_t /*cache_entries*/) {}
+  /// Lets unchanged values beyond the caches leave memory: called once what Flush() wrote is in
+  /// the store, never while the processor holds a value.
+  virtual void Trim() {}
 };
 
 /// The processors of each input topic, and the metric families they declared. Filled once at

@@ -33,10 +33,9 @@ void ProspectProcessor::Process(const ingest::Event& event, ProcessorContext& co
       const auto& activity = event.As<ingest::ActivityLogged>();
       std::string key = ProspectKeyOfActivity(activity, context.crm);
       const Behaviour behaviour = context.BehaviourOf(activity, event.time);
-      if (facts_[key].Record(activity, event.time, context.seq, behaviour)) {
+      if (facts_.Mutable(key).Record(activity, event.time, context.seq, behaviour)) {
         keys_by_contact_[*activity.contact_id].push_back(key);
       }
-      dirty_.insert(key);
       Evaluate(key, context);
       break;
     }
@@ -117,7 +116,7 @@ void ProspectProcessor::EvaluateShowing(std::string_view user_id, ProcessorConte
 void ProspectProcessor::EvaluateAll(ProcessorContext& context) {
   std::vector<std::string> keys;
   for (const auto& [key, view] : views_) keys.push_back(key);
-  for (const auto& [key, facts] : facts_) keys.push_back(key);
+  (void)facts_.ForEachId([&](std::string_view key) { keys.emplace_back(key); });
   context.crm.ForEachAccount([&](const std::string& id) { keys.push_back(id); });
   context.crm.ForEachLead([&](const Lead& lead) {
     if (!lead.data.account_id) keys.push_back(LeadKey(lead.data.lead_id));
@@ -127,7 +126,10 @@ void ProspectProcessor::EvaluateAll(ProcessorContext& context) {
   });
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  for (const std::string& key : keys) Evaluate(key, context);
+  for (const std::string& key : keys) {
+    Evaluate(key, context);
+    facts_.Trim();  // nothing changed is held here: the facts read need not stay
+  }
 }
 
 std::string_view ProspectProcessor::ShowTeam(std::string_view user_id, ProcessorContext& context) {
@@ -155,8 +157,7 @@ void ProspectProcessor::Move(metrics::Shard& shard, std::vector<metrics::Shard::
 }
 
 void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context) {
-  auto facts_it = facts_.find(key);
-  const ProspectFacts* facts = facts_it == facts_.end() ? nullptr : &facts_it->second;
+  const ProspectFacts* facts = facts_.Find(key);
   const ProspectCell cell =
       EvaluateProspect(key, facts, context.partitioning.Owns(key), context.org, context.crm,
                        context.settings, context.now);
@@ -216,8 +217,12 @@ void ProspectProcessor::Evaluate(std::string_view key, ProcessorContext& context
 }
 
 void ProspectProcessor::Flush(const std::function<void(std::string_view, std::string_view)>& put) {
-  for (const std::string& key : dirty_) put("k/" + key, facts_.at(key).Encode());
-  dirty_.clear();
+  facts_.Flush([&](std::string_view key, const ProspectFacts& facts) { put("k/" + std::string(key), facts.Encode()); });
+}
+
+void ProspectProcessor::Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) {
+  facts_ = storage::WriteBackCache<ProspectFacts>(store, prefix + "k/", cache_entries, DecodeFacts);
+  stored_ = store != nullptr;
 }
 
 Status ProspectProcessor::Restore(std::string_view key, std::string_view value) {
@@ -227,8 +232,10 @@ Status ProspectProcessor::Restore(std::string_view key, std::string_view value) 
   if (!ProspectFacts::Decode(value, &facts)) {
     return Status::Error("corrupt prospect record " + std::string(key));
   }
+  // The facts stay in the store (facts_ reads them when needed); the contacts' index is built
+  // from them here.
   for (const auto& [contact_id, time] : facts.responders) keys_by_contact_[contact_id].push_back(id);
-  facts_[id] = std::move(facts);
+  if (!stored_) facts_.Mutable(id) = std::move(facts);  // a task that keeps its state in memory
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 #include "processors/processor.h"
 #include "processors/prospect_rules.h"
 #include "processors/timer_queue.h"
+#include "storage/write_back_cache.h"
 
 namespace huntline::processors {
 
@@ -35,6 +36,8 @@ class ProspectProcessor : public Processor {
   void Resume(ProcessorContext& context) override;
   void Flush(const std::function<void(std::string_view, std::string_view)>& put) override;
   Status Restore(std::string_view key, std::string_view value) override;
+  void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) override;
+  void Trim() override { facts_.Trim(); }
 
  private:
   /// What a key currently contributes to the gauges.
@@ -58,10 +61,12 @@ class ProspectProcessor : public Processor {
   std::string_view ShowTeam(std::string_view user_id, ProcessorContext& context);
   static void Move(metrics::Shard& shard, std::vector<metrics::Shard::SeriesRef>& from,
                    std::vector<metrics::Shard::SeriesRef> to);
+  static bool DecodeFacts(std::string_view value, ProspectFacts* out) { return ProspectFacts::Decode(value, out); }
 
   Families families_;
-  StringMap<ProspectFacts> facts_;
-  StringSet dirty_;
+  /// Each key's activity facts (`k/<key>`): in the store, those changed or used recently in memory.
+  storage::WriteBackCache<ProspectFacts> facts_{nullptr, "", 0, DecodeFacts};
+  bool stored_ = false;  // facts_ reads the store (Open)
   StringMap<View> views_;
   StringMap<std::vector<std::string>> keys_by_contact_;  // responders' contacts → their keys
   /// The team each person was last shown under (as an owner or a covering rep): a user change

@@ -579,6 +579,33 @@ void ExpectSameFigures(Harness& reference, Harness& got_from) {
   EXPECT_EQ(got.size(), want.size());
 }
 
+TEST(Engine, StateReadFromTheStoreWhenNeededGivesTheSameFiguresAsStateHeldInMemory) {
+  const Stream stream;
+  storage::MemoryKvStore reference_store;
+  Engine::Options in_memory;
+  in_memory.durable = false;  // everything in memory, as replay
+  Harness reference(reference_store, in_memory);
+  stream.Feed(reference, 0, stream.messages.size());
+  ASSERT_TRUE(reference.engine.Commit().ok());
+
+  // One value of each cached structure kept decoded: every other one is read back from the
+  // store, after commits every 50 messages, and after a restart in the middle.
+  storage::MemoryKvStore store;
+  Engine::Options tiny;
+  tiny.state_cache_entries = 1;
+  const size_t committed = 1100;
+  {
+    Harness h(store, tiny);
+    for (size_t i = 0; i < committed; i += 50) {
+      stream.Feed(h, i, std::min(i + 50, committed));
+      ASSERT_TRUE(h.engine.Commit().ok());
+    }
+  }
+  Harness h(store, tiny);
+  ResumeAfter(stream, h, committed);
+  ExpectSameFigures(reference, h);
+}
+
 TEST(Engine, EveryFigureIsTheSameAfterACrashAndARestartFromTheStore) {
   const Stream stream;
   ASSERT_GT(stream.messages.size(), 2000u);
