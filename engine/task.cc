@@ -53,6 +53,7 @@ std::map<int32_t, int64_t> Task::StoredOffsets(storage::KvStore& store, const st
 
 Status Task::Restore(storage::KvStore& store) {
   seen_ = SeenSet(prefix_, options_.durable ? &store : nullptr);
+  crm_.Open(options_.durable ? &store : nullptr, prefix_ + "crm/", options_.state_cache_entries);
   for (auto& p : processors_) {
     p->Open(options_.durable ? &store : nullptr, prefix_ + "p/" + std::string(p->name()) + "/",
             options_.state_cache_entries);

@@ -131,6 +131,7 @@ class Task {
   /// Lets the processors' unchanged cached state leave memory (Processor::Trim): called once
   /// what Flush() wrote is in the store.
   void Trim() {
+    crm_.Trim();
     for (auto& p : processors_) p->Trim();
   }
   /// The `(source, id)`s remembered for de-duplication, once known (SeenSet::size).

@@ -35,35 +35,40 @@ void CrmStore::IndexOpportunity(const std::string& id,
   by_account_[new_account].opportunities.push_back(id);
 }
 
+void CrmStore::Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) {
+  leads_ = storage::WriteBackCache<Lead>(store, prefix + "lead/", cache_entries, DecodeLead);
+  opportunities_ = storage::WriteBackCache<Opportunity>(store, prefix + "opp/", cache_entries, DecodeOpportunity);
+  stored_ = store != nullptr;
+}
+
 ApplyOutcome CrmStore::ApplyLead(const ingest::LeadUpserted& d, Timestamp time, uint64_t seq,
                                  std::optional<Lead>* before) {
-  auto [it, inserted] = leads_.try_emplace(d.lead_id);
-  Lead& lead = it->second;
-  if (!inserted && time < lead.updated) return ApplyOutcome::kStale;
+  const Lead* held = leads_.Find(d.lead_id);
+  if (held && time < held->updated) return ApplyOutcome::kStale;
   std::optional<std::string> old_account;
-  if (!inserted) {
-    old_account = lead.data.account_id;
-    if (before) *before = lead;
+  if (held) {
+    old_account = held->data.account_id;
+    if (before) *before = *held;
   }
+  Lead& lead = leads_.Mutable(d.lead_id);
   lead.data = d;
   lead.updated = time;
   lead.seq = seq;
   IndexLead(d.lead_id, old_account, d.account_id);
-  dirty_leads_.insert(d.lead_id);
   return ApplyOutcome::kApplied;
 }
 
 ApplyOutcome CrmStore::ApplyOpportunity(const ingest::OpportunityUpserted& d, Timestamp time,
                                         uint64_t seq, std::optional<Opportunity>* before) {
-  auto [it, inserted] = opportunities_.try_emplace(d.opportunity_id);
-  Opportunity& opp = it->second;
-  if (!inserted && time < opp.updated) return ApplyOutcome::kStale;
+  const Opportunity* held = opportunities_.Find(d.opportunity_id);
+  if (held && time < held->updated) return ApplyOutcome::kStale;
   std::optional<std::string> old_account;
-  const bool was_open = inserted || opp.open();
-  if (!inserted) {
-    old_account = opp.data.account_id;
-    if (before) *before = opp;
+  const bool was_open = !held || held->open();
+  if (held) {
+    old_account = held->data.account_id;
+    if (before) *before = *held;
   }
+  Opportunity& opp = opportunities_.Mutable(d.opportunity_id);
   opp.data = d;
   opp.updated = time;
   opp.seq = seq;
@@ -73,18 +78,13 @@ ApplyOutcome CrmStore::ApplyOpportunity(const ingest::OpportunityUpserted& d, Ti
     opp.closed_at = time;  // moved into a closed stage (from open, or first seen closed)
   }
   IndexOpportunity(d.opportunity_id, old_account, d.account_id);
-  dirty_opportunities_.insert(d.opportunity_id);
   return ApplyOutcome::kApplied;
 }
 
-const Lead* CrmStore::FindLead(std::string_view lead_id) const {
-  auto it = leads_.find(lead_id);
-  return it == leads_.end() ? nullptr : &it->second;
-}
+const Lead* CrmStore::FindLead(std::string_view lead_id) const { return leads_.Find(lead_id); }
 
 const Opportunity* CrmStore::FindOpportunity(std::string_view opportunity_id) const {
-  auto it = opportunities_.find(opportunity_id);
-  return it == opportunities_.end() ? nullptr : &it->second;
+  return opportunities_.Find(opportunity_id);
 }
 
 bool CrmStore::HasOpenOpportunity(std::string_view account_id) const {
@@ -139,49 +139,62 @@ std::string CrmStore::EncodeOpportunity(const Opportunity& opp) {
   return e.Take();
 }
 
-Status CrmStore::Restore(std::string_view key, std::string_view value) {
+bool CrmStore::DecodeLead(std::string_view value, Lead* out) {
   storage::Decoder r(value);
+  if (r.U64() != kLeadVersion) return false;
+  Lead& lead = *out;
+  auto& d = lead.data;
+  d.lead_id = r.Str();
+  d.account_id = r.OptStr();
+  d.owner_id = r.Str();
+  d.source = ToEnum<ingest::LeadSource>(r.U64());
+  d.status = ToEnum<ingest::LeadStatus>(r.U64());
+  d.disqualify_reason = r.OptStr();
+  lead.updated = r.I64();
+  lead.seq = r.U64();
+  return r.ok();
+}
+
+bool CrmStore::DecodeOpportunity(std::string_view value, Opportunity* out) {
+  storage::Decoder r(value);
+  if (r.U64() != kOpportunityVersion) return false;
+  Opportunity& opp = *out;
+  auto& d = opp.data;
+  d.opportunity_id = r.Str();
+  d.account_id = r.Str();
+  d.owner_id = r.Str();
+  d.type = ToEnum<ingest::OpportunityType>(r.U64());
+  d.origin = ToEnum<ingest::Origin>(r.U64());
+  d.stage = ToEnum<ingest::Stage>(r.U64());
+  d.amount = r.F64();
+  d.close_date = static_cast<Day>(r.I64());
+  d.created_at = r.I64();
+  if (uint64_t loss = r.U64()) d.loss_reason = ToEnum<ingest::LossReason>(loss - 1);
+  if (uint64_t priority = r.U64()) d.customer_priority = priority == 2;
+  if (r.U64()) d.customer_must_have_date = static_cast<Day>(r.I64());
+  opp.updated = r.I64();
+  opp.closed_at = r.I64();
+  opp.seq = r.U64();
+  return r.ok();
+}
+
+Status CrmStore::Restore(std::string_view key, std::string_view value) {
   if (key.starts_with("lead/")) {
-    if (r.U64() != kLeadVersion) return Status::Error("unknown lead record version");
     Lead lead;
-    auto& d = lead.data;
-    d.lead_id = r.Str();
-    d.account_id = r.OptStr();
-    d.owner_id = r.Str();
-    d.source = ToEnum<ingest::LeadSource>(r.U64());
-    d.status = ToEnum<ingest::LeadStatus>(r.U64());
-    d.disqualify_reason = r.OptStr();
-    lead.updated = r.I64();
-    lead.seq = r.U64();
-    if (!r.ok()) return Status::Error("corrupt lead record " + std::string(key));
-    const std::string id = d.lead_id;
-    IndexLead(id, std::nullopt, d.account_id);
-    leads_[id] = std::move(lead);
+    if (!DecodeLead(value, &lead)) return Status::Error("corrupt or unknown lead record " + std::string(key));
+    const std::string id = lead.data.lead_id;
+    IndexLead(id, std::nullopt, lead.data.account_id);
+    if (!stored_) leads_.Mutable(id) = std::move(lead);
     return Status::Ok();
   }
   if (key.starts_with("opp/")) {
-    if (r.U64() != kOpportunityVersion) return Status::Error("unknown opportunity record version");
     Opportunity opp;
-    auto& d = opp.data;
-    d.opportunity_id = r.Str();
-    d.account_id = r.Str();
-    d.owner_id = r.Str();
-    d.type = ToEnum<ingest::OpportunityType>(r.U64());
-    d.origin = ToEnum<ingest::Origin>(r.U64());
-    d.stage = ToEnum<ingest::Stage>(r.U64());
-    d.amount = r.F64();
-    d.close_date = static_cast<Day>(r.I64());
-    d.created_at = r.I64();
-    if (uint64_t loss = r.U64()) d.loss_reason = ToEnum<ingest::LossReason>(loss - 1);
-    if (uint64_t priority = r.U64()) d.customer_priority = priority == 2;
-    if (r.U64()) d.customer_must_have_date = static_cast<Day>(r.I64());
-    opp.updated = r.I64();
-    opp.closed_at = r.I64();
-    opp.seq = r.U64();
-    if (!r.ok()) return Status::Error("corrupt opportunity record " + std::string(key));
-    const std::string id = d.opportunity_id;
-    IndexOpportunity(id, std::nullopt, d.account_id);
-    opportunities_[id] = std::move(opp);
+    if (!DecodeOpportunity(value, &opp)) {
+      return Status::Error("corrupt or unknown opportunity record " + std::string(key));
+    }
+    const std::string id = opp.data.opportunity_id;
+    IndexOpportunity(id, std::nullopt, opp.data.account_id);
+    if (!stored_) opportunities_.Mutable(id) = std::move(opp);
     return Status::Ok();
   }
   return Status::Error("unknown CRM record " + std::string(key));

@@ -10,6 +10,7 @@
 #include "common/time.h"
 #include "ingest/event.h"
 #include "processors/org_tables.h"
+#include "storage/write_back_cache.h"
 
 namespace huntline::processors {
 
@@ -40,10 +41,21 @@ struct Change {
 
 /// One task's CRM entities of `huntline.crm`: leads and opportunities, with an index by account.
 /// A state store in the Kafka Streams sense: owned by the task, shared by its processors,
-/// persisted by the engine (changed records only, at each commit).
+/// persisted by the engine (changed records only, at each commit). Once Open() names the store,
+/// the records stay there and memory holds those changed since the last commit and those used
+/// most recently (storage::WriteBackCache); the index by account is held whole.
+/// Pointers it returns stay valid until Trim().
 /// Used on the processing thread only.
 class CrmStore {
  public:
+  /// Where the records are (`prefix`: `<task prefix>crm/`); `store` null: all in memory.
+  void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries);
+  /// Lets unchanged records beyond the caches leave memory, once what FlushDirty() gave is stored.
+  void Trim() const {
+    leads_.Trim();
+    opportunities_.Trim();
+  }
+
   /// Applies a snapshot; stale when older than the one held. `before` receives the previous
   /// state (for processors that derive changes). `seq` is the event's processing order.
   ApplyOutcome ApplyLead(const ingest::LeadUpserted& d, Timestamp time, uint64_t seq,
@@ -58,24 +70,36 @@ class CrmStore {
   template <typename F>
   void ForEachLead(std::string_view account_id, F visit) const {
     if (const auto* index = FindIndex(account_id)) {
-      for (const auto& id : index->leads) visit(leads_.find(id)->second);
+      for (const auto& id : index->leads) visit(*leads_.Find(id));
     }
   }
   template <typename F>
   void ForEachOpportunity(std::string_view account_id, F visit) const {
     if (const auto* index = FindIndex(account_id)) {
-      for (const auto& id : index->opportunities) visit(opportunities_.find(id)->second);
+      for (const auto& id : index->opportunities) visit(*opportunities_.Find(id));
     }
   }
 
-  /// Every lead and opportunity held, and every account that one of them names.
+  /// Every lead and opportunity held (in id order), and every account that one of them names.
+  /// Each lead (opportunity) visited is valid during its visit only: they are trimmed between
+  /// visits, so that a visit of them all needs no more memory than the cache.
   template <typename F>
   void ForEachLead(F visit) const {
-    for (const auto& [id, lead] : leads_) visit(lead);
+    std::vector<std::string> ids;
+    (void)leads_.ForEachId([&](std::string_view id) { ids.emplace_back(id); });
+    for (const std::string& id : ids) {
+      visit(*leads_.Find(id));
+      leads_.Trim();
+    }
   }
   template <typename F>
   void ForEachOpportunity(F visit) const {
-    for (const auto& [id, opp] : opportunities_) visit(opp);
+    std::vector<std::string> ids;
+    (void)opportunities_.ForEachId([&](std::string_view id) { ids.emplace_back(id); });
+    for (const std::string& id : ids) {
+      visit(*opportunities_.Find(id));
+      opportunities_.Trim();
+    }
   }
   template <typename F>
   void ForEachAccount(F visit) const {
@@ -93,18 +117,14 @@ class CrmStore {
   /// Persistence: records changed since the last call, as (key, value) under this store's keys.
   template <typename F>
   void FlushDirty(F put) {
-    for (const auto& id : dirty_leads_) put("lead/" + id, EncodeLead(leads_.at(id)));
-    for (const auto& id : dirty_opportunities_) {
-      put("opp/" + id, EncodeOpportunity(opportunities_.at(id)));
-    }
-    dirty_leads_.clear();
-    dirty_opportunities_.clear();
+    leads_.Flush([&](std::string_view id, const Lead& lead) { put("lead/" + std::string(id), EncodeLead(lead)); });
+    opportunities_.Flush([&](std::string_view id, const Opportunity& opp) {
+      put("opp/" + std::string(id), EncodeOpportunity(opp));
+    });
   }
-  /// Loads one persisted record written by FlushDirty.
+  /// Takes one persisted record written by FlushDirty into the index (and, without a store,
+  /// into memory).
   Status Restore(std::string_view key, std::string_view value);
-
-  size_t lead_count() const { return leads_.size(); }
-  size_t opportunity_count() const { return opportunities_.size(); }
 
  private:
   struct AccountIndex {
@@ -118,16 +138,18 @@ class CrmStore {
   static void Unlink(std::vector<std::string>& ids, std::string_view id);
   static std::string EncodeLead(const Lead& lead);
   static std::string EncodeOpportunity(const Opportunity& opp);
+  static bool DecodeLead(std::string_view value, Lead* out);
+  static bool DecodeOpportunity(std::string_view value, Opportunity* out);
   void IndexLead(const std::string& id, const std::optional<std::string>& old_account,
                  const std::optional<std::string>& new_account);
   void IndexOpportunity(const std::string& id, const std::optional<std::string>& old_account,
                         const std::string& new_account);
 
-  StringMap<Lead> leads_;
-  StringMap<Opportunity> opportunities_;
+  // Read on demand by const look-ups too.
+  mutable storage::WriteBackCache<Lead> leads_{nullptr, "", 0, DecodeLead};
+  mutable storage::WriteBackCache<Opportunity> opportunities_{nullptr, "", 0, DecodeOpportunity};
+  bool stored_ = false;  // the records are in a store (Open)
   StringMap<AccountIndex> by_account_;
-  StringSet dirty_leads_;
-  StringSet dirty_opportunities_;
 };
 
 }  // namespace huntline::processors

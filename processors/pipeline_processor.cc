@@ -311,7 +311,10 @@ void PipelineProcessor::Resume(ProcessorContext& context) {
   }
   std::vector<std::string> ids;
   context.crm.ForEachOpportunity([&](const Opportunity& o) { ids.push_back(o.data.opportunity_id); });
-  for (const auto& id : ids) Refresh(id, context);
+  for (const auto& id : ids) {
+    Refresh(id, context);
+    context.crm.Trim();  // nothing changed is held here: the records read need not stay
+  }
 }
 
 void PipelineProcessor::Flush(const std::function<void(std::string_view, std::string_view)>& put) {

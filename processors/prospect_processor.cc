@@ -128,7 +128,9 @@ void ProspectProcessor::EvaluateAll(ProcessorContext& context) {
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   for (const std::string& key : keys) {
     Evaluate(key, context);
-    facts_.Trim();  // nothing changed is held here: the facts read need not stay
+    // Nothing changed is held here: the facts and records read need not stay.
+    facts_.Trim();
+    context.crm.Trim();
   }
 }
 

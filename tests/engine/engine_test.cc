@@ -915,6 +915,17 @@ TEST(Config, TheOrgCacheSizeIsSetAndCheckedByName) {
       << bad.status().message();
 }
 
+TEST(Config, TheStateCacheSizeIsSetAndCheckedByName) {
+  auto config = ParseConfig(R"({"limits":{"state_cache_entries":1000}})", "test.json");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->state_cache_entries, 1000);
+  EXPECT_EQ(ParseConfig("{}", "test.json")->state_cache_entries, 50000);
+  auto bad = ParseConfig(R"({"limits":{"state_cache_entries":0}})", "test.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("limits.state_cache_entries"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(Config, TheReadAheadLimitIsSetAndCheckedByName) {
   auto config = ParseConfig(R"({"limits":{"read_ahead_messages":500}})", "test.json");
   ASSERT_TRUE(config.ok()) << config.status().message();
