@@ -214,8 +214,7 @@ Timestamp PipelineProcessor::StaleAt(const ingest::OpportunityUpserted& d,
                                      const Settings& settings) const {
   const Timestamp window = Settings::Days(settings.stale_deal_days);
   Timestamp due = d.created_at + window;
-  auto last = last_activity_.find(d.account_id);
-  if (last != last_activity_.end()) due = std::max(due, last->second + window);
+  if (const Timestamp* last = last_activity_.Find(d.account_id)) due = std::max(due, *last + window);
   return due;
 }
 
@@ -279,12 +278,9 @@ void PipelineProcessor::Process(const ingest::Event& event, ProcessorContext& co
   } else if (event.type == ingest::EventType::kActivityLogged) {
     const auto account = AccountOfActivity(event.As<ingest::ActivityLogged>(), context.crm);
     if (!account) return;
-    auto [it, inserted] = last_activity_.try_emplace(std::string(*account), event.time);
-    if (!inserted) {
-      if (event.time <= it->second) return;
-      it->second = event.time;
-    }
-    dirty_accounts_.insert(it->first);
+    const Timestamp* last = last_activity_.Find(*account);
+    if (last && event.time <= *last) return;
+    last_activity_.Mutable(*account) = event.time;
     // Only a deal counted stale changes figures; the others just see their stale time move.
     std::vector<std::string> refresh;
     context.crm.ForEachOpportunity(*account, [&](const Opportunity& o) {
@@ -328,11 +324,21 @@ void PipelineProcessor::Flush(const std::function<void(std::string_view, std::st
                        .str());
   }
   dirty_deals_.clear();
-  for (const std::string& account : dirty_accounts_) {
-    put("a/" + account,
-        storage::Encoder().U64(kAccountVersion).I64(last_activity_.at(account)).str());
-  }
-  dirty_accounts_.clear();
+  last_activity_.Flush([&](std::string_view account, const Timestamp& time) {
+    put("a/" + std::string(account), storage::Encoder().U64(kAccountVersion).I64(time).str());
+  });
+}
+
+bool PipelineProcessor::DecodeLastActivity(std::string_view value, Timestamp* out) {
+  storage::Decoder r(value);
+  if (r.U64() != kAccountVersion) return false;
+  *out = r.I64();
+  return r.ok();
+}
+
+void PipelineProcessor::Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) {
+  last_activity_ = storage::WriteBackCache<Timestamp>(store, prefix + "a/", cache_entries, DecodeLastActivity);
+  stored_ = store != nullptr;
 }
 
 Status PipelineProcessor::Restore(std::string_view key, std::string_view value) {
@@ -345,7 +351,8 @@ Status PipelineProcessor::Restore(std::string_view key, std::string_view value) 
     deal.quarter_pushes = static_cast<uint32_t>(r.U64());
   } else if (key.starts_with("a/")) {
     if (r.U64() != kAccountVersion) return Status::Error("unknown account record version");
-    last_activity_[std::string(key.substr(2))] = r.I64();
+    const Timestamp time = r.I64();
+    if (!stored_) last_activity_.Mutable(key.substr(2)) = time;  // else read when needed
   } else {
     return Status::Error("unknown pipeline record " + std::string(key));
   }

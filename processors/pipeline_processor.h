@@ -10,6 +10,7 @@
 #include "common/string_map.h"
 #include "processors/processor.h"
 #include "processors/timer_queue.h"
+#include "storage/write_back_cache.h"
 
 namespace huntline::processors {
 
@@ -40,6 +41,8 @@ class PipelineProcessor : public Processor {
   void Resume(ProcessorContext& context) override;
   void Flush(const std::function<void(std::string_view, std::string_view)>& put) override;
   Status Restore(std::string_view key, std::string_view value) override;
+  void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) override;
+  void Trim() override { last_activity_.Trim(); }
 
  private:
   /// A share of one (team, fiscal quarter) total.
@@ -76,8 +79,10 @@ class PipelineProcessor : public Processor {
   Families families_;
   StringMap<Deal> deals_;
   StringSet dirty_deals_;
-  StringMap<Timestamp> last_activity_;  // account → latest activity time
-  StringSet dirty_accounts_;
+  /// Account → latest activity time (`a/<account>`); read by const StaleAt.
+  mutable storage::WriteBackCache<Timestamp> last_activity_{nullptr, "", 0, DecodeLastActivity};
+  bool stored_ = false;  // last_activity_ reads the store (Open)
+  static bool DecodeLastActivity(std::string_view value, Timestamp* out);
   std::unordered_map<const void*, int64_t> totals_;  // gauge series → its sum, in units
   QuarterTotals open_by_quarter_;
   QuarterTotals won_by_quarter_;
