@@ -82,6 +82,12 @@ Status Engine::Revoke(ingest::TopicKind kind, int32_t partition) {
   return Status::Ok();
 }
 
+void Engine::Drop(ingest::TopicKind kind, int32_t partition) {
+  tasks_.erase({kind, TaskPartition(kind, partition)});
+  UpdateCatchingUp();
+  PublishSnapshot();
+}
+
 Status Engine::CheckPartitionCount(const std::string& topic, int32_t partitions) {
   const std::string key = "topics/" + topic + "/partitions";
   const std::string count = std::to_string(partitions);

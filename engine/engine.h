@@ -90,6 +90,9 @@ class Engine {
                                             int32_t partition_count = 1);
   /// Commits and drops a partition's task.
   Status Revoke(ingest::TopicKind kind, int32_t partition);
+  /// Drops a partition's task without committing: what it did since the last commit is lost,
+  /// as in a crash (its partition was lost to another instance).
+  void Drop(ingest::TopicKind kind, int32_t partition);
   /// Checks that input topic `topic` has the `partitions` its state was built with (the count is
   /// stored under `topics/<topic>/partitions`, recorded now when the store has none). Producers
   /// spread keys over partitions by their hash: once a topic has more, keys go to partitions

@@ -181,9 +181,36 @@ bool KafkaChangelog::Logs(const Task& task) const {
   return task.kind() == ingest::TopicKind::kPeople || task.published();
 }
 
+namespace {
+/// An error that says a consumer group does not know the member whose metadata a transaction
+/// carried: its session expired, and its partitions may be another's already. Not retried: the
+/// consumer may have joined again in the background as a new member, whose metadata a retry
+/// would carry for partitions it lost. (A generation that moved on in a rebalance of a member
+/// still known is retried: its partitions go to no one else before it lets go of them.)
+bool UnknownMember(const RdKafka::Error& error) {
+  if (error.code() == RdKafka::ERR_UNKNOWN_MEMBER_ID || error.code() == RdKafka::ERR_FENCED_INSTANCE_ID) return true;
+  // A transaction failed by an earlier request reports that request's error in its text.
+  const std::string text = error.str();
+  return text.find("UNKNOWN_MEMBER_ID") != std::string::npos || text.find("Unknown member") != std::string::npos;
+}
+
+/// A refusal that a new start of the engine cures, if retrying did not: an unknown member, or
+/// a generation that moved on.
+bool LostMembership(const RdKafka::Error& error) {
+  const std::string text = error.str();
+  return UnknownMember(error) || error.code() == RdKafka::ERR_ILLEGAL_GENERATION ||
+         text.find("ILLEGAL_GENERATION") != std::string::npos ||
+         text.find("generation id is not valid") != std::string::npos;
+}
+}  // namespace
+
 Status KafkaChangelog::Fail(const std::string& what, RdKafka::Error* error) {
   std::unique_ptr<RdKafka::Error> owned(error);
   std::string message = "changelog transaction: " + what + ": " + error->str();
+  if (LostMembership(*error)) {
+    membership_lost_ = true;
+    message += " (this instance's group membership was lost)";
+  }
   if (error->txn_requires_abort()) {
     std::unique_ptr<RdKafka::Error> aborted(producer_->abort_transaction(kTransactionTimeoutMs));
     in_transaction_ = false;
@@ -191,6 +218,17 @@ Status KafkaChangelog::Fail(const std::string& what, RdKafka::Error* error) {
   }
   if (error->is_fatal()) message += " (another instance with the same state directory, or a stale one)";
   return Status::Error(message);
+}
+
+void KafkaChangelog::ForgetLostMembership() {
+  if (in_transaction_) {
+    std::unique_ptr<RdKafka::Error> aborted(producer_->abort_transaction(kTransactionTimeoutMs));
+    if (aborted) std::cerr << "huntline run: changelog transaction: abort: " << aborted->str() << "\n";
+    in_transaction_ = false;
+  }
+  membership_lost_ = false;
+  messages_.clear();
+  sent_.clear();
 }
 
 Status KafkaChangelog::Produce(const Message& message) {
@@ -276,7 +314,7 @@ Result<std::map<std::string, int64_t>> KafkaChangelog::Commit(const std::vector<
       if (!again) break;
       error = std::move(again);
     }
-    if (error->is_fatal() || !error->txn_requires_abort() || attempt >= kCommitAttempts) {
+    if (error->is_fatal() || !error->txn_requires_abort() || attempt >= kCommitAttempts || UnknownMember(*error)) {
       return Fail("commit", error.release());
     }
     std::cerr << "huntline run: changelog transaction aborted (" << error->str() << "): retrying ("

@@ -59,6 +59,12 @@ class KafkaChangelog : public ChangelogSink {
 
   const std::string& TopicOf(ingest::TopicKind kind) const;
   const std::string& instance_id() const { return options_.instance_id; }
+  /// Whether the last Commit() failed because a group no longer knows this instance as the
+  /// member it was (its session expired: a broker restart, a long pause): the transaction was
+  /// aborted, and the instance must let go of every task and join again (RunOnKafka).
+  bool membership_lost() const { return membership_lost_; }
+  /// Ready for a new start of the engine after a lost membership.
+  void ForgetLostMembership();
   static int32_t PartitionOf(const Task& task);
 
   bool Logs(const Task& task) const override;
@@ -99,6 +105,7 @@ class KafkaChangelog : public ChangelogSink {
   RdKafka::KafkaConsumer* people_group_ = nullptr;
   RdKafka::KafkaConsumer* crm_group_ = nullptr;
   bool in_transaction_ = false;
+  bool membership_lost_ = false;
   std::map<std::pair<std::string, int32_t>, std::string> sent_;  // changelog partition → task prefix
   std::vector<Message> messages_;  // of the open transaction, to send again if it is retried
 };

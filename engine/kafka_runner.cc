@@ -212,10 +212,26 @@ class Runner : public RdKafka::RebalanceCb {
     return Status::Ok();
   }
 
+  /// Leaves the groups without committing anything more: the tasks hold changes that were not
+  /// stored, and are dropped with the engine (RunOnKafka starts again).
+  void Abandon() {
+    abandoning_ = closing_ = true;
+    for (const auto& [key, task] : engine_.tasks()) {
+      if (key.first == ingest::TopicKind::kPeople) engine_metrics_.ForgetPartition(task->topic(), task->partition());
+    }
+    group_->close();
+    crm_election_->close();
+    crm_->close();
+  }
+
   /// Rebalance callback of both groups: runs inside consume(), on the processing thread.
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
+    if (abandoning_) {
+      if (err != RdKafka::ERR__ASSIGN_PARTITIONS) Release(consumer, partitions, cooperative);
+      return;
+    }
     if (consumer == crm_election_.get()) {
       if (err != RdKafka::ERR__ASSIGN_PARTITIONS) CommitOffsetsToKafka(partitions_committed_);
       for (RdKafka::TopicPartition* tp : partitions) {
@@ -290,13 +306,25 @@ class Runner : public RdKafka::RebalanceCb {
       if (people_paused_) consumer->pause(partitions);  // the read-ahead is full (BoundPeopleReadAhead)
       if (Status s = FollowStandbys(); !s.ok()) fatal_ = s;
     } else {
-      // The revoked tasks' last offsets go to the group while the tasks still exist.
-      if (Status s = engine_.Commit(); !s.ok()) fatal_ = s;
-      CommitOffsetsToKafka(partitions_committed_);
+      // Revoked: the tasks' last changes and offsets are committed while the tasks still exist.
+      // Lost (this instance's session expired): another may own them already, and a commit
+      // would be refused; the tasks are dropped with what they did since the last commit, as a
+      // crash would drop it, and are restored from the changelog when assigned again.
+      const bool lost = consumer->assignment_lost();
+      if (!lost) {
+        if (Status s = engine_.Commit(); !s.ok()) fatal_ = s;
+        CommitOffsetsToKafka(partitions_committed_);
+      }
       for (RdKafka::TopicPartition* tp : partitions) {
         if (tp->topic() != config_.topics.people) continue;
-        if (Status s = engine_.Revoke(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) fatal_ = s;
-        std::cerr << "huntline run: " << tp->topic() << "/" << tp->partition() << " revoked\n";
+        if (lost) {
+          engine_.Drop(ingest::TopicKind::kPeople, tp->partition());
+        } else if (Status s = engine_.Revoke(ingest::TopicKind::kPeople, tp->partition()); !s.ok()) {
+          fatal_ = s;
+        }
+        std::cerr << "huntline run: " << tp->topic() << "/" << tp->partition()
+                  << (lost ? " lost (this instance's session expired): its changes since the last commit dropped\n"
+                           : " revoked\n");
         DropQueued(tp->partition());
         ForgetEnds(tp->topic(), tp->partition());
         engine_metrics_.ForgetPartition(tp->topic(), tp->partition());
@@ -1254,6 +1282,7 @@ class Runner : public RdKafka::RebalanceCb {
   std::unique_ptr<StandbyReplicas> standbys_;  // with kafka.num_standby_replicas
   std::string group_client_id_;  // the people group consumer's client.id
   bool closing_ = false;         // leaving the groups: no more standby placement
+  bool abandoning_ = false;      // leaving them after a lost membership: nothing committed
   std::unique_ptr<RdKafka::KafkaConsumer> queries_;  // asks the brokers, never fetches
   std::unique_ptr<RdKafka::KafkaConsumer> org_;
   std::vector<int> org_partitions_;
@@ -1393,19 +1422,29 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.org_cache_entries = static_cast<size_t>(config.org_cache_entries);
   options.state_cache_entries = static_cast<size_t>(config.state_cache_entries);
   options.changelog = changelog.get();
-  Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
-  if (!config.event_time) engine.AdvanceTime(WallClockNow());
-
   metrics::HttpServer* server = http->get();
-  Runner runner(config, engine, *engine_metrics, **store, changelog.get(),
-                [server](const std::string& progress) { server->SetHealth(true, progress); });
-  runner.state_size_ = [kv = store->get()] { return kv->ApproximateSize(); };
-  if (Status s = runner.Start(); !s.ok()) return s;
-  (*http)->SetHealth(true, "");
-  if (on_ready) on_ready();
-  Status result = runner.Loop(stop);
-  (*http)->SetHealth(false, result.ok() ? "stopped" : result.message());
-  return result;
+  // An instance whose group membership was lost (its session expired while the brokers were
+  // away) starts again as a restart would: its tasks, ahead of what was stored, are dropped, and
+  // the groups give it partitions again, restored from RocksDB and the changelogs.
+  for (bool first = true;; first = false) {
+    Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
+    if (!config.event_time) engine.AdvanceTime(WallClockNow());
+    Runner runner(config, engine, *engine_metrics, **store, changelog.get(),
+                  [server](const std::string& progress) { server->SetHealth(true, progress); });
+    runner.state_size_ = [kv = store->get()] { return kv->ApproximateSize(); };
+    if (Status s = runner.Start(); !s.ok()) return s;
+    (*http)->SetHealth(true, "");
+    if (first && on_ready) on_ready();
+    Status result = runner.Loop(stop);
+    if (!result.ok() && changelog && changelog->membership_lost() && !stop.load()) {
+      std::cerr << "huntline run: " << result.message() << ": leaving the groups and joining them again\n";
+      runner.Abandon();
+      changelog->ForgetLostMembership();
+      continue;
+    }
+    (*http)->SetHealth(false, result.ok() ? "stopped" : result.message());
+    return result;
+  }
 }
 
 }  // namespace huntline::engine

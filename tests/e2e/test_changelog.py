@@ -183,6 +183,48 @@ def test_a_standby_copy_follows_a_live_stream_and_takes_over_in_the_middle_of_it
     assert_equals_replay(after, replay)
 
 
+def test_an_instance_frozen_past_its_session_carries_on_and_counts_nothing_twice(broker, tmp_path, stream):
+    """An instance frozen (SIGSTOP) in the middle of a live stream for longer than the group's
+    session timeout, as in a long pause or while the brokers are away, loses its membership: the
+    other takes its partitions. When it wakes, its partitions are lost to it (dropped with what it
+    did since its last commit) or its next transaction is refused (it drops every task and joins
+    the groups again); it never stops, and the figures equal replay."""
+    lines, replay = stream
+    partitions = 4
+    topics = fresh_topics(broker, "changelog-paused", partitions)
+    half = len(lines) // 2
+    assert harness.produce_lines(broker, lines[:half], topics) == half
+    with Instances(broker, topics, tmp_path, "ab", group="paused", extra={"order_wait_ms": 2000}) as instances:
+        instances.start("a")
+        instances.start("b")
+        a, b = instances.listens["a"], instances.listens["b"]
+        settled_figures([a, b], partitions)
+        proc = instances.running["a"][1]
+        producer = harness.producer_for(broker)
+        rest = lines[half:]
+        chunk = len(rest) // 20
+        for n in range(20):
+            harness.produce_lines(broker, rest[n * chunk:(n + 1) * chunk], topics, producer=producer)
+            if n == 4:
+                proc.send_signal(signal.SIGSTOP)  # while it reads what was just written
+            if n == 10:
+                # The session timeout is 10 s: b is given every partition meanwhile.
+                try:
+                    harness.wait_for(lambda: engine_figure(b, "huntline_assigned_partitions") == partitions + 1, 60,
+                                     "b owning every partition while a is frozen")
+                finally:
+                    proc.send_signal(signal.SIGCONT)
+            harness.time.sleep(0.2)
+        harness.produce_lines(broker, rest[20 * chunk:], topics, producer=producer)
+        after = settled_figures([a, b], partitions)
+        log = (tmp_path / "a-1.log").read_text()
+        assert proc.poll() is None, log[-3000:]
+        assert "lost (this instance's session expired)" in log or "joining them again" in log, log[-3000:]
+        late = engine_figure(a, "huntline_org_changes_late_total") + engine_figure(b, "huntline_org_changes_late_total")
+    assert late == 0
+    assert_equals_replay(after, replay)
+
+
 def test_the_cluster_script_runs_three_instances_and_one_takes_over_from_another(tmp_path):
     """The README's `./deploy/local.sh cluster 3` (its script, on the built binary): three
     instances share the partitions; one is killed and the others take its partitions over."""

@@ -104,6 +104,28 @@ std::string ActivityEvent(int n, const std::string& actor = "u1") {
 
 constexpr char kKey[] = "east\x1frep\x1f" "opportunistic_prospecting\x1fno_response";
 
+TEST(Engine, ATaskDroppedLosesWhatItDidSinceItsLastCommitAndIsMadeAgainFromTheStore) {
+  storage::MemoryKvStore store;
+  Harness h(store);
+  h.Send(TopicKind::kOrg, 0, 0, UserEvent("u1", "east"));
+  ASSERT_TRUE(h.engine.Assign(TopicKind::kCrm, 0).ok());
+  auto send = [&](int i) {
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, i, ActivityEvent(i)), metrics::EventResult::kAccepted) << i;
+    h.engine.tasks().at({TopicKind::kCrm, kAllPartitions})->set_next_offset(0, i + 1);
+  };
+  for (int i = 0; i < 10; ++i) send(i);
+  ASSERT_TRUE(h.engine.Commit().ok());
+  for (int i = 10; i < 15; ++i) send(i);  // never committed: its partition is lost
+  h.engine.Drop(TopicKind::kCrm, 0);
+  ASSERT_TRUE(h.engine.Commit().ok());  // nothing of the dropped task is written
+  auto next = h.engine.Assign(TopicKind::kCrm, 0);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, (std::map<int32_t, int64_t>{{0, 10}}));
+  for (int i = 10; i < 15; ++i) send(i);  // read again: new to the task made again
+  ASSERT_TRUE(h.engine.Commit().ok());
+  EXPECT_EQ(h.Value("huntline_activities_total", kKey), 15);
+}
+
 TEST(Engine, CountersAndOffsetsSurviveARestartWithoutDoubleCounting) {
   const auto dir = std::filesystem::temp_directory_path() / "huntline_engine_restart";
   std::filesystem::remove_all(dir);
