@@ -799,10 +799,16 @@ class Runner : public RdKafka::RebalanceCb {
   /// described, the copies kept stay as they are, less those of partitions now owned here.
   Status FollowStandbys() {
     if (!standbys_ || closing_) return Status::Ok();
-    std::set<int32_t> wanted = standbys_->followed();
+    const std::set<int32_t> followed = standbys_->followed();
+    std::set<int32_t> wanted = followed;
     if (auto members = PeopleGroupMembers()) {
-      wanted = changelog::StandbyPartitions(*members, MemberKey(group_client_id_, group_->memberid()),
-                                            config_.kafka.num_standby_replicas);
+      const std::string self = MemberKey(group_client_id_, group_->memberid());
+      wanted = changelog::StandbyPartitions(*members, self, config_.kafka.num_standby_replicas);
+      // Given to this instance by the coordinator, their assignment not yet served here: a copy
+      // kept stays (the assignment releases it and restores from it), never dropped.
+      for (int32_t p : (*members)[self]) {
+        if (followed.contains(p)) wanted.insert(p);
+      }
     }
     std::erase_if(wanted, [&](int32_t p) { return engine_.tasks().contains({ingest::TopicKind::kPeople, p}); });
     Status s = standbys_->Follow(wanted);

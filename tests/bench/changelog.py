@@ -84,8 +84,10 @@ def failover(work, broker, topics, partitions, standbys):
 
         def shared():
             figures = [engine_figures(x), engine_figures(y)]
-            owned = sum(f.get("huntline_assigned_partitions", 0) - 1 for f in figures)
-            return (owned == partitions and sum(f.get("huntline_crm_publisher", 0) for f in figures) == 1 and
+            owned = [f.get("huntline_assigned_partitions", 0) - 1 for f in figures]
+            # Each owns some: a look taken before the second has joined the group would count
+            # the restores of its first assignment as the failover's.
+            return (sum(owned) == partitions and min(owned) > 0 and sum(f.get("huntline_crm_publisher", 0) for f in figures) == 1 and
                     all(f.get("huntline_catching_up_partitions") == 0 for f in figures) and
                     all(v == 0 for f in figures for k, v in f.items()
                         if k.startswith("huntline_consumer_lag_messages")))

@@ -121,6 +121,8 @@ def test_a_standby_copy_takes_over_a_killed_instances_partitions_without_a_resto
                    extra={"kafka": {"num_standby_replicas": 1}}) as instances:
         instances.start("a")
         instances.start("b")
+        harness.wait_for(lambda: all(engine_figure(instances.listens[n], "huntline_assigned_partitions") > 1
+                                     for n in "ab"), 120, "both instances owning people partitions")
         both = settled_figures([instances.listens["a"], instances.listens["b"]], partitions)
         assert_equals_replay(both, replay)
         owned_by_a = engine_figure(instances.listens["a"], "huntline_assigned_partitions") - 1
@@ -158,7 +160,9 @@ def test_a_standby_copy_follows_a_live_stream_and_takes_over_in_the_middle_of_it
         instances.start("b")
         a, b = instances.listens["a"], instances.listens["b"]
         harness.wait_for(lambda: engine_figure(b, "huntline_standby_partitions") > 0 and
-                         engine_figure(a, "huntline_standby_partitions") > 0, 120, "copies on both instances")
+                         engine_figure(a, "huntline_standby_partitions") > 0 and
+                         engine_figure(a, "huntline_assigned_partitions") > 1 and
+                         engine_figure(b, "huntline_assigned_partitions") > 1, 120, "copies on both instances")
         producer = harness.producer_for(broker)
         rest = lines[half:]
         chunk = len(rest) // 20
