@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
-from test_live_equals_replay import Instances  # noqa: E402
+from test_live_equals_replay import Instances, fresh_topics  # noqa: E402
 
 RESTORED = re.compile(r"; (\d+) records restored from (\S+) in ([0-9.e+-]+) s")
 
@@ -146,11 +146,7 @@ def main():
                        check=True, capture_output=True)
         lines = [line for line in path.read_text().splitlines() if line.strip()]
         non_org = sum(1 for line in lines if json.loads(line)["type"] not in harness.ORG_TYPES)
-        topics = {"org": "bench.org", "crm": "bench.crm", "people": "bench.people",
-                  "dead_letter": "bench.dead-letter", "history": "bench.history"}
-        harness.create_topics(broker, {topics["org"]: 1, topics["crm"]: args.partitions,
-                                       topics["people"]: args.partitions, topics["dead_letter"]: 1})
-        harness.create_topics(broker, {topics["history"]: 1}, compacted=[topics["history"]])
+        topics = fresh_topics(broker, "bench", args.partitions)
         assert harness.produce_lines(broker, lines, topics) == len(lines)
 
         rates = {True: [], False: []}

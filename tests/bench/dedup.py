@@ -30,6 +30,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
 from scale import memory_mb  # noqa: E402
+from test_live_equals_replay import fresh_topics  # noqa: E402
 
 
 def day_of(time_text):
@@ -81,11 +82,7 @@ def main():
         non_org = sum(days["crm"].values()) + sum(days["people"].values())
         bound = {kind: busiest(days[kind], args.window + 2) for kind in days}
 
-        topics = {"org": "bench.org", "crm": "bench.crm", "people": "bench.people",
-                  "dead_letter": "bench.dead-letter", "history": "bench.history"}
-        harness.create_topics(broker, {topics["org"]: 1, topics["crm"]: args.partitions,
-                                       topics["people"]: args.partitions, topics["dead_letter"]: 1})
-        harness.create_topics(broker, {topics["history"]: 1}, compacted=[topics["history"]])
+        topics = fresh_topics(broker, "bench", args.partitions)
         assert harness.produce_lines(broker, lines, topics) == len(lines)
 
         listen = f"127.0.0.1:{harness.free_port()}"
