@@ -54,9 +54,14 @@ std::map<int32_t, int64_t> Task::StoredOffsets(storage::KvStore& store, const st
 Status Task::Restore(storage::KvStore& store) {
   seen_ = SeenSet(prefix_, options_.durable ? &store : nullptr);
   crm_.Open(options_.durable ? &store : nullptr, prefix_ + "crm/", options_.state_cache_entries);
+  // Derived state the processors keep in the store is made again from the logged state.
+  const std::string scratch = std::string(kScratchPrefix) + prefix_;
+  if (options_.durable) {
+    if (Status s = store.DeleteRangeUnlogged(scratch, scratch + "\xff"); !s.ok()) return s;
+  }
   for (auto& p : processors_) {
-    p->Open(options_.durable ? &store : nullptr, prefix_ + "p/" + std::string(p->name()) + "/",
-            options_.state_cache_entries);
+    const std::string name = "p/" + std::string(p->name()) + "/";
+    p->Open(options_.durable ? &store : nullptr, prefix_ + name, scratch + name, options_.state_cache_entries);
   }
   Status status = Status::Ok();
   auto fail = [&](Status s) {

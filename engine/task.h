@@ -62,6 +62,9 @@ class Task {
        const metrics::Catalog& catalog, TaskOptions options = {});
 
   static std::string PrefixOf(std::string_view topic, int32_t partition);
+  /// Before a task's prefix: the derived state its processors keep in the store (timers, what
+  /// each key adds to the gauges), never logged and cleared each time the task is restored.
+  static constexpr std::string_view kScratchPrefix = "x/";
   const std::string& prefix() const { return prefix_; }
   const std::string& topic() const { return topic_; }
   int32_t partition() const { return partition_; }

@@ -327,6 +327,7 @@ void PipelineProcessor::Flush(const std::function<void(std::string_view, std::st
   last_activity_.Flush([&](std::string_view account, const Timestamp& time) {
     put("a/" + std::string(account), storage::Encoder().U64(kAccountVersion).I64(time).str());
   });
+  stale_timers_.Flush();
 }
 
 bool PipelineProcessor::DecodeLastActivity(std::string_view value, Timestamp* out) {
@@ -336,9 +337,11 @@ bool PipelineProcessor::DecodeLastActivity(std::string_view value, Timestamp* ou
   return r.ok();
 }
 
-void PipelineProcessor::Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) {
+void PipelineProcessor::Open(storage::KvStore* store, const std::string& prefix, const std::string& scratch_prefix,
+                  size_t cache_entries) {
   last_activity_ = storage::WriteBackCache<Timestamp>(store, prefix + "a/", cache_entries, DecodeLastActivity);
   stored_ = store != nullptr;
+  stale_timers_.Open(store, scratch_prefix + "timers/", cache_entries);
 }
 
 Status PipelineProcessor::Restore(std::string_view key, std::string_view value) {

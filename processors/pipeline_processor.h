@@ -41,8 +41,12 @@ class PipelineProcessor : public Processor {
   void Resume(ProcessorContext& context) override;
   void Flush(const std::function<void(std::string_view, std::string_view)>& put) override;
   Status Restore(std::string_view key, std::string_view value) override;
-  void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) override;
-  void Trim() override { last_activity_.Trim(); }
+  void Open(storage::KvStore* store, const std::string& prefix, const std::string& scratch_prefix,
+            size_t cache_entries) override;
+  void Trim() override {
+    last_activity_.Trim();
+    stale_timers_.Trim();
+  }
 
  private:
   /// A share of one (team, fiscal quarter) total.

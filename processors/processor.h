@@ -93,7 +93,11 @@ class Processor {
   /// persists its state; `store` null when it does not (replay: everything in memory). Called
   /// before Restore(): a processor may leave a large structure there and read it when needed
   /// (storage::WriteBackCache, `cache_entries` values kept in memory) instead of loading it.
-  virtual void Open(storage::KvStore* /*store*/, const std::string& /*prefix*/, size_t /*cache_entries*/) {}
+  /// Derived state too large for memory (timers, what each key adds to the gauges) may be kept
+  /// under `scratch_prefix`, written by the processor itself without the write-ahead log: it is
+  /// not logged, and the task clears it before each Open().
+  virtual void Open(storage::KvStore* /*store*/, const std::string& /*prefix*/,
+                    const std::string& /*scratch_prefix*/, size_t /*cache_entries*/) {}
   /// Lets unchanged values beyond the caches leave memory: called once what Flush() wrote is in
   /// the store, never while the processor holds a value.
   virtual void Trim() {}

@@ -36,21 +36,24 @@ class ProspectProcessor : public Processor {
   void Resume(ProcessorContext& context) override;
   void Flush(const std::function<void(std::string_view, std::string_view)>& put) override;
   Status Restore(std::string_view key, std::string_view value) override;
-  void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) override;
-  void Trim() override { facts_.Trim(); }
+  void Open(storage::KvStore* store, const std::string& prefix, const std::string& scratch_prefix,
+            size_t cache_entries) override;
+  void Trim() override;
 
  private:
-  /// What a key currently contributes to the gauges.
+  /// What a key currently contributes to the gauges, by the labels of its series.
   struct View {
     bool counted = false;
-    metrics::Shard::SeriesRef cell;
     std::string owner;  // whose team the cell is counted under
-    std::string team;   // the cell's labels, to skip the series lookup when nothing moved
+    std::string team;   // the cell's labels: team, engagement, outcome
     Engagement engagement = Engagement::kUntouched;
     ProspectOutcome outcome = ProspectOutcome::kInPlay;
-    std::vector<metrics::Shard::SeriesRef> touched;
-    std::vector<metrics::Shard::SeriesRef> engaged;
+    std::vector<std::pair<std::string, std::string>> touched;  // (team, rep)
+    std::vector<std::pair<std::string, std::string>> engaged;  // (team, rep)
     bool empty() const { return !counted && touched.empty() && engaged.empty(); }
+    bool operator==(const View&) const = default;
+    std::string Encode() const;
+    static bool Decode(std::string_view value, View* out);
   };
 
   void Evaluate(std::string_view key, ProcessorContext& context);
@@ -59,16 +62,23 @@ class ProspectProcessor : public Processor {
   void EvaluateShowing(std::string_view user_id, ProcessorContext& context);
   /// The team a gauge shows `user_id` under now, remembered as the team last shown.
   std::string_view ShowTeam(std::string_view user_id, ProcessorContext& context);
-  static void Move(metrics::Shard& shard, std::vector<metrics::Shard::SeriesRef>& from,
-                   std::vector<metrics::Shard::SeriesRef> to);
+  /// Writes the derived state (views and timers) to its scratch keys, so it may leave memory.
+  void FlushDerived();
   static bool DecodeFacts(std::string_view value, ProspectFacts* out) { return ProspectFacts::Decode(value, out); }
+  static bool DecodeKeys(std::string_view value, std::vector<std::string>* out);
+  static std::string EncodeKeys(const std::vector<std::string>& keys);
 
   Families families_;
   /// Each key's activity facts (`k/<key>`): in the store, those changed or used recently in memory.
   storage::WriteBackCache<ProspectFacts> facts_{nullptr, "", 0, DecodeFacts};
-  bool stored_ = false;  // facts_ reads the store (Open)
-  StringMap<View> views_;
-  StringMap<std::vector<std::string>> keys_by_contact_;  // responders' contacts → their keys
+  /// Responders' contacts → the keys whose facts name them (`c/<contact>`).
+  storage::WriteBackCache<std::vector<std::string>> keys_by_contact_{nullptr, "", 0, DecodeKeys};
+  bool stored_ = false;  // the caches read the store (Open)
+  bool contact_records_ = false;  // Restore() saw `c/` records (written since the index was stored)
+  storage::KvStore* store_ = nullptr;
+  std::string views_key_prefix_;  // scratch `v/`
+  /// Derived: each key's view (scratch `v/<key>`), and its timer.
+  storage::WriteBackCache<View> views_{nullptr, "", 0, View::Decode};
   /// The team each person was last shown under (as an owner or a covering rep): a user change
   /// that leaves it as it is moves nothing.
   StringMap<std::string> teams_shown_;

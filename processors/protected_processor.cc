@@ -523,6 +523,7 @@ void ProtectedTimeProcessor::Flush(
     put("meta", storage::Encoder().U64(1).I64(last_now_).I64(known_from_).str());
     meta_dirty_ = false;
   }
+  timers_.Flush();  // one per person: kept in memory
 }
 
 Status ProtectedTimeProcessor::Restore(std::string_view key, std::string_view value) {

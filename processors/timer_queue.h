@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -8,61 +9,167 @@
 
 #include "common/string_map.h"
 #include "common/time.h"
+#include "storage/kv_store.h"
+#include "storage/write_back_cache.h"
 
 namespace huntline::processors {
 
 /// Event-time timers, one per key: "look at this key again when engine time reaches t". Setting a
-/// key's timer replaces the one it had; entries that were replaced stay in the heap and are
-/// skipped when they come up, so both operations are O(log n) and nothing is ever scanned.
+/// key's timer replaces the one it had; entries that were replaced stay queued and are skipped
+/// when they come up, so both operations are O(log n) and nothing is ever scanned.
+///
 /// Timers are derived state: a processor re-arms them when it re-evaluates its keys after a
-/// restore, so they are never persisted.
+/// restore, so they are never logged. Without a store they are all in memory. With one (Open),
+/// they live in it under a scratch prefix the task clears at each start: `a/<key>` → the key's
+/// deadline (behind a write-back cache) and `t/<deadline><key>`, the queue in deadline order;
+/// memory holds the timers set since the last Flush() and the cached deadlines only.
 class TimerQueue {
  public:
-  /// Arms `key` for `deadline`, or disarms it when `deadline` is kNoTime.
-  void Set(std::string_view key, Timestamp deadline) {
-    auto it = armed_.find(key);
-    if (deadline == kNoTime) {
-      if (it != armed_.end()) armed_.erase(it);
-      return;
-    }
-    if (it != armed_.end()) {
-      if (it->second == deadline) return;
-      it->second = deadline;
-    } else {
-      armed_.emplace(std::string(key), deadline);
-    }
-    heap_.emplace(deadline, std::string(key));
-    if (heap_.size() > 4 * armed_.size() + 1024) Compact();
+  /// Keeps the timers in `store` under `prefix` (empty there: the task clears it), with up to
+  /// `cache_entries` deadlines in memory.
+  void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) {
+    store_ = store;
+    prefix_ = prefix;
+    armed_ = storage::WriteBackCache<Timestamp>(store, prefix + "a/", cache_entries, DecodeDeadline);
+    heap_ = {};
+    armed_count_ = 0;
+    stored_min_ = kNoTime;
+    consumed_ = kNoTime;
+    deleted_to_ = kNoTime;
   }
 
-  /// Removes and returns, in deadline order, every key whose timer is due at `now`.
+  /// Arms `key` for `deadline`, or disarms it when `deadline` is kNoTime.
+  void Set(std::string_view key, Timestamp deadline) {
+    const Timestamp* current = armed_.Find(key);
+    if (deadline == kNoTime) {
+      if (current) {
+        armed_.Erase(key);
+        --armed_count_;
+      }
+      return;
+    }
+    if (current && *current == deadline) return;
+    if (!current) ++armed_count_;
+    armed_.Mutable(key) = deadline;
+    heap_.emplace(deadline, std::string(key));
+    if (!store_ && heap_.size() > 4 * armed_count_ + 1024) Compact();
+  }
+
+  /// Removes and returns, in deadline order (then key order), every key whose timer is due at
+  /// `now`.
   std::vector<std::string> PopDue(Timestamp now) {
-    std::vector<std::string> due;
+    std::vector<Entry> candidates;
     while (!heap_.empty() && heap_.top().first <= now) {
-      auto [deadline, key] = heap_.top();
+      candidates.push_back(heap_.top());
       heap_.pop();
-      auto it = armed_.find(key);
-      if (it == armed_.end() || it->second != deadline) continue;  // replaced or disarmed
-      armed_.erase(it);
+    }
+    if (store_ && stored_min_ != kNoTime && stored_min_ <= now) {
+      const size_t from_memory = candidates.size();
+      stored_min_ = kNoTime;
+      const std::string queue = prefix_ + "t/";
+      const std::string from = consumed_ == kNoTime ? queue : queue + EncodeTime(consumed_ + 1);
+      (void)store_->ScanFrom(queue, from, [&](std::string_view key, std::string_view) {
+        const std::string_view entry = key.substr(queue.size());
+        const Timestamp deadline = DecodeTime(entry.substr(0, 8));
+        if (deadline > now) {
+          stored_min_ = deadline;
+          return false;
+        }
+        candidates.emplace_back(deadline, std::string(entry.substr(8)));
+        return true;
+      });
+      consumed_ = consumed_ == kNoTime ? now : std::max(consumed_, now);
+      std::inplace_merge(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(from_memory),
+                         candidates.end());
+    }
+    std::vector<std::string> due;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (i > 0 && candidates[i] == candidates[i - 1]) continue;
+      auto& [deadline, key] = candidates[i];
+      const Timestamp* current = armed_.Find(key);
+      if (!current || *current != deadline) continue;  // replaced or disarmed
+      armed_.Erase(key);
+      --armed_count_;
       due.push_back(std::move(key));
     }
     return due;
   }
 
-  size_t armed() const { return armed_.size(); }
+  /// With a store: writes the timers set since the last call and forgets those taken. Its
+  /// writes skip the write-ahead log: the task clears them at each start.
+  void Flush() {
+    if (!store_) {
+      armed_.Flush([](std::string_view, Timestamp) {});  // forgets the disarmed
+      return;
+    }
+    storage::WriteBatch batch;
+    std::vector<Entry> kept;  // set for a time already taken: due at the next PopDue
+    while (!heap_.empty()) {
+      Entry entry = heap_.top();
+      heap_.pop();
+      if (consumed_ != kNoTime && entry.first <= consumed_) {
+        kept.push_back(std::move(entry));
+        continue;
+      }
+      batch.Put(prefix_ + "t/" + EncodeTime(entry.first) + entry.second, "");
+      if (stored_min_ == kNoTime || entry.first < stored_min_) stored_min_ = entry.first;
+    }
+    for (auto& entry : kept) heap_.push(std::move(entry));
+    armed_.Flush(
+        [&](std::string_view key, Timestamp deadline) {
+          batch.Put(prefix_ + "a/" + std::string(key), EncodeTime(deadline));
+        },
+        [&](std::string_view key) { batch.Delete(prefix_ + "a/" + std::string(key)); });
+    if (!batch.empty()) (void)store_->WriteUnlogged(batch);
+    if (consumed_ != kNoTime && consumed_ != deleted_to_) {
+      (void)store_->DeleteRangeUnlogged(prefix_ + "t/", prefix_ + "t/" + EncodeTime(consumed_ + 1));
+      deleted_to_ = consumed_;
+    }
+  }
+
+  /// Lets cached deadlines beyond the cache leave memory (after Flush()).
+  void Trim() { armed_.Trim(); }
+
+  size_t armed() const { return armed_count_; }
 
  private:
   using Entry = std::pair<Timestamp, std::string>;
-  /// Drops the replaced entries, so the heap stays proportional to the armed timers.
+
+  /// Big-endian with the sign bit flipped: byte order is time order.
+  static std::string EncodeTime(Timestamp t) {
+    const uint64_t u = static_cast<uint64_t>(t) ^ (uint64_t{1} << 63);
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>(u >> (56 - 8 * i));
+    return out;
+  }
+  static Timestamp DecodeTime(std::string_view bytes) {
+    uint64_t u = 0;
+    for (int i = 0; i < 8; ++i) u = (u << 8) | static_cast<uint8_t>(bytes[static_cast<size_t>(i)]);
+    return static_cast<Timestamp>(u ^ (uint64_t{1} << 63));
+  }
+  static bool DecodeDeadline(std::string_view value, Timestamp* out) {
+    if (value.size() != 8) return false;
+    *out = DecodeTime(value);
+    return true;
+  }
+
+  /// In memory only: drops the replaced entries, so the heap stays proportional to the armed timers.
   void Compact() {
     std::vector<Entry> live;
-    live.reserve(armed_.size());
-    for (const auto& [key, deadline] : armed_) live.emplace_back(deadline, key);
+    live.reserve(armed_count_);
+    (void)armed_.ForEach([&](std::string_view key, Timestamp deadline) { live.emplace_back(deadline, key); });
     heap_ = decltype(heap_)(std::greater<>{}, std::move(live));
   }
 
+  storage::KvStore* store_ = nullptr;
+  std::string prefix_;
+  storage::WriteBackCache<Timestamp> armed_{nullptr, "", 0, DecodeDeadline};
+  size_t armed_count_ = 0;
+  /// Set since the last Flush() (with a store); every timer (without one).
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap_;
-  StringMap<Timestamp> armed_;
+  Timestamp stored_min_ = kNoTime;  // the earliest deadline of `t/` not yet taken; kNoTime: none
+  Timestamp consumed_ = kNoTime;    // `t/` entries up to this time were taken by PopDue
+  Timestamp deleted_to_ = kNoTime;  // and deleted up to this time
 };
 
 }  // namespace huntline::processors

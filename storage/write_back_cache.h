@@ -59,14 +59,38 @@ class WriteBackCache {
     return *slot->value;
   }
 
-  /// Hands every value changed since the last call to `write` (ids in the order first changed);
-  /// they may leave memory from now on.
-  void Flush(const std::function<void(std::string_view id, const V& value)>& write) {
+  /// Removes the value of `id` (the store's record goes at the next Flush()).
+  void Erase(std::string_view id) {
+    Slot* slot = Load(id);
+    if (!slot || !slot->value) return;
+    slot->value.reset();
+    if (!slot->dirty) {
+      slot->dirty = true;
+      if (slot->cached) {
+        clean_.erase(slot->lru);
+        slot->cached = false;
+      }
+      dirty_.emplace_back(id);
+    }
+  }
+
+  /// Hands every value changed since the last call to `write`, and every id erased since then
+  /// to `remove` (ids in the order first changed); they may leave memory from now on.
+  void Flush(const std::function<void(std::string_view id, const V& value)>& write,
+             const std::function<void(std::string_view id)>& remove = nullptr) {
     for (const std::string& id : dirty_) {
       auto it = slots_.find(id);
       if (it == slots_.end() || !it->second.dirty) continue;
-      write(id, *it->second.value);
+      if (it->second.value) {
+        write(id, *it->second.value);
+      } else if (remove) {
+        remove(id);
+      }
       it->second.dirty = false;
+      if (!it->second.value && !store_) {  // nothing to remember of it
+        slots_.erase(it);
+        continue;
+      }
       if (store_) {
         clean_.push_front(id);
         it->second.lru = clean_.begin();
@@ -86,22 +110,62 @@ class WriteBackCache {
 
   /// Visits every id with a value, stored or only in memory, each once, in key order.
   Status ForEachId(const std::function<void(std::string_view id)>& visit) {
-    std::vector<std::string_view> unstored;  // in memory with a value and perhaps not stored yet
+    std::vector<std::pair<std::string_view, bool>> unstored;  // changed (or all without a store): has a value
     for (const auto& [id, slot] : slots_) {
-      if (slot.value && (slot.dirty || !store_)) unstored.push_back(id);
+      if (slot.dirty || !store_) unstored.emplace_back(id, slot.value.has_value());
     }
     std::sort(unstored.begin(), unstored.end());
     auto next = unstored.begin();
+    auto visit_unstored = [&] {
+      if (next->second) visit(next->first);
+      ++next;
+    };
     Status status = Status::Ok();
     if (store_) {
       status = store_->Scan(prefix_, [&](std::string_view key, std::string_view) {
         const std::string_view id = key.substr(prefix_.size());
-        for (; next != unstored.end() && *next < id; ++next) visit(*next);
-        if (next != unstored.end() && *next == id) ++next;
+        while (next != unstored.end() && next->first < id) visit_unstored();
+        if (next != unstored.end() && next->first == id) {  // changed or erased since it was stored
+          visit_unstored();
+          return;
+        }
         visit(id);
       });
     }
-    for (; next != unstored.end(); ++next) visit(*next);
+    while (next != unstored.end()) visit_unstored();
+    return status;
+  }
+
+  /// Visits every id with its value, stored or only in memory, each once, in key order. The
+  /// values visited from the store are decoded for the visit only and not kept.
+  Status ForEach(const std::function<void(std::string_view id, const V& value)>& visit) {
+    std::vector<std::pair<std::string_view, const Slot*>> unstored;  // changed, or all without a store
+    for (const auto& [id, slot] : slots_) {
+      if (slot.dirty || !store_) unstored.emplace_back(id, &slot);
+    }
+    std::sort(unstored.begin(), unstored.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto next = unstored.begin();
+    auto visit_unstored = [&] {
+      if (next->second->value) visit(next->first, *next->second->value);
+      ++next;
+    };
+    Status status = Status::Ok();
+    if (store_) {
+      V stored{};
+      status = store_->Scan(prefix_, [&](std::string_view key, std::string_view value) {
+        const std::string_view id = key.substr(prefix_.size());
+        while (next != unstored.end() && next->first < id) visit_unstored();
+        if (next != unstored.end() && next->first == id) {  // changed since it was stored
+          visit_unstored();
+          return;
+        }
+        stored = V{};
+        if (!decode_(value, &stored)) throw std::runtime_error("corrupt record " + std::string(key));
+        visit(id, stored);
+      });
+    }
+    while (next != unstored.end()) visit_unstored();
     return status;
   }
 

@@ -122,7 +122,7 @@ def run_live(path, counts, properties=None, limits=None):
         log = work / "run.log"
         samples, peak = [], 0.0
         start = time.perf_counter()
-        with harness.huntline_run(config, log, listen) as proc:
+        with harness.huntline_run(config, log, listen, healthy_within=600) as proc:
             while True:
                 if proc.poll() is not None:
                     sys.exit("huntline run exited; its log ends:\n" + log.read_text()[-3000:])

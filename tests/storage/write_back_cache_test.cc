@@ -90,6 +90,51 @@ TEST(WriteBackCache, EveryIdStoredOrNotYetIsVisitedOnceInKeyOrder) {
   EXPECT_EQ(ids, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
 }
 
+TEST(WriteBackCache, AnErasedValueIsGoneAtOnceAndItsRecordAtTheNextFlush) {
+  MemoryKvStore store;
+  auto cache = Cache(&store, 1);
+  for (const char* id : {"a", "b", "c"}) cache.Mutable(id) = std::string("v") + id;
+  Commit(cache, store);
+  cache.Erase("a");  // stored, not in memory
+  cache.Erase("c");
+  cache.Erase("x");  // never was
+  cache.Mutable("d") = "vd";
+  EXPECT_EQ(cache.Find("a"), nullptr);
+  std::vector<std::string> seen;
+  ASSERT_TRUE(cache.ForEach([&](std::string_view id, const std::string& value) {
+    seen.push_back(std::string(id) + "=" + value);
+  }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"b=vb", "d=vd"}));
+  std::vector<std::string> ids;
+  ASSERT_TRUE(cache.ForEachId([&](std::string_view id) { ids.emplace_back(id); }).ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"b", "d"}));
+  WriteBatch batch;
+  std::vector<std::string> removed;
+  cache.Flush([&](std::string_view id, const std::string& value) { batch.Put("p/" + std::string(id), value); },
+              [&](std::string_view id) {
+                removed.emplace_back(id);
+                batch.Delete("p/" + std::string(id));
+              });
+  EXPECT_EQ(removed, (std::vector<std::string>{"a", "c"}));
+  ASSERT_TRUE(store.Write(batch).ok());
+  cache.Trim();
+  EXPECT_FALSE(store.Get("p/a").has_value());
+  EXPECT_EQ(cache.Find("a"), nullptr);
+  EXPECT_EQ(*cache.Find("b"), "vb");
+}
+
+TEST(WriteBackCache, WithoutAStoreAnErasedValueLeavesMemoryAtTheFlush) {
+  auto cache = Cache(nullptr, 0);
+  cache.Mutable("a") = "va";
+  cache.Mutable("b") = "vb";
+  cache.Flush([](std::string_view, const std::string&) {});
+  cache.Erase("a");
+  cache.Flush([](std::string_view, const std::string&) {});
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.Find("a"), nullptr);
+  EXPECT_EQ(*cache.Find("b"), "vb");
+}
+
 TEST(WriteBackCache, ACorruptRecordIsAnErrorNamingIt) {
   MemoryKvStore store;
   WriteBatch batch;

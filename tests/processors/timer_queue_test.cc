@@ -1,0 +1,79 @@
+#include "processors/timer_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <map>
+
+namespace huntline::processors {
+namespace {
+
+using Keys = std::vector<std::string>;
+
+TEST(TimerQueue, DueKeysComeInDeadlineThenKeyOrderAndAReplacedTimerOnlyOnce) {
+  TimerQueue timers;
+  timers.Set("b", 20);
+  timers.Set("a", 20);
+  timers.Set("c", 10);
+  timers.Set("d", 30);
+  timers.Set("d", 5);           // replaced: due at 5, not at 30
+  timers.Set("a", kNoTime);     // disarmed
+  EXPECT_EQ(timers.armed(), 3u);
+  EXPECT_EQ(timers.PopDue(4), Keys{});
+  EXPECT_EQ(timers.PopDue(20), (Keys{"d", "c", "b"}));
+  EXPECT_EQ(timers.PopDue(100), Keys{});
+  EXPECT_EQ(timers.armed(), 0u);
+}
+
+TEST(TimerQueue, InTheStoreOnlyTheSetSinceTheLastFlushAndTheCachedStayInMemory) {
+  storage::MemoryKvStore store;
+  TimerQueue timers;
+  timers.Open(&store, "x/timers/", 2);
+  for (int i = 0; i < 100; ++i) timers.Set("k" + std::to_string(i), 1000 + i);
+  timers.Flush();
+  timers.Trim();
+  size_t stored = 0;
+  ASSERT_TRUE(store.Scan("x/timers/t/", [&](std::string_view, std::string_view) { ++stored; }).ok());
+  EXPECT_EQ(stored, 100u);
+  timers.Set("k5", 2000);  // moved later: its old entry is skipped when it comes up
+  EXPECT_EQ(timers.PopDue(1006), (Keys{"k0", "k1", "k2", "k3", "k4", "k6"}));
+  timers.Set("late", 1003);  // set for a time already taken: due at the next look
+  timers.Flush();
+  timers.Trim();
+  EXPECT_EQ(timers.PopDue(1007), (Keys{"late", "k7"}));
+  EXPECT_EQ(timers.PopDue(1099).size(), 92u);
+  EXPECT_EQ(timers.PopDue(2000), Keys{"k5"});
+  EXPECT_EQ(timers.armed(), 0u);
+  timers.Flush();
+  stored = 0;
+  ASSERT_TRUE(store.Scan("x/timers/", [&](std::string_view, std::string_view) { ++stored; }).ok());
+  EXPECT_EQ(stored, 0u);  // nothing left behind
+}
+
+TEST(TimerQueue, InTheStoreItFiresExactlyAsInMemoryWhateverTheFlushes) {
+  std::mt19937 random(7);
+  storage::MemoryKvStore store;
+  TimerQueue stored;
+  stored.Open(&store, "x/", 3);
+  TimerQueue memory;
+  Timestamp now = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const int action = static_cast<int>(random() % 10);
+    if (action < 6) {
+      const std::string key = "k" + std::to_string(random() % 200);
+      const Timestamp deadline = random() % 8 == 0 ? kNoTime : now + static_cast<Timestamp>(random() % 500);
+      stored.Set(key, deadline);
+      memory.Set(key, deadline);
+    } else if (action < 9) {
+      now += static_cast<Timestamp>(random() % 50);
+      ASSERT_EQ(stored.PopDue(now), memory.PopDue(now)) << "step " << step;
+    } else {
+      stored.Flush();
+      stored.Trim();
+    }
+    ASSERT_EQ(stored.armed(), memory.armed());
+  }
+}
+
+}  // namespace
+}  // namespace huntline::processors
