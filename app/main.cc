@@ -9,6 +9,7 @@
 
 #include <fstream>
 
+#include "connectors/translate.h"
 #include "engine/config.h"
 #include "engine/demo.h"
 #include "engine/history_topic.h"
@@ -217,7 +218,36 @@ int main(int argc, char** argv) {
                        "Read the history from the history topic of --config (complete when several "
                        "instances share the partitions)");
 
+  huntline::connectors::TranslateOptions translate;
+  auto* translate_cmd = app.add_subcommand(
+      "translate", "Turn a CRM's or a calendar's own payloads into contract events (JSON lines)");
+  translate_cmd->add_option("--from", translate.from, "Format of the input")
+      ->required()
+      ->check(CLI::IsMember(huntline::connectors::Formats()));
+  translate_cmd->add_option("--input", translate.input, "A file, or a directory read in name order")
+      ->required();
+  translate_cmd->add_option("--out", translate.out, "Contract events, one CloudEvent a line")->required();
+  translate_cmd->add_option("--config", translate.config,
+                            "Mapping configuration (YAML, over connectors/default-mapping.yaml)");
+  translate_cmd->add_option("--calendar", translate.calendar,
+                            "Whose calendar the input is: a user id, email or native id of the mapping's users");
+  translate_cmd->add_option("--observed-at", translate.observed_at,
+                            "When the input was fetched (RFC 3339): the time of records without one");
+  translate_cmd->add_option("--dead-letters", translate.dead_letters,
+                            "Where refused records go (default: --out with .dead.jsonl)");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*translate_cmd) {
+    const auto outcome = huntline::connectors::Translate(translate);
+    if (outcome.exit_code != 0) {
+      std::cerr << "huntline translate: " << outcome.message << "\n";
+      return outcome.exit_code;
+    }
+    std::cerr << "huntline translate: translated " << outcome.translated << ", skipped " << outcome.skipped
+              << ", dead-lettered " << outcome.dead_lettered << "\n";
+    return 0;
+  }
 
   if (*run_cmd) return RunLive(config_path);
   if (*demo_cmd) {
