@@ -6,41 +6,10 @@
 
 #include "calendar/recurrence.h"
 #include "connectors/json_input.h"
+#include "connectors/values.h"
 
 namespace huntline::connectors {
 namespace {
-
-std::string Str(const Json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-/// An RFC 5545 local or UTC date-time (`20250325T073000`, `…Z`) or date (`20250325`) in `zone`.
-std::optional<Timestamp> IcalInstant(std::string_view text, const std::string& zone) {
-  auto digits = [&](size_t pos, size_t n) -> std::optional<int> {
-    if (pos + n > text.size()) return std::nullopt;
-    int v = 0;
-    for (size_t i = pos; i < pos + n; ++i) {
-      if (text[i] < '0' || text[i] > '9') return std::nullopt;
-      v = v * 10 + (text[i] - '0');
-    }
-    return v;
-  };
-  auto year = digits(0, 4), month = digits(4, 2), day = digits(6, 2);
-  if (!year || !month || !day) return std::nullopt;
-  const calendar::LocalDate date{*year, *month, *day};
-  if (text.size() == 8) return calendar::AtLocalTime(date, 0, zone);
-  if (text.size() < 15 || text[8] != 'T') return std::nullopt;
-  auto hour = digits(9, 2), minute = digits(11, 2), second = digits(13, 2);
-  if (!hour || !minute || !second) return std::nullopt;
-  const Timestamp seconds = *second * kMillisPerSecond;
-  if (text.size() == 16 && text[15] == 'Z') {
-    return StartOfDay(DaysFromCivil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day))) +
-           *hour * kMillisPerHour + *minute * kMillisPerMinute + seconds;
-  }
-  if (text.size() != 15) return std::nullopt;
-  return calendar::AtLocalTime(date, *hour * 60 + *minute, zone) + seconds;
-}
 
 /// One item of a page (or a bare event): what it gives.
 class ItemTranslator {
@@ -174,12 +143,8 @@ class ItemTranslator {
     const std::string date_time = Str(*it, "dateTime");
     if (!date_time.empty()) {
       if (auto t = ParseRfc3339(date_time)) return t;
-      std::string compact;  // 2025-03-24T07:30:00 → 20250324T073000, in the named zone
-      for (char c : date_time) {
-        if (c != '-' && c != ':') compact += c;
-      }
       const std::string zone = Str(*it, "timeZone");
-      return IcalInstant(compact.substr(0, 15), zone.empty() ? CalendarZone() : zone);
+      return LocalInstant(date_time, zone.empty() ? CalendarZone() : zone);
     }
     const std::string date = Str(*it, "date");
     auto day = ParseDate(date);

@@ -9,13 +9,15 @@
 #include "connectors/envelope.h"
 #include "connectors/google_calendar.h"
 #include "connectors/mapping.h"
+#include "connectors/microsoft_graph.h"
 
 namespace huntline::connectors {
 namespace {
 
 constexpr const char* kGoogleCalendar = "google-calendar";
+constexpr const char* kMicrosoftGraph = "microsoft-graph";
 
-bool IsCalendarFormat(const std::string& from) { return from == kGoogleCalendar; }
+bool IsCalendarFormat(const std::string& from) { return from == kGoogleCalendar || from == kMicrosoftGraph; }
 
 TranslateOutcome Fail(int code, std::string message) {
   TranslateOutcome out;
@@ -27,7 +29,7 @@ TranslateOutcome Fail(int code, std::string message) {
 }  // namespace
 
 const std::vector<std::string>& Formats() {
-  static const std::vector<std::string> kFormats = {kGoogleCalendar};
+  static const std::vector<std::string> kFormats = {kGoogleCalendar, kMicrosoftGraph};
   return kFormats;
 }
 
@@ -74,6 +76,8 @@ TranslateOutcome Translate(const TranslateOptions& options) {
     Translation translation;
     if (options.from == kGoogleCalendar) {
       translation = TranslateGoogleCalendar(text.str(), {*mapping, *owner, observed_at});
+    } else if (options.from == kMicrosoftGraph) {
+      translation = TranslateMicrosoftGraph(text.str(), {*mapping, *owner, observed_at});
     }
     for (auto& event : translation.events) events.push_back(std::move(event));
     for (auto& refusal : translation.refusals) refusals.emplace_back(std::move(refusal), file.string());
