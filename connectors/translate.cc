@@ -8,6 +8,7 @@
 #include "common/time.h"
 #include "connectors/envelope.h"
 #include "connectors/google_calendar.h"
+#include "connectors/ics.h"
 #include "connectors/mapping.h"
 #include "connectors/microsoft_graph.h"
 
@@ -16,8 +17,11 @@ namespace {
 
 constexpr const char* kGoogleCalendar = "google-calendar";
 constexpr const char* kMicrosoftGraph = "microsoft-graph";
+constexpr const char* kIcs = "ics";
 
-bool IsCalendarFormat(const std::string& from) { return from == kGoogleCalendar || from == kMicrosoftGraph; }
+bool IsCalendarFormat(const std::string& from) {
+  return from == kGoogleCalendar || from == kMicrosoftGraph || from == kIcs;
+}
 
 TranslateOutcome Fail(int code, std::string message) {
   TranslateOutcome out;
@@ -29,7 +33,7 @@ TranslateOutcome Fail(int code, std::string message) {
 }  // namespace
 
 const std::vector<std::string>& Formats() {
-  static const std::vector<std::string> kFormats = {kGoogleCalendar, kMicrosoftGraph};
+  static const std::vector<std::string> kFormats = {kGoogleCalendar, kMicrosoftGraph, kIcs};
   return kFormats;
 }
 
@@ -78,6 +82,8 @@ TranslateOutcome Translate(const TranslateOptions& options) {
       translation = TranslateGoogleCalendar(text.str(), {*mapping, *owner, observed_at});
     } else if (options.from == kMicrosoftGraph) {
       translation = TranslateMicrosoftGraph(text.str(), {*mapping, *owner, observed_at});
+    } else if (options.from == kIcs) {
+      translation = TranslateIcs(text.str(), {*mapping, *owner, observed_at});
     }
     for (auto& event : translation.events) events.push_back(std::move(event));
     for (auto& refusal : translation.refusals) refusals.emplace_back(std::move(refusal), file.string());
