@@ -181,6 +181,14 @@ Expansion::Expansion(Recurrence recurrence)
   if (parsed.ok && parsed.rule.count != 1) {
     auto iterator = std::make_unique<Iterator>();
     iterator->rule = parsed.rule;
+    // libical compares UNTIL with the wall-clock times it makes in the rule's zone: a UTC
+    // UNTIL is given to it as the same instant's wall-clock time there (RFC 5545: an instant,
+    // and the instance at it is the last).
+    icaltimetype& until = iterator->rule.until;
+    if (!icaltime_is_null_time(until) && !until.is_date && icaltime_is_utc(until)) {
+      const time_t instant = icaltime_as_timet_with_zone(until, icaltimezone_get_utc_timezone());
+      until = icaltime_from_timet_with_zone(instant, 0, zone);
+    }
     iterator->dtstart = dtstart;
     iterator->zone = zone;
     iterator_ = std::move(iterator);

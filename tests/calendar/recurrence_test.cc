@@ -62,6 +62,21 @@ TEST(Recurrence, UntilEndsASeriesAndAnEndlessOneIsExpandedOnlyInTheWindow) {
   EXPECT_TRUE(Expand(endless, At("2036-01-01T00:00:00Z"), At("2036-01-01T00:00:00Z")).empty());
 }
 
+TEST(Recurrence, UntilIsAnInstantAndTheInstanceAtItIsTheLast) {
+  // RFC 5545: UNTIL in UTC bounds the instances by their instant, inclusively, whatever the
+  // zone's offset. Exchange writes an all-day series' UNTIL as its last day's 00:00 in UTC.
+  const Recurrence london{"FREQ=WEEKLY;UNTIL=20240728T230000Z;INTERVAL=2;BYDAY=MO;WKST=MO",
+                          At("2024-06-30T23:00:00Z"), "Europe/London", {}};
+  EXPECT_EQ(Starts(Expand(london, 0, At("2025-01-01T00:00:00Z"))),
+            (std::vector<std::string>{"2024-06-30T23:00:00Z 2024-07-01", "2024-07-14T23:00:00Z 2024-07-15",
+                                      "2024-07-28T23:00:00Z 2024-07-29"}));
+  const Recurrence berlin{"FREQ=DAILY;UNTIL=20260303T080000Z", At("2026-03-01T08:00:00Z"), "Europe/Berlin", {}};
+  EXPECT_EQ(Expand(berlin, 0, At("2027-01-01T00:00:00Z")).size(), 3u);
+  // Behind UTC: 09:00 EDT is 13:00Z, after an UNTIL of 11:00Z that day.
+  const Recurrence new_york{"FREQ=DAILY;UNTIL=20260820T110000Z", At("2026-08-18T13:00:00Z"), "America/New_York", {}};
+  EXPECT_EQ(Expand(new_york, 0, At("2027-01-01T00:00:00Z")).size(), 2u);
+}
+
 TEST(Recurrence, LocalDatesFollowTheZone) {
   EXPECT_EQ(LocalDateOf(At("2026-08-04T02:00:00Z"), "America/New_York").ToString(), "2026-08-03");
   EXPECT_EQ(LocalDateOf(At("2026-08-04T23:30:00Z"), "Europe/Berlin").ToString(), "2026-08-05");
