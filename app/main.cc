@@ -231,6 +231,9 @@ int main(int argc, char** argv) {
                             "Mapping configuration (YAML, over connectors/default-mapping.yaml)");
   translate_cmd->add_option("--calendar", translate.calendar,
                             "Whose calendar the input is: a user id, email or native id of the mapping's users");
+  translate_cmd->add_option("--state", translate.state_dir,
+                            "Keep what partial sources need (record images, series, invitees) in this "
+                            "RocksDB directory between runs");
   translate_cmd->add_option("--observed-at", translate.observed_at,
                             "When the input was fetched (RFC 3339): the time of records without one");
   translate_cmd->add_option("--dead-letters", translate.dead_letters,

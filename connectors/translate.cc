@@ -11,6 +11,9 @@
 #include "connectors/ics.h"
 #include "connectors/mapping.h"
 #include "connectors/microsoft_graph.h"
+#include "connectors/salesforce_cdc.h"
+#include "connectors/state.h"
+#include "storage/kv_store.h"
 
 namespace huntline::connectors {
 namespace {
@@ -18,6 +21,7 @@ namespace {
 constexpr const char* kGoogleCalendar = "google-calendar";
 constexpr const char* kMicrosoftGraph = "microsoft-graph";
 constexpr const char* kIcs = "ics";
+constexpr const char* kSalesforceCdc = "salesforce-cdc";
 
 bool IsCalendarFormat(const std::string& from) {
   return from == kGoogleCalendar || from == kMicrosoftGraph || from == kIcs;
@@ -33,7 +37,7 @@ TranslateOutcome Fail(int code, std::string message) {
 }  // namespace
 
 const std::vector<std::string>& Formats() {
-  static const std::vector<std::string> kFormats = {kGoogleCalendar, kMicrosoftGraph, kIcs};
+  static const std::vector<std::string> kFormats = {kSalesforceCdc, kGoogleCalendar, kMicrosoftGraph, kIcs};
   return kFormats;
 }
 
@@ -57,6 +61,19 @@ TranslateOutcome Translate(const TranslateOptions& options) {
                      "mapping's users");
     }
   }
+
+  // What partial sources need between records and runs: in --state, else for this run only.
+  std::unique_ptr<storage::KvStore> store;
+  if (options.state_dir.empty()) {
+    store = std::make_unique<storage::MemoryKvStore>();
+  } else {
+    std::error_code made;
+    std::filesystem::create_directories(options.state_dir, made);
+    auto opened = storage::OpenRocksDb(options.state_dir);
+    if (!opened.ok()) return Fail(1, "--state: " + opened.status().message());
+    store = std::move(opened).value();
+  }
+  ConnectorState state(*store);
 
   std::vector<std::filesystem::path> files;
   std::error_code ec;
@@ -82,6 +99,8 @@ TranslateOutcome Translate(const TranslateOptions& options) {
       translation = TranslateGoogleCalendar(text.str(), {*mapping, *owner, observed_at});
     } else if (options.from == kMicrosoftGraph) {
       translation = TranslateMicrosoftGraph(text.str(), {*mapping, *owner, observed_at});
+    } else if (options.from == kSalesforceCdc) {
+      translation = TranslateSalesforceCdc(text.str(), *mapping, state);
     } else if (options.from == kIcs) {
       translation = TranslateIcs(text.str(), {*mapping, *owner, observed_at});
     }
@@ -108,6 +127,7 @@ TranslateOutcome Translate(const TranslateOptions& options) {
   out.flush();
   dead.flush();
   if (!out || !dead) return Fail(1, "cannot write " + options.out + " or " + dead_path);
+  if (Status s = state.Commit(); !s.ok()) return Fail(1, "--state: " + s.message());
   outcome.translated = events.size();
   outcome.dead_lettered = refusals.size();
   return outcome;

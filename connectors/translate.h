@@ -13,6 +13,7 @@ struct TranslateOptions {
   std::string out;         // JSON lines of contract events
   std::string config;      // mapping configuration (YAML); empty: the defaults
   std::string calendar;    // whose calendar the input is (calendar formats)
+  std::string state_dir;   // what partial sources need, kept between runs; empty: this run only
   std::string dead_letters;  // empty: `out` with .jsonl replaced by .dead.jsonl
   std::optional<std::string> observed_at;  // RFC 3339
 };

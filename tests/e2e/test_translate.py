@@ -15,7 +15,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 EXPECTED = REPO / "tests" / "connectors" / "expected"
 SAMPLES = REPO.parent / "shared" / "samples"
 SCHEMA = REPO / "docs" / "contract" / "events.schema.json"
-FORMATS = {"google-calendar", "microsoft-graph", "ics"}  # the formats translate reads so far
+FORMATS = {"salesforce-cdc", "google-calendar", "microsoft-graph", "ics"}  # the formats translate reads so far
 
 
 def cases():
@@ -33,15 +33,23 @@ def validator():
     return jsonschema.Draft202012Validator(schema)
 
 
-def translate(tmp_path, expected):
-    out = tmp_path / "out.jsonl"
-    dead = tmp_path / "dead.jsonl"
+def run_translate(tmp_path, expected, sample, out, dead):
     args = [a.replace("{state}", str(tmp_path / "state")) for a in expected["translate_args"]]
     result = subprocess.run([harness.HUNTLINE, "translate", "--from", expected["format"],
-                             "--input", str(SAMPLES / expected["sample"]), "--out", str(out),
+                             "--input", str(SAMPLES / sample), "--out", str(out),
                              "--dead-letters", str(dead), *args],
                             cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def translate(tmp_path, expected):
+    """Translates the samples the expectation requires into the same state first, then its own."""
+    out = tmp_path / "out.jsonl"
+    dead = tmp_path / "dead.jsonl"
+    for required in filter(None, (r.strip() for r in expected["requires"].split(","))):
+        run_translate(tmp_path, expected, required, tmp_path / "before.jsonl", tmp_path / "before.dead.jsonl")
+    result = run_translate(tmp_path, expected, expected["sample"], out, dead)
     lines = lambda p: [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
     return lines(out), lines(dead), result.stderr
 
