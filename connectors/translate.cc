@@ -8,6 +8,7 @@
 #include "common/time.h"
 #include "connectors/envelope.h"
 #include "connectors/google_calendar.h"
+#include "connectors/hubspot.h"
 #include "connectors/ics.h"
 #include "connectors/mapping.h"
 #include "connectors/microsoft_graph.h"
@@ -22,6 +23,7 @@ constexpr const char* kGoogleCalendar = "google-calendar";
 constexpr const char* kMicrosoftGraph = "microsoft-graph";
 constexpr const char* kIcs = "ics";
 constexpr const char* kSalesforceCdc = "salesforce-cdc";
+constexpr const char* kHubSpot = "hubspot";
 
 bool IsCalendarFormat(const std::string& from) {
   return from == kGoogleCalendar || from == kMicrosoftGraph || from == kIcs;
@@ -37,7 +39,7 @@ TranslateOutcome Fail(int code, std::string message) {
 }  // namespace
 
 const std::vector<std::string>& Formats() {
-  static const std::vector<std::string> kFormats = {kSalesforceCdc, kGoogleCalendar, kMicrosoftGraph, kIcs};
+  static const std::vector<std::string> kFormats = {kSalesforceCdc, kHubSpot, kGoogleCalendar, kMicrosoftGraph, kIcs};
   return kFormats;
 }
 
@@ -101,6 +103,8 @@ TranslateOutcome Translate(const TranslateOptions& options) {
       translation = TranslateMicrosoftGraph(text.str(), {*mapping, *owner, observed_at});
     } else if (options.from == kSalesforceCdc) {
       translation = TranslateSalesforceCdc(text.str(), *mapping, state);
+    } else if (options.from == kHubSpot) {
+      translation = TranslateHubSpot(text.str(), *mapping, state);
     } else if (options.from == kIcs) {
       translation = TranslateIcs(text.str(), {*mapping, *owner, observed_at});
     }

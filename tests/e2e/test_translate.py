@@ -15,7 +15,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 EXPECTED = REPO / "tests" / "connectors" / "expected"
 SAMPLES = REPO.parent / "shared" / "samples"
 SCHEMA = REPO / "docs" / "contract" / "events.schema.json"
-FORMATS = {"salesforce-cdc", "google-calendar", "microsoft-graph", "ics"}  # the formats translate reads so far
+FORMATS = {"salesforce-cdc", "hubspot", "google-calendar", "microsoft-graph", "ics"}  # the formats translate reads so far
 
 
 def cases():
