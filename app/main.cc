@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "connectors/translate.h"
+#include "connectors/webhooks.h"
 #include "engine/config.h"
 #include "engine/demo.h"
 #include "engine/history_topic.h"
@@ -239,7 +240,29 @@ int main(int argc, char** argv) {
   translate_cmd->add_option("--dead-letters", translate.dead_letters,
                             "Where refused records go (default: --out with .dead.jsonl)");
 
+  std::string webhooks_config;
+  auto* webhooks_cmd = app.add_subcommand(
+      "webhooks", "Receive HubSpot webhooks and Microsoft Graph notifications onto their Kafka topics (until SIGTERM)");
+  webhooks_cmd->add_option("--config", webhooks_config, "Receiver configuration (JSON)")->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*webhooks_cmd) {
+    auto config = huntline::connectors::LoadWebhookConfig(webhooks_config);
+    if (!config.ok()) {
+      std::cerr << "huntline webhooks: " << config.status().message() << "\n";
+      return 2;
+    }
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    std::cerr << "huntline webhooks: listening on " << config->listen << "\n";
+    huntline::Status status = huntline::connectors::RunWebhooks(*config, g_stop);
+    if (!status.ok()) {
+      std::cerr << "huntline webhooks: " << status.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
 
   if (*translate_cmd) {
     const auto outcome = huntline::connectors::Translate(translate);

@@ -84,9 +84,58 @@ class HttpServer::Handlers {
     std::string first_error;   // civetweb's first message: why it could not start
   };
 
+  /// A route of Route(): the request read whole, the handler's answer written.
+  class Routed : public CivetHandler {
+   public:
+    Routed(std::function<Response(const Request&)> handler, size_t max_body)
+        : handler_(std::move(handler)), max_body_(max_body) {}
+    bool handleGet(CivetServer*, struct mg_connection* conn) override { return Serve(conn); }
+    bool handlePost(CivetServer*, struct mg_connection* conn) override { return Serve(conn); }
+
+   private:
+    bool Serve(struct mg_connection* conn) {
+      const mg_request_info* info = mg_get_request_info(conn);
+      Request request;
+      request.method = info->request_method ? info->request_method : "";
+      request.uri = info->local_uri_raw ? info->local_uri_raw : (info->local_uri ? info->local_uri : "");
+      if (info->query_string) {
+        request.query = info->query_string;
+        request.uri += "?" + request.query;
+      }
+      request.header = [conn](const char* name) {
+        const char* value = mg_get_header(conn, name);
+        return std::string(value ? value : "");
+      };
+      Response response;
+      if (info->content_length > static_cast<long long>(max_body_)) {
+        response = {413, "text/plain; charset=utf-8", "body too large\n"};
+      } else {
+        char buffer[8192];
+        int n;
+        while ((n = mg_read(conn, buffer, sizeof buffer)) > 0 && request.body.size() <= max_body_) {
+          request.body.append(buffer, static_cast<size_t>(n));
+        }
+        response = request.body.size() > max_body_ ? Response{413, "text/plain; charset=utf-8", "body too large\n"}
+                                                   : handler_(request);
+      }
+      const char* reason = response.status == 200 ? "OK" : response.status == 202 ? "Accepted"
+                         : response.status == 400 ? "Bad Request" : response.status == 401 ? "Unauthorized"
+                         : response.status == 404 ? "Not Found" : response.status == 405 ? "Method Not Allowed"
+                         : response.status == 413 ? "Payload Too Large"
+                         : response.status == 503 ? "Service Unavailable" : "Error";
+      mg_printf(conn, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                response.status, reason, response.content_type.c_str(), response.body.size());
+      mg_write(conn, response.body.data(), response.body.size());
+      return true;
+    }
+    std::function<Response(const Request&)> handler_;
+    size_t max_body_;
+  };
+
   explicit Handlers(std::vector<std::shared_ptr<prometheus::Collectable>> c) : metrics(std::move(c)) {}
   Metrics metrics;
   Health health;
+  std::vector<std::unique_ptr<Routed>> routes;
   std::optional<Auth> auth;
   Context context;
 };
@@ -186,6 +235,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(
 
 HttpServer::~HttpServer() {
   if (server_) server_->close();
+}
+
+void HttpServer::Route(const std::string& path, std::function<Response(const Request&)> handler,
+                       size_t max_body_bytes) {
+  handlers_->routes.push_back(std::make_unique<Handlers::Routed>(std::move(handler), max_body_bytes));
+  server_->addHandler(path, handlers_->routes.back().get());
 }
 
 void HttpServer::SetHealth(bool healthy, std::string reason) {
