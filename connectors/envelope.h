@@ -1,5 +1,6 @@
 #pragma once
 
+#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,35 @@ struct Translation {
   size_t skipped = 0;
 
   void Refuse(std::string locator, std::string reason, std::string detail, std::string_view record);
+
+  /// Translates one native record with `translate`: a record no rule foresaw (a value of the
+  /// wrong type, a number out of range) is refused (`invalid_value`) with what went wrong,
+  /// never the end of the run; an event the contract would refuse (ContractViolation) is
+  /// refused in its place.
+  template <typename F>
+  void Record(const std::string& locator, std::string_view record, F translate) {
+    const size_t first = events.size();
+    try {
+      translate();
+    } catch (const std::exception& e) {
+      events.resize(first);
+      Refuse(locator, "invalid_value", std::string("the record cannot be read: ") + e.what(), record);
+      return;
+    }
+    for (size_t i = first; i < events.size();) {
+      if (std::string why = ContractViolation(events[i].event); !why.empty()) {
+        Refuse(locator, "invalid_value", why, record);
+        events.erase(events.begin() + static_cast<std::ptrdiff_t>(i));
+      } else {
+        ++i;
+      }
+    }
+  }
+
+  /// Why the contract would refuse `event`, or "": ids and sources of 1..256 characters,
+  /// non-empty entity ids, no negative amount or duration, times within years 1900..9999, an
+  /// end not before its start.
+  static std::string ContractViolation(const Json& event);
 };
 
 /// A contract event: `id`, `source`, `type`, `time`, the Kafka key and `data`, in that order.

@@ -7,6 +7,7 @@
 #include "calendar/recurrence.h"
 #include "connectors/json_input.h"
 #include "connectors/values.h"
+#include "connectors/zones.h"
 
 namespace huntline::connectors {
 namespace {
@@ -37,6 +38,14 @@ class ItemTranslator {
     std::string etag = Str(item, "etag");
     std::erase(etag, '"');
     if (etag.empty()) return refuse("missing_required", "the event has no etag: its version is unknown");
+    // Every zone the item or its page names must be one the times can be read in.
+    std::vector<std::string> zones = {page_zone_};
+    for (const char* key : {"start", "end", "originalStartTime"}) {
+      if (item.contains(key)) zones.push_back(Str(item[key], "timeZone"));
+    }
+    for (const std::string& zone : zones) {
+      if (!zone.empty() && !IanaZone(zone)) return refuse("unknown_timezone", "timeZone \"" + zone + "\" is not an IANA zone");
+    }
     std::optional<Timestamp> time = ParseRfc3339(Str(item, "updated"));
     if (!time && page_) time = ParseRfc3339(Str(*page_, "updated"));
     if (!time) time = context_.observed_at;
@@ -117,6 +126,11 @@ class ItemTranslator {
       if (text.rfind("RRULE:", 0) == 0) {
         rrule = text.substr(6);
       } else if (text.rfind("EXDATE", 0) == 0) {
+        const size_t tzid = text.find("TZID=");
+        if (tzid != std::string::npos && tzid < text.find(':')) {
+          const std::string name = text.substr(tzid + 5, text.find_first_of(";:", tzid) - tzid - 5);
+          if (!IanaZone(name)) return refuse("unknown_timezone", "EXDATE zone \"" + name + "\" is not an IANA zone");
+        }
         if (!ExDates(text, zone, exdates)) return refuse("invalid_value", "recurrence line \"" + text + "\"");
       } else {
         return refuse("not_expressible", "recurrence line \"" + text +
@@ -201,10 +215,11 @@ class ItemTranslator {
 };
 
 bool IsPage(const Json& value) {
-  return value.is_object() && value.value("kind", "") == "calendar#events" && value.contains("items");
+  return value.is_object() && Str(value, "kind") == "calendar#events" && value.contains("items") &&
+         value["items"].is_array();
 }
 bool IsEvent(const Json& value) {
-  return value.is_object() && (value.value("kind", "") == "calendar#event" ||
+  return value.is_object() && (Str(value, "kind") == "calendar#event" ||
                                (!value.contains("kind") && value.contains("id") && value.contains("etag")));
 }
 
@@ -214,10 +229,11 @@ void TranslateValue(const Json& value, const std::string& locator, const Calenda
     ItemTranslator items(context, &value, out);
     size_t i = 0;
     for (const Json& item : value["items"]) {
-      items.Translate(item, locator + ".items[" + std::to_string(i++) + "]");
+      const std::string at = locator + ".items[" + std::to_string(i++) + "]";
+      out.Record(at, item.dump(), [&] { items.Translate(item, at); });
     }
   } else if (IsEvent(value)) {
-    ItemTranslator(context, nullptr, out).Translate(value, locator);
+    out.Record(locator, value.dump(), [&] { ItemTranslator(context, nullptr, out).Translate(value, locator); });
   } else {
     out.Refuse(locator, "unrecognized_input",
                "not a Google Calendar events.list page (kind calendar#events), an event (kind "

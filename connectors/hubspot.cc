@@ -20,11 +20,11 @@ const std::map<std::string, std::vector<std::string>>& ReadProperties() {
       {"contact", {"email", "lifecyclestage", "hs_lead_status", "hs_analytics_source", "hubspot_owner_id",
                    "hs_buying_role"}},
       {"deal", {"dealname", "dealstage", "dealtype", "closedate", "createdate", "hubspot_owner_id",
-                "hs_analytics_source"}},
+                "hs_analytics_source", "closed_lost_reason"}},
       {"call", {"hs_timestamp", "hubspot_owner_id", "hs_call_direction", "hs_call_disposition", "hs_call_status",
                 "hs_call_duration"}},
       {"meeting", {"hs_timestamp", "hubspot_owner_id", "hs_meeting_outcome", "hs_meeting_start_time",
-                   "hs_meeting_end_time"}},
+                   "hs_meeting_end_time", "hs_meeting_source"}},
       {"email", {"hs_timestamp", "hubspot_owner_id", "hs_email_direction"}}};
   return kRead;
 }
@@ -41,10 +41,18 @@ std::string ObjectType(const Json& properties) {
   if (has("dealstage") || has("dealname")) return "deal";
   if (has_prefix("hs_call_")) return "call";
   if (has_prefix("hs_meeting_")) return "meeting";
-  if (has_prefix("hs_email_")) return "email";
   if (has("email") || has("firstname") || has("lastname") || has("hs_lead_status")) return "contact";
+  if (has_prefix("hs_email_")) return "email";
   if (has("name") || has("domain")) return "company";
   return {};
+}
+
+/// A number written as HubSpot writes them (a string); an error when it is not one whole.
+double Number(const std::string& text, const char* property) {
+  size_t used = 0;
+  const double value = std::stod(text, &used);
+  if (used != text.size()) throw std::invalid_argument(std::string(property) + " \"" + text + "\" is not a number");
+  return value;
 }
 
 std::string Prop(const Json& properties, const std::string& key) {
@@ -75,19 +83,26 @@ class HubSpotTranslator {
       std::vector<std::pair<size_t, const Json*>> batch;
       for (size_t i = 0; i < value.size(); ++i) batch.emplace_back(i, &value[i]);
       // A batch in the order its changes happened.
-      std::stable_sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
-        return a.second->value("occurredAt", int64_t{0}) < b.second->value("occurredAt", int64_t{0});
-      });
-      for (const auto& [i, item] : batch) One(*item, "$[" + std::to_string(i) + "]");
+      auto occurred = [](const Json* item) {
+        auto t = item->is_object() && item->contains("occurredAt") ? TimeOf((*item)["occurredAt"]) : std::nullopt;
+        return t.value_or(0);
+      };
+      std::stable_sort(batch.begin(), batch.end(),
+                       [&](const auto& a, const auto& b) { return occurred(a.second) < occurred(b.second); });
+      for (const auto& [i, item] : batch) Guarded(*item, "$[" + std::to_string(i) + "]");
     } else if (value.is_object() && value.contains("results") && value["results"].is_array()) {
       size_t i = 0;
-      for (const Json& item : value["results"]) One(item, locator + ".results[" + std::to_string(i++) + "]");
+      for (const Json& item : value["results"]) Guarded(item, locator + ".results[" + std::to_string(i++) + "]");
     } else {
-      One(value, locator);
+      Guarded(value, locator);
     }
   }
 
  private:
+  void Guarded(const Json& item, const std::string& locator) {
+    out_.Record(locator, item.dump(), [&] { One(item, locator); });
+  }
+
   void One(const Json& item, const std::string& locator) {
     const std::string record = item.dump();
     if (item.is_object() && (item.contains("subscriptionType") || item.contains("eventType"))) {
@@ -134,7 +149,14 @@ class HubSpotTranslator {
       if (!ids.empty()) image[kind] = std::move(ids);
     }
     const bool activity = type == "call" || type == "meeting" || type == "email";
-    if (!activity) state_.Put("hs/img/" + type + "/" + id, image);
+    if (!activity) {
+      auto held = state_.Get("hs/img/" + type + "/" + id);
+      if (held && (*held)["updated"].get<int64_t>() > *updated) {  // an older read than what is held
+        ++out_.skipped;
+        return;
+      }
+      state_.Put("hs/img/" + type + "/" + id, image);
+    }
     const std::string event_id = activity ? type + ":" + id : type + ":" + id + ":" + std::to_string(*updated);
     Map(type, id, image, "hubspot/" + portal_, event_id, *updated, locator, record);
   }
@@ -142,11 +164,19 @@ class HubSpotTranslator {
   void Notification(const Json& n, const std::string& locator, const std::string& record) {
     std::string subscription = Str(n, "subscriptionType");
     if (subscription.empty()) subscription = Str(n, "eventType");
-    const std::string object = subscription.substr(0, subscription.find('.'));
+    std::string object = subscription.substr(0, subscription.find('.'));
+    if (object == "object") {  // generic subscriptions name the object by its type id
+      static const std::map<std::string, std::string> kTypes = {{"0-1", "contact"}, {"0-2", "company"}, {"0-3", "deal"}};
+      auto type = kTypes.find(Str(n, "objectTypeId"));
+      object = type == kTypes.end() ? "object " + Str(n, "objectTypeId") : type->second;
+    }
     const std::string what = subscription.substr(subscription.find('.') + 1);
     const std::string id = n.contains("objectId") ? (n["objectId"].is_string() ? n["objectId"].get<std::string>() : n["objectId"].dump()) : "";
-    const std::string portal = n.contains("portalId") ? n["portalId"].dump() : portal_;
-    const int64_t occurred = n.value("occurredAt", int64_t{0});
+    const std::string portal = !n.contains("portalId") ? portal_
+                               : n["portalId"].is_string() ? n["portalId"].get<std::string>() : n["portalId"].dump();
+    const auto occurred_at = n.contains("occurredAt") ? TimeOf(n["occurredAt"]) : std::nullopt;
+    if (!occurred_at) return out_.Refuse(locator, "missing_required", "occurredAt", record);
+    const int64_t occurred = *occurred_at;
     const std::string property = Str(n, "propertyName");
     const std::string event_id = subscription + ":" + id + ":" + (property.empty() ? "-" : property) + ":" + std::to_string(occurred);
     const std::string image_key = "hs/img/" + object + "/" + id;
@@ -186,7 +216,7 @@ class HubSpotTranslator {
                          "a change of one property of " + object + " " + id + ", of which no full image is held: "
                          "translate a read of it first", record);
     }
-    if ((*image)["updated"].get<int64_t>() > occurred) {  // the image already has it
+    if ((*image)["updated"].get<int64_t>() >= occurred) {  // the image already has it
       ++out_.skipped;
       return;
     }
@@ -291,7 +321,7 @@ class HubSpotTranslator {
       if (!stage) return refuse("unmapped_value", "dealstage \"" + Prop(p, "dealstage") + "\" is not in hubspot.deal.stages");
       data["stage"] = *stage;
       const std::string amount = Prop(p, config["amount_property"].as<std::string>("amount"));
-      const double value = amount.empty() ? 0 : std::stod(amount);
+      const double value = amount.empty() ? 0 : Number(amount, "amount");
       if (value == static_cast<double>(static_cast<int64_t>(value))) {
         data["amount"] = static_cast<int64_t>(value);
       } else {
@@ -432,7 +462,7 @@ class HubSpotTranslator {
       if (by_disposition && !by_disposition.IsNull()) outcome = by_disposition.as<std::string>();
       else if (by_status && !by_status.IsNull()) outcome = by_status.as<std::string>();
       const std::string ms = Prop(p, "hs_call_duration");
-      if (!ms.empty()) data["duration_s"] = std::stoll(ms) / 1000;
+      if (!ms.empty()) data["duration_s"] = static_cast<int64_t>(Number(ms, "hs_call_duration")) / 1000;
     } else if (type == "meeting") {
       if (Prop(p, "hs_meeting_source") == "MEETINGS_PUBLIC") direction = "inbound";
       const YAML::Node mapped = config_["meeting"]["outcome_by_outcome"][Prop(p, "hs_meeting_outcome")];

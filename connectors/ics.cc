@@ -104,6 +104,16 @@ std::vector<std::unique_ptr<Component>> Parse(std::string_view input) {
     if (!ParseLine(line, &p)) continue;
     for (Component* c : open) c->text += line + "\n";
     if (p.name == "BEGIN") {
+      // A component left open (its END lost) ends where one that cannot be inside it begins.
+      const std::string name = Upper(p.value);
+      auto top_level = [](const std::string& n) {
+        return n == "VEVENT" || n == "VTODO" || n == "VJOURNAL" || n == "VFREEBUSY" || n == "VTIMEZONE";
+      };
+      if (name == "VCALENDAR") {
+        open.clear();
+      } else if (top_level(name)) {
+        while (!open.empty() && open.back()->name != "VCALENDAR") open.pop_back();
+      }
       auto component = std::make_unique<Component>();
       component->name = Upper(p.value);
       component->text = line + "\n";
@@ -225,7 +235,11 @@ class IcsTranslator {
       if (!by_uid.contains(uid)) uids.push_back(uid);
       by_uid[uid].emplace_back(child.get(), locator);
     }
-    for (const std::string& uid : uids) Series(uid, by_uid[uid], method);
+    for (const std::string& uid : uids) {
+      const auto& components = by_uid[uid];
+      out_.Record(components.front().second, components.front().first->text,
+                  [&] { Series(uid, components, method); });
+    }
   }
 
  private:
@@ -237,12 +251,12 @@ class IcsTranslator {
       for (const auto& [event, locator] : components) Reply(uid, *event, locator);
       return;
     }
-    const Located* master = nullptr;
+    std::vector<const Located*> masters;  // versions of the event, in file order
     std::vector<std::pair<Timestamp, Located>> overrides;
     for (const Located& c : components) {
       const Property* rid = c.first->Find("RECURRENCE-ID");
       if (!rid) {
-        master = &c;
+        masters.push_back(&c);
         continue;
       }
       auto when = Read(*rid, nullptr);
@@ -255,7 +269,9 @@ class IcsTranslator {
     std::stable_sort(overrides.begin(), overrides.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<Timestamp> rdates;
-    if (master) Event(uid, *master->first, master->second, method, std::nullopt, &rdates, overrides);
+    for (const Located* master : masters) {
+      Event(uid, *master->first, master->second, method, std::nullopt, &rdates, overrides);
+    }
     for (const auto& [rid, c] : overrides) {
       const bool of_rdate = std::find(rdates.begin(), rdates.end(), rid) != rdates.end();
       Event(uid, *c.first, c.second, method, rid, nullptr, {}, of_rdate);

@@ -39,6 +39,57 @@ Result<std::vector<std::string>> Strings(const YAML::Node& node, const std::stri
   return out;
 }
 
+/// The contract's values a value table may map to, by the table's name.
+const std::vector<std::string>* ContractValues(const std::string& table) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kTables = {
+      {"show_as_by", {"busy", "tentative", "free"}},
+      {"response_by_value", {"accepted", "tentative", "declined", "needs_action"}},
+      {"invitee_status", {"accepted", "tentative", "declined", "needs_action"}},
+      {"stage_by_name", {"prospecting", "discovery", "solution", "proposal", "negotiation", "closed_won", "closed_lost"}},
+      {"stages", {"prospecting", "discovery", "solution", "proposal", "negotiation", "closed_won", "closed_lost"}},
+      {"relationship_by", {"prospect", "customer", "former_customer", "partner"}},
+      {"type_by", {"new_business", "expansion", "renewal"}},
+      {"origin_by", {"seller_sourced", "inbound", "rfp", "partner"}},
+      {"status_by", {"open", "working", "nurture", "qualified", "disqualified", "converted"}},
+      {"source_by", {"outbound", "inbound", "referral", "event", "partner", "rfp"}},
+      {"buying_role_by", {"decision_maker", "budget_holder", "champion", "influencer", "user", "gatekeeper", "unknown"}},
+      {"outcome_by", {"no_response", "connected", "meeting_booked", "not_interested", "disqualified", "referral"}},
+      {"channel_by", {"call", "email", "meeting", "social", "video", "event", "other"}},
+      {"direction_by", {"outbound", "inbound"}},
+      {"icp_tier_by", {"A", "B", "C", "none"}},
+      {"loss_reason_by", {"competitor", "no_decision", "price", "timing", "other"}},
+      {"kind_by", {"customer_issue", "admin", "report", "deal_review", "other"}},
+  };
+  for (const auto& [prefix, values] : kTables) {
+    if (table.starts_with(prefix)) return &values;
+  }
+  return nullptr;
+}
+
+/// Every value table under `node` maps to values of the contract (or null: not mapped here).
+Status CheckTables(const YAML::Node& node, const std::string& at) {
+  if (!node.IsMap()) return Status::Ok();
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    const std::string path = at.empty() ? key : at + "." + key;
+    if (const auto* values = ContractValues(key); values && entry.second.IsMap()) {
+      for (const auto& row : entry.second) {
+        const std::string from = row.first.as<std::string>();
+        if (row.second.IsNull()) continue;
+        if (!row.second.IsScalar() ||
+            std::find(values->begin(), values->end(), row.second.as<std::string>()) == values->end()) {
+          std::string allowed;
+          for (const auto& v : *values) allowed += (allowed.empty() ? "" : ", ") + v;
+          return Status::Error(path + "." + from + ": must be one of " + allowed + " (or null)");
+        }
+      }
+    } else if (Status s = CheckTables(entry.second, path); !s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string Lower(std::string_view text) {
@@ -107,6 +158,9 @@ Status Mapping::Finish(std::string_view origin) {
         }
       }
       people_.push_back(std::move(person));
+    }
+    for (const char* system : {"salesforce", "hubspot", "google", "graph"}) {
+      if (Status s = CheckTables(root_[system], system); !s.ok()) return fail(s.message());
     }
     auto keywords = Strings(root_["protected"]["title_keywords"], "protected.title_keywords");
     if (!keywords.ok()) return fail(keywords.status().message());

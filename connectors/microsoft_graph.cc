@@ -86,6 +86,11 @@ class EventTranslator {
     std::string zone_error;
     auto start = Instant(event["start"], &zone_error);
     auto end = Instant(event["end"], &zone_error);
+    if (event.value("isAllDay", false) && start && end) {  // whole days of the calendar's owner
+      const std::string zone = context_.owner.timezone.empty() ? "UTC" : context_.owner.timezone;
+      start = LocalInstant(Str(event["start"], "dateTime").substr(0, 10), zone);
+      end = LocalInstant(Str(event["end"], "dateTime").substr(0, 10), zone);
+    }
     if (!zone_error.empty()) return refuse("unknown_timezone", zone_error);
     if (!start || !end) return refuse("invalid_value", "start or end is not a dateTime with a timeZone");
 
@@ -160,7 +165,8 @@ class EventTranslator {
  private:
   /// `{dateTime, timeZone}`: a local time in an IANA or Windows zone.
   static std::optional<Timestamp> Instant(const Json& value, std::string* zone_error) {
-    const std::string zone_name = Str(value, "timeZone");
+    std::string zone_name = Str(value, "timeZone");
+    if (zone_name == "tzone://Microsoft/Utc") zone_name = "UTC";
     auto zone = IanaZone(zone_name.empty() ? "UTC" : zone_name);
     if (!zone) {
       *zone_error = "timeZone \"" + zone_name + "\" is neither IANA nor Windows";
@@ -224,14 +230,18 @@ class EventTranslator {
     }
     const std::string range_type = Str(range, "type");
     if (range_type == "numbered") {
-      rule += ";COUNT=" + std::to_string(range.value("numberOfOccurrences", 1));
-    } else if (range_type == "endDate") {
-      auto last_day = LocalInstant(Str(range, "endDate"), zone);
-      if (!last_day) {
-        *error = "recurrence endDate \"" + Str(range, "endDate") + "\"";
+      const int64_t count = range.value("numberOfOccurrences", int64_t{1});
+      if (count < 1) {
+        *error = "a numbered recurrence of " + std::to_string(count) + " occurrences";
         return std::nullopt;
       }
+      rule += ";COUNT=" + std::to_string(count);
+    } else if (range_type == "endDate") {
       const auto date = ParseDate(Str(range, "endDate"));
+      if (!date) {
+        *error = "recurrence endDate \"" + Str(range, "endDate") + "\" is not a date";
+        return std::nullopt;
+      }
       const CivilDate civil = CivilFromDays(*date + 1);
       const Timestamp next_day = calendar::AtLocalTime({civil.year, static_cast<int>(civil.month), static_cast<int>(civil.day)}, 0, zone);
       rule += ";UNTIL=" + IcalUtc(next_day - kMillisPerSecond);
@@ -277,6 +287,17 @@ bool IsNotification(const Json& value) {
                                (value.contains("subscriptionId") && value.contains("changeType")));
 }
 
+void OneItem(const Json& item, const std::string& at, EventTranslator& events, Translation& out) {
+  if (IsNotification(item)) {
+    TranslateNotification(item, at, events, out);
+  } else if (item.is_object() && item.contains("id")) {
+    events.Translate(item, at);
+  } else {
+    out.Refuse(at, "unrecognized_input", "not a Graph event, a collection (value), a delta page or a change notification",
+               item.dump());
+  }
+}
+
 }  // namespace
 
 Translation TranslateMicrosoftGraph(std::string_view input, const CalendarContext& context) {
@@ -297,14 +318,7 @@ Translation TranslateMicrosoftGraph(std::string_view input, const CalendarContex
   EventTranslator events(context, out);
   ForEachJsonValue(input, out, [&](const Json& value, const std::string& locator) {
     auto one = [&](const Json& item, const std::string& at) {
-      if (IsNotification(item)) {
-        TranslateNotification(item, at, events, out);
-      } else if (item.is_object() && item.contains("id")) {
-        events.Translate(item, at);
-      } else {
-        out.Refuse(at, "unrecognized_input",
-                   "not a Graph event, a collection (value), a delta page or a change notification", item.dump());
-      }
+      out.Record(at, item.dump(), [&] { OneItem(item, at, events, out); });
     };
     if (value.is_object() && value.contains("value") && value["value"].is_array()) {
       size_t i = 0;

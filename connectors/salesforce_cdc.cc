@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "calendar/recurrence.h"
 #include "connectors/json_input.h"
 #include "connectors/values.h"
 
@@ -29,6 +30,7 @@ struct Change {
   Timestamp time = kNoTime;
   std::string commit_user;
   std::vector<std::string> records;
+  Json version;  // {n: commitNumber (else commitTimestamp), tx: transactionKey, seq}: the org's order of changes
 };
 
 /// Epoch ms, an ISO time (`2024-04-26T17:49:39.000+0000` too), or none.
@@ -65,13 +67,14 @@ bool Flag(const Json& object, const char* key) {
   return it != object.end() && it->is_boolean() && it->get<bool>();
 }
 
-/// The bits set in a `0x…` bitmap, least significant first.
-std::vector<size_t> Bits(std::string_view hex) {
+/// The bits set in a `0x…` bitmap, least significant first; none when it is not hexadecimal.
+std::optional<std::vector<size_t>> Bits(std::string_view hex) {
   std::vector<size_t> out;
   if (hex.starts_with("0x") || hex.starts_with("0X")) hex.remove_prefix(2);
   for (size_t i = 0; i < hex.size(); ++i) {
     const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(hex[hex.size() - 1 - i])));
-    const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    const int v = c >= '0' && c <= '9' ? c - '0' : c - 'a' + 10;
     for (int b = 0; b < 4; ++b) {
       if (v & (1 << b)) out.push_back(i * 4 + static_cast<size_t>(b));
     }
@@ -121,6 +124,9 @@ class SalesforceTranslator {
     change.transaction = Str(header, "transactionKey");
     change.sequence = header.value("sequenceNumber", int64_t{0});
     change.commit_user = Str(header, "commitUser");
+    change.version = {{"n", header.contains("commitNumber") ? header["commitNumber"] : header.value("commitTimestamp", Json(0))},
+                      {"tx", change.transaction},
+                      {"seq", change.sequence}};
     for (const Json& id : header.value("recordIds", Json::array())) {
       if (id.is_string()) change.records.push_back(id.get<std::string>());
     }
@@ -137,6 +143,9 @@ class SalesforceTranslator {
       return out_.Refuse(change.locator, "resync_required",
                          "GAP_OVERFLOW: more changes of " + change.entity + " than Salesforce could send; re-read "
                          "every " + change.entity + " record and translate the reads", record);
+    }
+    if (change.records.empty()) {
+      return out_.Refuse(change.locator, "missing_required", "ChangeEventHeader.recordIds is empty", record);
     }
     for (const std::string& id : change.records) Record(change, id, record);
   }
@@ -157,10 +166,14 @@ class SalesforceTranslator {
     }
     if (change.type == "DELETE") return Delete(change, id, record);
     Json image;
+    auto held = state_.Get(image_key);
+    if (held && held->contains("_version") && !Newer(change.version, (*held)["_version"])) {
+      ++out_.skipped;  // a redelivery, or a change the image already has
+      return;
+    }
     if (change.type == "CREATE" || change.type == "UNDELETE") {
       image = Fields(*change.payload);
     } else if (change.type == "UPDATE") {
-      auto held = state_.Get(image_key);
       std::string error;
       Json changes = Changed(change, &error);
       if (!error.empty()) return Refuse(change, id, "bitmap_unresolvable", error, record);
@@ -178,8 +191,23 @@ class SalesforceTranslator {
     } else {
       return Refuse(change, id, "invalid_value", "changeType \"" + change.type + "\"", record);
     }
+    image["_version"] = change.version;
     state_.Put(image_key, image);
     Map(change, id, image, record);
+  }
+
+  /// Whether change version `a` comes after `b`: a later commit, or a later change of the same
+  /// transaction (another transaction at the same point is applied too).
+  static bool Newer(const Json& a, const Json& b) {
+    if (!a.is_object() || !b.is_object()) return true;
+    const Json& an = a["n"];
+    const Json& bn = b["n"];
+    if (an != bn) {
+      if (an.is_number_unsigned() && bn.is_number_unsigned()) return an.get<uint64_t>() > bn.get<uint64_t>();
+      return an.is_number() && bn.is_number() ? an.get<double>() > bn.get<double>() : true;
+    }
+    if (a["tx"] != b["tx"]) return true;
+    return a.value("seq", int64_t{0}) > b.value("seq", int64_t{0});
   }
 
   /// The fields of a payload (the header left out).
@@ -207,7 +235,8 @@ class SalesforceTranslator {
           const size_t dot = text.find('.');
           if (dot != std::string::npos) {
             const std::string parent = text.substr(0, dot), sub = text.substr(dot + 1);
-            const Json value = nulled ? Json() : payload.value(parent, Json::object()).value(sub, Json());
+            const Json& whole = payload.contains(parent) ? payload[parent] : Json();
+            const Json value = nulled || !whole.is_object() ? Json() : whole.value(sub, Json());
             out[parent][sub] = value;
           } else {
             out[text] = nulled ? Json() : payload.value(text, Json());
@@ -218,21 +247,34 @@ class SalesforceTranslator {
           *error = std::string(list) + " holds a bitmap, whose fields are known only in the Avro schema's order";
           return;
         }
+        const auto unresolvable = [&] {
+          *error = std::string(list) + " entry \"" + text + "\" names fields the payload does not have";
+        };
         const size_t dash = text.find("-0x");
         if (dash == std::string::npos) {
-          for (size_t bit : Bits(text)) {
-            if (bit < keys.size() && keys[bit] != "ChangeEventHeader") {
-              out[keys[bit]] = nulled ? Json() : payload[keys[bit]];
-            }
+          auto bits = Bits(text);
+          if (!bits) return unresolvable();
+          for (size_t bit : *bits) {
+            if (bit >= keys.size()) return unresolvable();
+            if (keys[bit] != "ChangeEventHeader") out[keys[bit]] = nulled ? Json() : payload[keys[bit]];
           }
         } else {
-          const size_t field = static_cast<size_t>(std::stoul(text.substr(0, dash)));
-          if (field >= keys.size() || !payload[keys[field]].is_object()) continue;
+          const std::string index = text.substr(0, dash);
+          if (index.empty() || index.size() > 6 || !std::all_of(index.begin(), index.end(), ::isdigit)) return unresolvable();
+          const size_t field = std::stoul(index);
+          if (field >= keys.size()) return unresolvable();
           const Json& compound = payload[keys[field]];
+          if (!compound.is_object()) {  // the compound field itself was set or cleared whole
+            out[keys[field]] = nulled ? Json() : compound;
+            continue;
+          }
           std::vector<std::string> subs;
           for (auto it = compound.begin(); it != compound.end(); ++it) subs.push_back(it.key());
-          for (size_t bit : Bits(text.substr(dash + 1))) {
-            if (bit < subs.size()) out[keys[field]][subs[bit]] = nulled ? Json() : compound[subs[bit]];
+          auto bits = Bits(text.substr(dash + 1));
+          if (!bits) return unresolvable();
+          for (size_t bit : *bits) {
+            if (bit >= subs.size()) return unresolvable();
+            out[keys[field]][subs[bit]] = nulled ? Json() : compound[subs[bit]];
           }
         }
       }
@@ -408,7 +450,12 @@ class SalesforceTranslator {
     const Json amount = image.value("Amount", Json());
     double value = 0;
     if (amount.is_number()) value = amount.get<double>();
-    if (amount.is_string() && !amount.get<std::string>().empty()) value = std::stod(amount.get<std::string>());
+    if (amount.is_string() && !amount.get<std::string>().empty()) {
+      size_t used = 0;
+      const std::string text = amount.get<std::string>();
+      value = std::stod(text, &used);
+      if (used != text.size()) return refuse("invalid_value", "Amount \"" + text + "\" is not a number");
+    }
     if (value == static_cast<double>(static_cast<int64_t>(value))) {
       data["amount"] = static_cast<int64_t>(value);
     } else {
@@ -523,15 +570,22 @@ class SalesforceTranslator {
     std::optional<Timestamp> start = InstantOf(image.value("StartDateTime", Json()));
     if (!start) start = InstantOf(image.value("ActivityDateTime", Json()));
     std::optional<Timestamp> end = InstantOf(image.value("EndDateTime", Json()));
-    if (Flag(image, "IsAllDayEvent")) {
+    if (Flag(image, "IsAllDayEvent")) {  // whole days of the owner, in the owner's zone
       auto day = DateOf(image.value("ActivityDate", Json()));
       if (!day) {
         refuse("missing_required", "Event.ActivityDate of an all-day event");
         return std::nullopt;
       }
-      start = StartOfDay(*day);
+      const Person* person = mapping_.FindById(IdSystem::kSalesforce, owner);
+      const std::string zone = person && !person->timezone.empty() ? person->timezone : "UTC";
       const Json minutes = image.value("DurationInMinutes", Json());
-      end = *start + (minutes.is_number() ? minutes.get<int64_t>() : 1440) * kMillisPerMinute;
+      const int64_t days = std::max<int64_t>(1, (minutes.is_number() ? minutes.get<int64_t>() : 1440) / 1440);
+      auto midnight = [&](Day d) {
+        const CivilDate c = CivilFromDays(d);
+        return calendar::AtLocalTime({c.year, static_cast<int>(c.month), static_cast<int>(c.day)}, 0, zone);
+      };
+      start = midnight(*day);
+      end = midnight(*day + static_cast<Day>(days));
     }
     if (!start) {
       refuse("missing_required", "Event.ActivityDateTime");
@@ -743,9 +797,12 @@ Translation TranslateSalesforceCdc(std::string_view input, const Mapping& mappin
   ForEachJsonValue(input, out, [&](const Json& value, const std::string& locator) {
     if (value.is_array() && locator == "$") {
       size_t i = 0;
-      for (const Json& element : value) translator.Message(element, "$[" + std::to_string(i++) + "]");
+      for (const Json& element : value) {
+        const std::string at = "$[" + std::to_string(i++) + "]";
+        out.Record(at, element.dump(), [&] { translator.Message(element, at); });
+      }
     } else {
-      translator.Message(value, locator);
+      out.Record(locator, value.dump(), [&] { translator.Message(value, locator); });
     }
   });
   return out;

@@ -90,7 +90,7 @@ TEST_F(HubSpot, ADealAndACallOfTheContact) {
                {"properties", {{"dealname", "Acme pilot"}, {"dealstage", "contractsent"}, {"dealtype", "newbusiness"},
                                {"amount", "12500.50"}, {"closedate", "2026-03-31T00:00:00Z"},
                                {"createdate", "2026-02-01T08:00:00Z"}, {"hubspot_owner_id", "777"},
-                               {"hs_analytics_source", "PAID_SEARCH"}}},
+                               {"hs_analytics_source", "PAID_SEARCH"}, {"closed_lost_reason", ""}}},
                {"associations", {{"companies", {{"results", {{{"id", "c1"}, {"type", "deal_to_company"}}}}}}}}};
   auto d = Run(deal);
   ASSERT_EQ(d.events.size(), 1u) << (d.refusals.empty() ? "" : d.refusals[0].detail);

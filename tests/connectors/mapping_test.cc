@@ -59,6 +59,13 @@ TEST(Mapping, ABadSettingStopsTheLoadNamingTheFileAndTheKey) {
   auto list = Mapping::Parse("protected: {title_keywords: block}", "m.yaml");
   ASSERT_FALSE(list.ok());
   EXPECT_NE(list.status().message().find("protected.title_keywords"), std::string::npos);
+  auto value = Mapping::Parse("graph: {show_as_by_value: {busy: occupied}}", "m.yaml");
+  ASSERT_FALSE(value.ok());
+  EXPECT_NE(value.status().message().find("graph.show_as_by_value.busy: must be one of busy, tentative, free"),
+            std::string::npos) << value.status().message();
+  auto table = Mapping::Parse("hubspot: {deal: {stages: {closedwon: [a, b]}}}", "m.yaml");
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(table.status().message().find("hubspot.deal.stages.closedwon"), std::string::npos) << table.status().message();
   EXPECT_FALSE(Mapping::Parse("[1, 2]", "m.yaml").ok());
   EXPECT_FALSE(Mapping::Parse("a: [", "m.yaml").ok());
 }

@@ -84,3 +84,62 @@ def test_a_calendar_no_user_names_is_a_usage_error(tmp_path):
     assert result.returncode == 2
     assert "--calendar" in result.stderr and "nobody@example.com" in result.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+ALTERNATIVES = [None, "x", -5, 1e300, [], {}, True, "9" * 40]
+
+
+def mutations(value):
+    """Every copy of `value` with one of its members replaced by a value of another type."""
+    if isinstance(value, dict):
+        for key in list(value):
+            for alternative in ALTERNATIVES:
+                yield {**value, key: alternative}
+            for inner in mutations(value[key]):
+                yield {**value, key: inner}
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            for alternative in ALTERNATIVES:
+                yield value[:i] + [alternative] + value[i + 1:]
+            for inner in mutations(item):
+                yield value[:i] + [inner] + value[i + 1:]
+
+
+def ics_mutations(text):
+    """Every copy of an ICS file with one line dropped, doubled, or its value emptied."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        yield "\n".join(lines[:i] + lines[i + 1:])
+        yield "\n".join(lines[:i + 1] + [line] + lines[i + 1:])
+        if ":" in line:
+            yield "\n".join(lines[:i] + [line.split(":", 1)[0] + ":"] + lines[i + 1:])
+
+
+@pytest.mark.parametrize("expected", cases())
+def test_no_mutation_of_a_sample_stops_translate_or_breaks_the_contract(tmp_path, expected):
+    sample = SAMPLES / expected["sample"]
+    variants = tmp_path / "variants"
+    if expected["format"] == "ics":
+        variants.write_text("\n".join(ics_mutations(sample.read_text())))
+    else:
+        try:
+            value = json.loads(sample.read_text())
+        except ValueError:
+            pytest.skip("not JSON")
+        with variants.open("w") as out:
+            for variant in mutations(value):
+                out.write(json.dumps(variant) + "\n")
+    args = [a.replace("{state}", str(tmp_path / "state")) for a in expected["translate_args"]]
+    if "--observed-at" not in args:
+        args += ["--observed-at", "2026-01-01T00:00:00Z"]
+    result = subprocess.run([harness.HUNTLINE, "translate", "--from", expected["format"], "--input", str(variants),
+                             "--out", str(tmp_path / "out.jsonl"), *args],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    check = validator()
+    for line in (tmp_path / "out.jsonl").read_text().splitlines():
+        event = json.loads(line)
+        errors = [e.message for e in check.iter_errors(event)]
+        assert not errors, (event, errors)
