@@ -259,6 +259,11 @@ class IcsTranslator {
         masters.push_back(&c);
         continue;
       }
+      if (Upper(rid->Param("RANGE")) == "THISANDFUTURE") {
+        Refuse(c, "not_expressible", "RECURRENCE-ID;RANGE=THISANDFUTURE changes every later occurrence: the contract "
+                                     "replaces one occurrence at a time (re-export the series as it now stands)");
+        continue;
+      }
       auto when = Read(*rid, nullptr);
       if (!when) {
         Refuse(c, "invalid_value", "RECURRENCE-ID \"" + rid->value + "\"");

@@ -18,6 +18,10 @@ inline void ForEachJsonValue(std::string_view input, Translation& out,
     visit(whole, "$");
     return;
   }
+  if (input.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    out.Refuse("$", "unrecognized_input", "the input is empty", input);
+    return;
+  }
   size_t index = 0;
   while (!input.empty()) {
     const size_t newline = input.find('\n');

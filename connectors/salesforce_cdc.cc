@@ -725,26 +725,51 @@ class SalesforceTranslator {
 
   void Delete(const Change& change, const std::string& id, const std::string& record) {
     if (change.entity == "Event") {
+      if (auto image = state_.Get("sf/img/Event/" + id); image && Flag(*image, "IsChild")) {
+        ++out_.skipped;  // an invitee's copy goes with its relation or its parent
+        return;
+      }
       auto meeting = state_.Get("sf/meeting/" + id);
       if (!meeting) {
         return Refuse(change, id, "missing_state", "a deleted Event whose calendar is not known: no image is held", record);
       }
-      Json data;
-      data["calendar_id"] = (*meeting)["calendar_id"];
-      if (meeting->contains("series_id")) {
-        data["event_id"] = (*meeting)["series_id"];
-        data["original_start"] = (*meeting)["original_start"];
-      } else {
-        data["event_id"] = id;
+      // Cancelled on the owner's calendar and on each invitee's.
+      std::vector<std::string> calendars = {(*meeting)["calendar_id"].get<std::string>()};
+      const Json relations = state_.Get("sf/rel/" + id).value_or(Json::object());
+      for (auto it = relations.begin(); it != relations.end(); ++it) {
+        const std::string person = Text(it.value(), "RelationId");
+        const YAML::Node status = config_["event"]["invitee_status"][Text(it.value(), "Status")];
+        if (!status || status.IsNull() || !person.starts_with("005")) continue;  // uninvited, or no calendar here
+        if (std::find(calendars.begin(), calendars.end(), User(person)) == calendars.end()) calendars.push_back(User(person));
       }
-      if (!change.commit_user.empty()) data["cancelled_by"] = User(change.commit_user);
-      const std::string owner = data["calendar_id"];
-      out_.events.push_back(MakeEvent(EventId(change, id), source_, "calendar.event.cancelled", change.time, owner, std::move(data)));
+      for (const std::string& calendar : calendars) {
+        Json data;
+        data["calendar_id"] = calendar;
+        if (meeting->contains("series_id")) {
+          data["event_id"] = (*meeting)["series_id"];
+          data["original_start"] = (*meeting)["original_start"];
+        } else {
+          data["event_id"] = id;
+        }
+        if (!change.commit_user.empty()) data["cancelled_by"] = User(change.commit_user);
+        const std::string suffix = calendars.size() > 1 ? ":" + calendar : "";
+        out_.events.push_back(MakeEvent(EventId(change, id) + suffix, source_, "calendar.event.cancelled", change.time,
+                                        calendar, std::move(data)));
+      }
       return;
     }
-    if (change.entity == "EventRelation") {
-      ++out_.skipped;
-      return;
+    if (change.entity == "EventRelation") {  // the invitee leaves the meeting
+      auto image = state_.Get("sf/img/EventRelation/" + id);
+      if (!image) return Refuse(change, id, "missing_state", "a deleted EventRelation never read", record);
+      const std::string event_id = Text(*image, "EventId");
+      Json relations = state_.Get("sf/rel/" + event_id).value_or(Json::object());
+      relations.erase(id);
+      state_.Put("sf/rel/" + event_id, relations);
+      Json uninvited = *image;
+      uninvited["Status"] = "Uninvited";
+      uninvited["IsInvitee"] = true;
+      auto refuse = [&](const char* reason, std::string detail) { Refuse(change, id, reason, std::move(detail), record); };
+      return Relation(change, id, uninvited, refuse);
     }
     Refuse(change, id, "delete_not_expressible",
            "the contract has no deletion of a " + change.entity + ": the engine keeps its last snapshot", record);

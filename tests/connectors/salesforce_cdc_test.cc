@@ -131,6 +131,43 @@ TEST_F(SalesforceCdc, AMovedOccurrenceReplacesItsPlaceInTheSeriesAndADeletedOneC
   EXPECT_EQ(deleted.events[0].event["data"]["original_start"], "2024-05-13T17:00:00Z");
 }
 
+TEST_F(SalesforceCdc, AnInviteeLeavesTheMeetingAndADeletedMeetingLeavesEveryCalendar) {
+  const Json meeting = {{"OwnerId", "005000000000001AAA"}, {"Subject", "Discovery"}, {"IsAllDayEvent", false},
+                        {"ActivityDateTime", 1715104800000}, {"DurationInMinutes", 30}, {"ShowAs", "Busy"},
+                        {"IsChild", false}, {"GroupEventType", "1"}};
+  ASSERT_EQ(Run(Message("Event", "CREATE", "00UM", 1, 1000, meeting)).events.size(), 1u);
+  const Json relation = {{"RelationId", "005000000000002AAA"}, {"EventId", "00UM"}, {"IsWhat", false},
+                         {"IsInvitee", true}, {"Status", "Accepted"}};
+  auto invited = Run(Message("EventRelation", "CREATE", "0REA", 2, 2000, relation));
+  ASSERT_EQ(invited.events.size(), 2u);  // the organizer's calendar and Bob's
+  EXPECT_EQ(invited.events[1].event["data"]["calendar_id"], "u-bob");
+  auto left = Run(Message("EventRelation", "DELETE", "0REA", 3, 3000, Json::object()));
+  ASSERT_EQ(left.events.size(), 2u) << (left.refusals.empty() ? "" : left.refusals[0].detail);
+  EXPECT_EQ(left.events[0].event["data"]["attendees"], Json::array());
+  EXPECT_EQ(left.events[1].event["type"], "calendar.event.cancelled");
+  EXPECT_EQ(left.events[1].event["data"]["calendar_id"], "u-bob");
+  Run(Message("EventRelation", "CREATE", "0REB", 4, 4000, relation));
+  auto deleted = Run(Message("Event", "DELETE", "00UM", 5, 5000, Json::object()));
+  ASSERT_EQ(deleted.events.size(), 2u);
+  EXPECT_EQ(deleted.events[0].event["data"]["calendar_id"], "u-ada");
+  EXPECT_EQ(deleted.events[1].event["data"]["calendar_id"], "u-bob");
+  EXPECT_EQ(deleted.events[1].event["type"], "calendar.event.cancelled");
+}
+
+TEST_F(SalesforceCdc, ARedeliveredChangeDoesNotTakeTheImageBack) {
+  auto message = [&](const char* stage, int64_t commit) {
+    Json m = Message("Opportunity", "CREATE", "006R", 1, commit, Opportunity(stage, 10));
+    m["ChangeEventHeader"]["commitNumber"] = commit;
+    m["ChangeEventHeader"]["transactionKey"] = "tx" + std::to_string(commit);
+    return m;
+  };
+  ASSERT_EQ(Run(message("Prospecting", 100)).events.size(), 1u);
+  ASSERT_EQ(Run(message("Proposal/Price Quote", 300)).events.size(), 1u);
+  auto late = Run(message("Qualification", 200));  // an older change delivered again
+  EXPECT_TRUE(late.events.empty());
+  EXPECT_EQ(late.skipped, 1u);
+}
+
 TEST_F(SalesforceCdc, WhatCannotBeReadIsRefusedWithItsRecord) {
   Json connect = {{"_ObjectType", "AccountChangeEvent"}};
   connect["ChangeEventHeader"] = {{"entityName", "Account"}, {"recordIds", {"001B"}}, {"changeType", "UPDATE"},
