@@ -9,6 +9,7 @@
 
 #include <fstream>
 
+#include "connectors/connect.h"
 #include "connectors/translate.h"
 #include "connectors/webhooks.h"
 #include "engine/config.h"
@@ -245,7 +246,30 @@ int main(int argc, char** argv) {
       "webhooks", "Receive HubSpot webhooks and Microsoft Graph notifications onto their Kafka topics (until SIGTERM)");
   webhooks_cmd->add_option("--config", webhooks_config, "Receiver configuration (JSON)")->required();
 
+  std::string connect_config;
+  auto* connect_cmd = app.add_subcommand(
+      "connect", "Translate the records your CRM and calendars put on Kafka onto Huntline's topics (until SIGTERM)");
+  connect_cmd->add_option("--config", connect_config, "Connector configuration (JSON)")->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*connect_cmd) {
+    auto config = huntline::connectors::LoadConnectConfig(connect_config);
+    if (!config.ok()) {
+      std::cerr << "huntline connect: " << config.status().message() << "\n";
+      return 2;
+    }
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    std::cerr << "huntline connect: " << config->sources.size() << " sources; metrics at http://" << config->listen
+              << "/metrics\n";
+    huntline::Status status = huntline::connectors::RunConnect(*config, g_stop);
+    if (!status.ok()) {
+      std::cerr << "huntline connect: " << status.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
 
   if (*webhooks_cmd) {
     auto config = huntline::connectors::LoadWebhookConfig(webhooks_config);

@@ -132,6 +132,9 @@ def main():
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--standbys", type=int, default=1, help="kafka.num_standby_replicas of each instance")
     args = parser.parse_args()
+    # Ctrl-C (and SIGTERM) stop everything, even when started where SIGINT was ignored (nohup, `&`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     WORK.mkdir(parents=True, exist_ok=True)
     procs, instances = [], {}
     try:

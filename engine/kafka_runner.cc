@@ -1263,7 +1263,9 @@ class Runner : public RdKafka::RebalanceCb {
       auto lag = [&](int32_t p) {
         const int64_t end = End(task->topic(), p);
         if (end < 0) return;  // not asked yet
-        const int64_t position = task->next_offset(p).value_or(ReadTo(*consumer, task->topic(), p, *task));
+        // The consumer's position passes the markers a transactional producer leaves after its
+        // last message, which no task's offset does.
+        const int64_t position = std::max(task->next_offset(p).value_or(0), ReadTo(*consumer, task->topic(), p, *task));
         engine_metrics_.ConsumerLag(task->topic(), p).Set(static_cast<double>(std::max<int64_t>(0, end - position)));
       };
       if (crm) {
