@@ -194,7 +194,7 @@ class Connector {
                    value);
         return out;
       }
-      const CalendarContext context{mapping_, *owner, std::nullopt};
+      const CalendarContext context{mapping_, *owner, std::nullopt, &state_};
       if (source.format == "google-calendar") out = TranslateGoogleCalendar(value, context);
       if (source.format == "microsoft-graph") out = TranslateMicrosoftGraph(value, context);
       if (source.format == "ics") out = TranslateIcs(value, context);

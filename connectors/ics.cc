@@ -1,5 +1,7 @@
 #include "connectors/ics.h"
 
+#include <libical/ical.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -197,18 +199,62 @@ std::optional<Timestamp> ParseDuration(std::string_view text) {
 struct When {
   Timestamp instant = 0;
   bool all_day = false;
-  std::string zone;  // IANA: the TZID's, UTC for Z, the owner's for floating and dates
+  std::string zone;  // IANA: the TZID's, UTC for Z, the owner's for floating and dates; "" for a
+                     // zone only the file's VTIMEZONE defines
   bool utc = false;
+};
+
+/// The zones a calendar defines itself (VTIMEZONE), for TZIDs that are neither IANA nor Windows
+/// names: libical reads their rules.
+class DefinedZones {
+ public:
+  DefinedZones() = default;
+  DefinedZones(const DefinedZones&) = delete;
+  DefinedZones& operator=(const DefinedZones&) = delete;
+  ~DefinedZones() {
+    for (auto& [id, zone] : zones_) icaltimezone_free(zone, 1);
+  }
+  void Add(const std::string& tzid, const std::string& text) {
+    if (tzid.empty() || zones_.contains(tzid)) return;
+    icalcomponent* component = icalcomponent_new_from_string(("BEGIN:VTIMEZONE\n" + text.substr(text.find('\n') + 1)).c_str());
+    if (!component) return;
+    icaltimezone* zone = icaltimezone_new();
+    if (!icaltimezone_set_component(zone, component)) {
+      icaltimezone_free(zone, 1);
+      icalcomponent_free(component);
+      return;
+    }
+    zones_[tzid] = zone;
+  }
+  /// A local date-time (`20250325T073000`) in the zone `tzid` defines; none when it defines none.
+  std::optional<Timestamp> Instant(const std::string& tzid, std::string_view local) const {
+    auto it = zones_.find(tzid);
+    if (it == zones_.end() || local.size() != 15 || local[8] != 'T') return std::nullopt;
+    auto utc = IcalInstant(std::string(local) + "Z", "UTC");  // validates the digits
+    if (!utc) return std::nullopt;
+    icaltimetype t = icaltime_from_string(std::string(local).c_str());
+    if (icaltime_is_null_time(t)) return std::nullopt;
+    return static_cast<Timestamp>(icaltime_as_timet_with_zone(t, it->second)) * kMillisPerSecond;
+  }
+
+ private:
+  std::map<std::string, icaltimezone*> zones_;
 };
 
 class IcsTranslator {
  public:
-  IcsTranslator(const CalendarContext& context, Translation& out) : context_(context), out_(out) {
+  IcsTranslator(const CalendarContext& context, Translation& out)
+      : context_(context), out_(out), state_(context.state ? *context.state : own_state_) {
     source_ = "ics/" + context.owner.user_id;
     owner_zone_ = context.owner.timezone.empty() ? "UTC" : context.owner.timezone;
   }
 
   void Calendar(const Component& vcalendar, size_t index) {
+    DefinedZones zones;
+    for (const auto& child : vcalendar.children) {
+      if (child->name == "VTIMEZONE") zones.Add(child->Value("TZID"), child->text);
+    }
+    zones_ = &zones;
     const std::string method = Upper(vcalendar.Value("METHOD"));
     const std::string at = "VCALENDAR[" + std::to_string(index) + "]/";
     std::map<std::string, size_t> counts;  // component name → how many seen
@@ -240,6 +286,7 @@ class IcsTranslator {
       out_.Record(components.front().second, components.front().first->text,
                   [&] { Series(uid, components, method); });
     }
+    zones_ = nullptr;
   }
 
  private:
@@ -277,6 +324,11 @@ class IcsTranslator {
     for (const Located* master : masters) {
       Event(uid, *master->first, master->second, method, std::nullopt, &rdates, overrides);
     }
+    if (!masters.empty()) {
+      state_.Put(Key("rdate", uid), Json(rdates));
+    } else if (auto held = state_.Get(Key("rdate", uid))) {  // the master came in an earlier input
+      for (const Json& t : *held) rdates.push_back(t.get<Timestamp>());
+    }
     for (const auto& [rid, c] : overrides) {
       const bool of_rdate = std::find(rdates.begin(), rdates.end(), rid) != rdates.end();
       Event(uid, *c.first, c.second, method, rid, nullptr, {}, of_rdate);
@@ -295,8 +347,14 @@ class IcsTranslator {
     if (!tzid.empty()) {
       auto zone = IanaZone(tzid);
       if (!zone) {
-        if (error) *error = "TZID \"" + tzid + "\" is neither IANA nor a Windows zone name";
-        return std::nullopt;
+        auto defined = zones_ ? zones_->Instant(tzid, value) : std::nullopt;
+        if (!defined) {
+          if (error) *error = "TZID \"" + tzid + "\" is neither IANA, a Windows zone name, nor defined by the file's VTIMEZONE";
+          return std::nullopt;
+        }
+        when.instant = *defined;
+        when.zone = "";
+        return when;
       }
       when.zone = *zone;
     } else if (value.ends_with('Z')) {
@@ -357,7 +415,7 @@ class IcsTranslator {
       if (by_organizer && !organizer.empty()) data["cancelled_by"] = organizer;
       out_.events.push_back(MakeEvent(version + ":cancelled", source_, "calendar.event.cancelled", *stamp,
                                       calendar_id, std::move(data)));
-      images_.erase(uid);
+      if (!rid) state_.Erase(Key("img", uid));
       return;
     }
     std::string error;
@@ -420,6 +478,11 @@ class IcsTranslator {
     data["protected"] = is_protected;
     const std::string rrule = event.Value("RRULE");
     if (!rid && !rrule.empty()) {
+      if (start->zone.empty()) {
+        return Refuse(located, "unknown_timezone",
+                      "a series in zone \"" + dtstart->Param("TZID") + "\", which only the file's VTIMEZONE defines: the "
+                      "contract names a series' zone by its IANA name");
+      }
       data["rrule"] = rrule;
       std::vector<Timestamp> exdates;
       for (const Property& p : event.properties) {
@@ -440,7 +503,7 @@ class IcsTranslator {
     }
     if (by_organizer && !organizer.empty()) data["updated_by"] = organizer;
     if (!title.empty()) data["title"] = title;
-    images_[uid] = {data, sequence};
+    if (!rid) state_.Put(Key("img", uid), Json{{"data", data}, {"seq", sequence}});
 
     // RDATE occurrences: single events of their own, the master's fields and duration.
     std::vector<std::pair<Timestamp, Timestamp>> occurrences;
@@ -487,26 +550,31 @@ class IcsTranslator {
   /// An iTIP REPLY: one attendee's answer, merged into the event written earlier in this input.
   void Reply(const std::string& uid, const Component& event, const std::string& locator) {
     const Located located{&event, locator};
-    auto image = images_.find(uid);
-    if (image == images_.end() || event.Find("RECURRENCE-ID")) {
+    auto image = state_.Get(Key("img", uid));
+    if (!image || event.Find("RECURRENCE-ID")) {
       return Refuse(located, "missing_state", "a REPLY to event " + uid + ", of which no full version is held: "
                                               "translate the organizer's REQUEST or the calendar's export first");
     }
     auto stamp = Stamp(event);
     if (!stamp) return Refuse(located, "no_event_time", "no DTSTAMP: pass --observed-at");
-    Json data = image->second.first;
+    Json data = (*image)["data"];
+    std::string repliers;
     for (const Property& p : event.properties) {
       if (p.name != "ATTENDEE") continue;
       const std::string who = Address(p.value);
       const std::string response = Response(Upper(p.Param("PARTSTAT")));
+      repliers += ":" + who;
       for (Json& attendee : data["attendees"]) {
         if (attendee["id_or_email"] == who) attendee["response"] = response;
       }
     }
     data.erase("updated_by");
-    image->second.first = data;
-    out_.events.push_back(MakeEvent(uid + ":" + image->second.second + ":" + Compact(*stamp) + ":reply", source_,
-                                    "calendar.event.upserted", *stamp, context_.owner.user_id, std::move(data)));
+    (*image)["data"] = data;
+    state_.Put(Key("img", uid), *image);
+    // Two replies stamped alike are told apart by who replied.
+    out_.events.push_back(MakeEvent(uid + ":" + (*image)["seq"].get<std::string>() + ":" + Compact(*stamp) + ":reply" +
+                                        repliers, source_, "calendar.event.upserted", *stamp, context_.owner.user_id,
+                                    std::move(data)));
   }
 
   /// The occurrence an EXDATE removes: a date removes the one on that local date, at the
@@ -541,7 +609,14 @@ class IcsTranslator {
   Translation& out_;
   std::string source_;
   std::string owner_zone_;
-  std::map<std::string, std::pair<Json, std::string>> images_;  // UID → last data written, its SEQUENCE
+  const DefinedZones* zones_ = nullptr;  // of the VCALENDAR being read
+  storage::MemoryKvStore own_store_;    // the state when the caller keeps none
+  ConnectorState own_state_{own_store_};
+  ConnectorState& state_;  // `ics/img/<calendar>/<UID>`: the last data written and its SEQUENCE;
+                           // `ics/rdate/<calendar>/<UID>`: a master's RDATE instants
+  std::string Key(const char* kind, const std::string& uid) const {
+    return std::string("ics/") + kind + "/" + context_.owner.user_id + "/" + uid;
+  }
 };
 
 }  // namespace

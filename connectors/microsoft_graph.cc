@@ -103,6 +103,11 @@ class EventTranslator {
       if (type == "exception") original = ParseRfc3339(Str(event, "originalStart"));
       if (!original) return refuse("invalid_value", "originalStart is not an RFC 3339 time");
       data["original_start"] = FormatRfc3339(*original);
+      // A later `@removed` names only this instance's id.
+      if (context_.state) {
+        context_.state->Put("graph/inst/" + calendar_id + "/" + id,
+                            Json{{"series_id", data["series_id"]}, {"original_start", data["original_start"]}});
+      }
     }
     const std::string organizer = Str(event["organizer"].value("emailAddress", Json::object()), "address");
     data["organizer"] = organizer.empty() ? calendar_id : context_.mapping.UserOrEmail(organizer);
@@ -158,6 +163,13 @@ class EventTranslator {
     Json data;
     data["calendar_id"] = context_.owner.user_id;
     data["event_id"] = event_id;
+    // An instance of a series held in state cancels that occurrence, not an event of its own.
+    if (context_.state) {
+      if (auto instance = context_.state->Get("graph/inst/" + context_.owner.user_id + "/" + event_id)) {
+        data["event_id"] = (*instance)["series_id"];
+        data["original_start"] = (*instance)["original_start"];
+      }
+    }
     out_.events.push_back(MakeEvent(id, source_, "calendar.event.cancelled", *context_.observed_at,
                                     context_.owner.user_id, std::move(data)));
   }

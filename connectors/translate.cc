@@ -98,15 +98,15 @@ TranslateOutcome Translate(const TranslateOptions& options) {
     text << in.rdbuf();
     Translation translation;
     if (options.from == kGoogleCalendar) {
-      translation = TranslateGoogleCalendar(text.str(), {*mapping, *owner, observed_at});
+      translation = TranslateGoogleCalendar(text.str(), {*mapping, *owner, observed_at, &state});
     } else if (options.from == kMicrosoftGraph) {
-      translation = TranslateMicrosoftGraph(text.str(), {*mapping, *owner, observed_at});
+      translation = TranslateMicrosoftGraph(text.str(), {*mapping, *owner, observed_at, &state});
     } else if (options.from == kSalesforceCdc) {
       translation = TranslateSalesforceCdc(text.str(), *mapping, state);
     } else if (options.from == kHubSpot) {
       translation = TranslateHubSpot(text.str(), *mapping, state);
     } else if (options.from == kIcs) {
-      translation = TranslateIcs(text.str(), {*mapping, *owner, observed_at});
+      translation = TranslateIcs(text.str(), {*mapping, *owner, observed_at, &state});
     }
     for (auto& event : translation.events) events.push_back(std::move(event));
     for (auto& refusal : translation.refusals) refusals.emplace_back(std::move(refusal), file.string());

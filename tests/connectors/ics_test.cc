@@ -116,5 +116,59 @@ TEST(Ics, RdateOccurrencesAreEventsOfTheirOwnAndAnExdateRemovesOneOccurrence) {
                                                "2023-11-25T09:00:00Z", "2012-11-07T04:00:00Z"}));
 }
 
+TEST(Ics, AReplyAndAnOverrideOfAnRdateInALaterInputUseWhatTheStateHolds) {
+  auto mapping = Mapping::Parse("users: [{user_id: u-a, emails: [a@example.com]}]", "test.yaml");
+  ASSERT_TRUE(mapping.ok());
+  storage::MemoryKvStore store;
+  ConnectorState state(store);
+  const CalendarContext context{*mapping, *mapping->FindCalendar("u-a"), std::nullopt, &state};
+  const std::string request =
+      "BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nUID:q1\nSEQUENCE:0\nDTSTAMP:20250101T000000Z\n"
+      "DTSTART:20250105T100000Z\nDTEND:20250105T110000Z\nRDATE:20250110T100000Z\n"
+      "ORGANIZER:mailto:a@example.com\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:b@example.com\n"
+      "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:c@example.com\nSUMMARY:Plan\nEND:VEVENT\nEND:VCALENDAR\n";
+  ASSERT_EQ(TranslateIcs(request, context).events.size(), 2u);  // the event and its RDATE occurrence
+  ASSERT_TRUE(state.Commit().ok());
+  auto reply = [&](const char* who, const char* partstat) {
+    return std::string("BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:q1\nDTSTAMP:20250102T000000Z\n") +
+           "ATTENDEE;PARTSTAT=" + partstat + ":mailto:" + who + "\nEND:VEVENT\nEND:VCALENDAR\n";
+  };
+  auto first = TranslateIcs(reply("b@example.com", "ACCEPTED"), context);
+  auto second = TranslateIcs(reply("c@example.com", "DECLINED"), context);
+  ASSERT_EQ(first.events.size(), 1u);
+  ASSERT_EQ(second.events.size(), 1u);
+  EXPECT_NE(first.events[0].event["id"], second.events[0].event["id"]);  // stamped alike, told apart
+  EXPECT_EQ(second.events[0].event["data"]["attendees"],
+            Json::parse(R"([{"id_or_email":"b@example.com","response":"accepted"},
+                            {"id_or_email":"c@example.com","response":"declined"}])"));
+  const std::string moved =
+      "BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nUID:q1\nSEQUENCE:1\nDTSTAMP:20250103T000000Z\n"
+      "RECURRENCE-ID:20250110T100000Z\nDTSTART:20250111T100000Z\nDTEND:20250111T110000Z\nEND:VEVENT\nEND:VCALENDAR\n";
+  auto override = TranslateIcs(moved, context);
+  ASSERT_EQ(override.events.size(), 1u);
+  EXPECT_EQ(override.events[0].event["data"]["event_id"], "q1_20250110T100000Z");  // the RDATE's own event
+  EXPECT_FALSE(override.events[0].event["data"].contains("series_id"));
+}
+
+TEST(Ics, AZoneOnlyTheFileDefinesReadsItsTimesButCannotNameASeries) {
+  auto mapping = Mapping::Parse("users: [{user_id: u-a, emails: [a@example.com]}]", "test.yaml");
+  ASSERT_TRUE(mapping.ok());
+  const CalendarContext context{*mapping, *mapping->FindCalendar("u-a"), std::nullopt};
+  const std::string zone =
+      "BEGIN:VTIMEZONE\nTZID:Head Office\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:-0500\n"
+      "TZOFFSETTO:-0500\nEND:STANDARD\nEND:VTIMEZONE\n";
+  auto event = [&](const char* extra) {
+    return "BEGIN:VCALENDAR\n" + zone + "BEGIN:VEVENT\nUID:z1\nDTSTAMP:20250101T000000Z\n" +
+           "DTSTART;TZID=Head Office:20250310T090000\nDTEND;TZID=Head Office:20250310T100000\n" + extra +
+           "END:VEVENT\nEND:VCALENDAR\n";
+  };
+  auto single = TranslateIcs(event(""), context);
+  ASSERT_EQ(single.events.size(), 1u) << (single.refusals.empty() ? "" : single.refusals[0].detail);
+  EXPECT_EQ(single.events[0].event["data"]["start"], "2025-03-10T14:00:00Z");
+  auto series = TranslateIcs(event("RRULE:FREQ=DAILY;COUNT=2\n"), context);
+  ASSERT_EQ(series.refusals.size(), 1u);
+  EXPECT_EQ(series.refusals[0].reason, "unknown_timezone");
+}
+
 }  // namespace
 }  // namespace huntline::connectors

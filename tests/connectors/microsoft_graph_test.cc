@@ -122,6 +122,19 @@ TEST(MicrosoftGraph, CancellationsDeletionsAndWhatCannotBeRead) {
   EXPECT_EQ(lifecycle.skipped, 1u);
 }
 
+TEST(MicrosoftGraph, ARemovedInstanceHeldInTheStateCancelsItsOccurrence) {
+  static const Mapping mapping = People();
+  storage::MemoryKvStore store;
+  ConnectorState state(store);
+  const CalendarContext context{mapping, *mapping.FindCalendar("u-ada"), 1'000'000, &state};
+  ASSERT_EQ(TranslateMicrosoftGraph(Event({{"id", "I7"}, {"type", "occurrence"}, {"seriesMasterId", "S1"}}), context)
+                .events.size(), 1u);
+  auto removed = TranslateMicrosoftGraph(R"({"value":[{"id":"I7","@removed":{"reason":"deleted"}}]})", context);
+  ASSERT_EQ(removed.events.size(), 1u);
+  EXPECT_EQ(removed.events[0].event["data"]["event_id"], "S1");
+  EXPECT_EQ(removed.events[0].event["data"]["original_start"], "2026-03-03T08:00:00Z");
+}
+
 TEST(Zones, WindowsNamesGiveZonesOfTheSystemsDatabase) {
   EXPECT_EQ(IanaZone("Pacific Standard Time"), "America/Los_Angeles");
   EXPECT_EQ(IanaZone("GMT Standard Time"), "Europe/London");
