@@ -136,7 +136,13 @@ class Connector {
       const std::string where = message->topic_name() + "/" + std::to_string(message->partition()) + "@" +
                                 std::to_string(message->offset());
       const std::string_view value(static_cast<const char*>(message->payload()), message->len());
-      Translation out = TranslateOne(*source, key, value, where);
+      // A record without a time of its own (a deletion in a delta page) takes the time the
+      // sync job wrote it.
+      const RdKafka::MessageTimestamp written = message->timestamp();
+      const std::optional<Timestamp> observed =
+          written.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE && written.timestamp > 0
+              ? std::optional<Timestamp>(written.timestamp) : std::nullopt;
+      Translation out = TranslateOne(*source, key, value, where, observed);
       SortByTime(out.events);
       for (const ContractEvent& event : out.events) {
         const std::string& topic = TopicOf(event.event["type"], config_.topics);
@@ -171,14 +177,15 @@ class Connector {
   }
 
   Translation TranslateOne(const ConnectConfig::Source& source, const std::string& key, std::string_view value,
-                           const std::string& where) {
+                           const std::string& where, std::optional<Timestamp> observed) {
     Translation out;
-    out.Record("$", value, [&] { out = TranslateRecord(source, key, value); });
+    out.Record("$", value, [&] { out = TranslateRecord(source, key, value, observed); });
     for (Refusal& refusal : out.refusals) refusal.locator = where + " " + refusal.locator;
     return out;
   }
 
-  Translation TranslateRecord(const ConnectConfig::Source& source, const std::string& key, std::string_view value) {
+  Translation TranslateRecord(const ConnectConfig::Source& source, const std::string& key, std::string_view value,
+                              std::optional<Timestamp> observed) {
     Translation out;
     if (source.format == "salesforce-cdc") {
       out = TranslateSalesforceCdc(value, mapping_, state_);
@@ -194,7 +201,7 @@ class Connector {
                    value);
         return out;
       }
-      const CalendarContext context{mapping_, *owner, std::nullopt, &state_};
+      const CalendarContext context{mapping_, *owner, observed, &state_};
       if (source.format == "google-calendar") out = TranslateGoogleCalendar(value, context);
       if (source.format == "microsoft-graph") out = TranslateMicrosoftGraph(value, context);
       if (source.format == "ics") out = TranslateIcs(value, context);
