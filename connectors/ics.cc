@@ -529,7 +529,9 @@ class IcsTranslator {
     }
     std::sort(occurrences.begin(), occurrences.end());
     out_.events.push_back(MakeEvent(version, source_, "calendar.event.upserted", *stamp, calendar_id, data));
-    for (const auto& [at, until] : occurrences) {
+    for (const auto& occurrence : occurrences) {
+      const Timestamp at = occurrence.first;
+      const Timestamp until = occurrence.second;
       if (rdates) rdates->push_back(at);
       const bool overridden = std::any_of(overrides.begin(), overrides.end(),
                                           [&](const auto& o) { return o.first == at; });

@@ -14,7 +14,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SECONDS_EACH=${1:?usage: tests/fuzz/run.sh SECONDS [TARGET...]}
 shift
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(decoder_fuzzer recurrence_fuzzer config_fuzzer)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(decoder_fuzzer recurrence_fuzzer config_fuzzer translate_fuzzer)
 SHARED=${HUNTLINE_SHARED_DIR:-$ROOT/../shared}
 WORK=${HUNTLINE_FUZZ_DIR:-$ROOT/build/fuzz/runs}
 JOBS=${HUNTLINE_BUILD_JOBS:-$(nproc)}
@@ -27,6 +27,7 @@ max_len() {
     decoder_fuzzer) echo 8192 ;;
     recurrence_fuzzer) echo 4096 ;;
     config_fuzzer) echo 8192 ;;
+    translate_fuzzer) echo 16384 ;;
   esac
 }
 dict() {
@@ -34,6 +35,7 @@ dict() {
     decoder_fuzzer) echo "$ROOT/tests/fuzz/decoder.dict" ;;
     recurrence_fuzzer) echo "$ROOT/tests/fuzz/recurrence.dict" ;;
     config_fuzzer) echo "$ROOT/tests/fuzz/config.dict" ;;
+    translate_fuzzer) echo "$ROOT/tests/fuzz/translate.dict" ;;
   esac
 }
 

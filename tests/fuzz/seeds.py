@@ -11,7 +11,8 @@ files):
   message_framing.h;
 - recurrence_fuzzer: the rules and zones of the examples' calendar events, of the README's policy
   example and of tests/calendar, and each example calendar.event.upserted's data;
-- config_fuzzer: the README's configuration examples and the configurations the engine tests parse.
+- config_fuzzer: the README's configuration examples and the configurations the engine tests parse;
+- translate_fuzzer: every vendor sample in shared/samples, behind the byte choosing its format.
 """
 
 import hashlib
@@ -117,11 +118,25 @@ def config_seeds(out_dir, root):
     write(out_dir, "config_fuzzer", b"{}")
 
 
+FORMAT_BYTE = {"salesforce": 0, "hubspot": 1, "google": 2, "graph": 3, "ics": 4}
+
+
+def translate_seeds(out_dir, shared):
+    """Every vendor sample, behind the byte that chooses its format."""
+    samples = os.path.join(shared, "samples")
+    for system, byte in FORMAT_BYTE.items():
+        folder = os.path.join(samples, system)
+        for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+            with open(os.path.join(folder, name), "rb") as f:
+                write(out_dir, "translate_fuzzer", bytes([byte]) + f.read())
+
+
 def main():
     out_dir, shared, root = sys.argv[1:4]
     decoder_seeds(out_dir, shared)
     recurrence_seeds(out_dir, shared, root)
     config_seeds(out_dir, root)
+    translate_seeds(out_dir, shared)
 
 
 if __name__ == "__main__":
