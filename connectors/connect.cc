@@ -92,7 +92,14 @@ class Connector {
     // Fences an earlier run of this id and aborts what it left open.
     if (RdKafka::Error* e = producer_->init_transactions(kTransactionTimeoutMs)) return Failed("init_transactions", e);
 
-    std::vector<RdKafka::TopicPartition*> assignment;
+    return AssignNewPartitions();
+  }
+
+  /// Reads every partition of the source topics not read yet, from the offset the state holds
+  /// (its start the first time): at start, and again from time to time, for partitions added.
+  Status AssignNewPartitions() {
+    std::string error;
+    std::vector<RdKafka::TopicPartition*> added;
     for (const auto& source : config_.sources) {
       std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(consumer_.get(), source.topic, nullptr, error));
       RdKafka::Metadata* raw = nullptr;
@@ -102,15 +109,17 @@ class Connector {
       for (const auto* t : *metadata->topics()) {
         if (t->err() != RdKafka::ERR_NO_ERROR) return Status::Error("source " + source.topic + ": " + RdKafka::err2str(t->err()));
         for (const auto* p : *t->partitions()) {
+          if (!assigned_.insert({source.topic, p->id()}).second) continue;
           int64_t offset = RdKafka::Topic::OFFSET_BEGINNING;
           if (auto stored = store_.Get(OffsetKey(source.topic, p->id()))) offset = storage::Decoder(*stored).I64();
-          assignment.push_back(RdKafka::TopicPartition::create(source.topic, p->id(), offset));
+          added.push_back(RdKafka::TopicPartition::create(source.topic, p->id(), offset));
         }
       }
     }
-    const RdKafka::ErrorCode assigned = consumer_->assign(assignment);
-    RdKafka::TopicPartition::destroy(assignment);
-    if (assigned != RdKafka::ERR_NO_ERROR) return Status::Error("assign: " + RdKafka::err2str(assigned));
+    if (added.empty()) return Status::Ok();
+    RdKafka::Error* failed = consumer_->incremental_assign(added);
+    RdKafka::TopicPartition::destroy(added);
+    if (failed) return Failed("assign", failed);
     return Status::Ok();
   }
 
@@ -233,6 +242,7 @@ class Connector {
   prometheus::Family<prometheus::Counter>& events_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::unique_ptr<RdKafka::Producer> producer_;
+  std::set<std::pair<std::string, int32_t>> assigned_;  // source partitions being read
 };
 
 }  // namespace
@@ -315,8 +325,13 @@ Status RunConnect(const ConnectConfig& config, const std::atomic<bool>& stop) {
   Connector connector(config, *mapping, **store, *registry);
   if (Status s = connector.Start(); !s.ok()) return s;
   (*server)->SetHealth(true, "");
+  auto looked = std::chrono::steady_clock::now();
   while (!stop) {
     if (Status s = connector.Step(); !s.ok()) return s;
+    if (std::chrono::steady_clock::now() - looked >= std::chrono::seconds(10)) {  // partitions added since
+      if (Status s = connector.AssignNewPartitions(); !s.ok()) return s;
+      looked = std::chrono::steady_clock::now();
+    }
   }
   return Status::Ok();
 }

@@ -188,3 +188,26 @@ def test_a_kill_of_connect_in_the_middle_loses_no_event_and_counts_none_twice(br
     with harness.huntline_run(run_config, tmp_path / "huntline.log", run_listen):
         got = settled_figures([run_listen], 3)
     assert want_figures and not differences(got, want_figures)  # a repeat counts nothing twice
+
+
+def test_a_partition_added_to_a_source_is_read_without_a_restart(broker, tmp_path):
+    from confluent_kafka.admin import AdminClient, NewPartitions
+    name = "connect-grow"
+    topics = fresh_topics(broker, name, 1)
+    harness.create_topics(broker, {f"{name}.native.{short}": 1 for short in FORMATS.values()})
+    page = (SAMPLES / "google" / "g-02-compass-incremental-sync-recurring-series-created.json").read_text()
+    produce(broker, f"{name}.native.g", [("test.user@gmail.com", page)])
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = connect_config(tmp_path / "connect.json", broker, name, topics, tmp_path / "connect-state", listen)
+    with harness.process([harness.HUNTLINE, "connect", "--config", str(config)], tmp_path / "connect.log"):
+        harness.wait_for(lambda: records_read(listen) == 1, 60, "connect to read the first page")
+        admin = AdminClient({"bootstrap.servers": broker})
+        for future in admin.create_partitions([NewPartitions(f"{name}.native.g", 2)]).values():
+            future.result(30)
+        producer = harness.producer_for(broker)
+        later = (SAMPLES / "google" / "g-07-compass-allday-transparent.json").read_text()
+        producer.produce(f"{name}.native.g", value=later.encode(), key=b"foo@gmail.com", partition=1)
+        producer.flush(30)
+        harness.wait_for(lambda: records_read(listen) == 2, 60, "connect to read the new partition")
+    events = read_all(broker, topics["people"])
+    assert {e["data"]["calendar_id"] for e in events} == {"u-test", "u-foo"}
