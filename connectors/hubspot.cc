@@ -49,10 +49,9 @@ std::string ObjectType(const Json& properties) {
 
 /// A number written as HubSpot writes them (a string); an error when it is not one whole.
 double Number(const std::string& text, const char* property) {
-  size_t used = 0;
-  const double value = std::stod(text, &used);
-  if (used != text.size()) throw std::invalid_argument(std::string(property) + " \"" + text + "\" is not a number");
-  return value;
+  auto value = ParseNumber(text);
+  if (!value) throw std::invalid_argument(std::string(property) + " \"" + text + "\" is not a number");
+  return *value;
 }
 
 std::string Prop(const Json& properties, const std::string& key) {
@@ -257,11 +256,10 @@ class HubSpotTranslator {
 
   void Emit(const std::string& source, const std::string& id, std::string_view type, Timestamp time, const std::string& key,
             Json data, const std::string& written_key) {
-    if (auto last = state_.Get(written_key); last && *last == data) {
+    if (!state_.Replace(written_key, data)) {
       ++out_.skipped;
       return;
     }
-    state_.Put(written_key, data);
     out_.events.push_back(MakeEvent(id, source, type, time, key, std::move(data)));
   }
 
@@ -321,12 +319,7 @@ class HubSpotTranslator {
       if (!stage) return refuse("unmapped_value", "dealstage \"" + Prop(p, "dealstage") + "\" is not in hubspot.deal.stages");
       data["stage"] = *stage;
       const std::string amount = Prop(p, config["amount_property"].as<std::string>("amount"));
-      const double value = amount.empty() ? 0 : Number(amount, "amount");
-      if (value == static_cast<double>(static_cast<int64_t>(value))) {
-        data["amount"] = static_cast<int64_t>(value);
-      } else {
-        data["amount"] = value;
-      }
+      data["amount"] = Amount(amount.empty() ? 0 : Number(amount, "amount"));
       auto close = TimeOf(p.value("closedate", Json()));
       if (!close) return refuse("missing_required", "closedate");
       data["close_date"] = FormatDate(DayOf(*close));

@@ -347,11 +347,10 @@ class SalesforceTranslator {
   void Emit(const Change& change, const std::string& id, std::string_view type, const std::string& key, Json data,
             const std::string& suffix = "") {
     const std::string written_key = "sf/out/" + std::string(type) + "/" + id + suffix;
-    if (auto last = state_.Get(written_key); last && *last == data) {
+    if (!state_.Replace(written_key, data)) {
       ++out_.skipped;
       return;
     }
-    state_.Put(written_key, data);
     out_.events.push_back(MakeEvent(EventId(change, id) + suffix, source_, type, change.time, key, std::move(data)));
   }
 
@@ -451,16 +450,11 @@ class SalesforceTranslator {
     double value = 0;
     if (amount.is_number()) value = amount.get<double>();
     if (amount.is_string() && !amount.get<std::string>().empty()) {
-      size_t used = 0;
-      const std::string text = amount.get<std::string>();
-      value = std::stod(text, &used);
-      if (used != text.size()) return refuse("invalid_value", "Amount \"" + text + "\" is not a number");
+      auto parsed = ParseNumber(amount.get<std::string>());
+      if (!parsed) return refuse("invalid_value", "Amount \"" + amount.get<std::string>() + "\" is not a number");
+      value = *parsed;
     }
-    if (value == static_cast<double>(static_cast<int64_t>(value))) {
-      data["amount"] = static_cast<int64_t>(value);
-    } else {
-      data["amount"] = value;
-    }
+    data["amount"] = Amount(value);
     auto close = DateOf(image.value("CloseDate", Json()));
     if (!close) return refuse("missing_required", "Opportunity.CloseDate");
     data["close_date"] = FormatDate(*close);

@@ -23,6 +23,12 @@ void ConnectorState::Put(std::string_view key, const Json& value) {
   pending_[std::string(kPrefix) + std::string(key)] = value.dump();
 }
 
+bool ConnectorState::Replace(std::string_view key, const Json& value) {
+  if (auto held = Get(key); held && *held == value) return false;
+  Put(key, value);
+  return true;
+}
+
 void ConnectorState::Erase(std::string_view key) { pending_[std::string(kPrefix) + std::string(key)] = std::nullopt; }
 
 void ConnectorState::Flush(storage::WriteBatch& batch) {

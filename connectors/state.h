@@ -21,6 +21,9 @@ class ConnectorState {
   std::optional<Json> Get(std::string_view key) const;
   void Put(std::string_view key, const Json& value);
   void Erase(std::string_view key);
+  /// Keeps `value` under `key`: false when it was already what the key held (an event whose
+  /// data equals the last one written for its record is not written again).
+  bool Replace(std::string_view key, const Json& value);
   /// Adds the changes since the last commit to `batch`, and forgets them here.
   void Flush(storage::WriteBatch& batch);
   /// Writes the changes since the last commit.

@@ -46,6 +46,23 @@ std::optional<Timestamp> LocalInstant(std::string_view text, const std::string& 
   return IcalInstant(compact, zone);
 }
 
+std::optional<double> ParseNumber(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  try {
+    size_t used = 0;
+    const double value = std::stod(std::string(text), &used);
+    if (used != text.size()) return std::nullopt;
+    return value;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+Json Amount(double value) {
+  if (value == static_cast<double>(static_cast<int64_t>(value))) return static_cast<int64_t>(value);
+  return value;
+}
+
 std::string IcalUtc(Timestamp t) {
   std::string text = FormatRfc3339(t - (t % kMillisPerSecond + kMillisPerSecond) % kMillisPerSecond);
   std::string out;

@@ -20,6 +20,12 @@ std::optional<Timestamp> IcalInstant(std::string_view text, const std::string& z
 /// zone (`2017-09-04T12:00:00.0000000`; the fraction is dropped), or a date (`2022-02-22`).
 std::optional<Timestamp> LocalInstant(std::string_view text, const std::string& zone);
 
+/// A number written as text, whole (`"1500.50"`); none when any of it is not a number.
+std::optional<double> ParseNumber(std::string_view text);
+
+/// An amount as the contract writes it: a whole number without a fraction.
+Json Amount(double value);
+
 /// `YYYYMMDDTHHMMSSZ`, as RFC 5545 writes a UTC date-time (`UNTIL`).
 std::string IcalUtc(Timestamp t);
 

@@ -48,14 +48,7 @@ class WriteBackCache {
     Slot* slot = Load(id);
     if (!slot) slot = &slots_.try_emplace(std::string(id)).first->second;
     if (!slot->value) slot->value.emplace();
-    if (!slot->dirty) {
-      slot->dirty = true;
-      if (slot->cached) {
-        clean_.erase(slot->lru);
-        slot->cached = false;
-      }
-      dirty_.emplace_back(id);
-    }
+    MarkDirty(*slot, id);
     return *slot->value;
   }
 
@@ -64,14 +57,7 @@ class WriteBackCache {
     Slot* slot = Load(id);
     if (!slot || !slot->value) return;
     slot->value.reset();
-    if (!slot->dirty) {
-      slot->dirty = true;
-      if (slot->cached) {
-        clean_.erase(slot->lru);
-        slot->cached = false;
-      }
-      dirty_.emplace_back(id);
-    }
+    MarkDirty(*slot, id);
   }
 
   /// Hands every value changed since the last call to `write`, and every id erased since then
@@ -179,6 +165,17 @@ class WriteBackCache {
     bool cached = false;  // unchanged, in clean_
     std::list<std::string>::iterator lru;
   };
+
+  /// Pins the slot in memory until the next Flush().
+  void MarkDirty(Slot& slot, std::string_view id) {
+    if (slot.dirty) return;
+    slot.dirty = true;
+    if (slot.cached) {
+      clean_.erase(slot.lru);
+      slot.cached = false;
+    }
+    dirty_.emplace_back(id);
+  }
 
   /// The slot of `id`, read from the store if needed; null if unknown and not stored.
   Slot* Load(std::string_view id) {

@@ -209,5 +209,17 @@ def test_a_partition_added_to_a_source_is_read_without_a_restart(broker, tmp_pat
         producer.produce(f"{name}.native.g", value=later.encode(), key=b"foo@gmail.com", partition=1)
         producer.flush(30)
         harness.wait_for(lambda: records_read(listen) == 2, 60, "connect to read the new partition")
+        written = harness.parse_exposition(harness.scrape(listen))
+        assert written[f'huntline_connect_events_total{{topic="{topics["people"]}"}}'] == 2
     events = read_all(broker, topics["people"])
     assert {e["data"]["calendar_id"] for e in events} == {"u-test", "u-foo"}
+
+
+def test_a_bad_configuration_stops_connect_naming_the_field(tmp_path):
+    config = tmp_path / "connect.json"
+    config.write_text(json.dumps({"kafka": {"brokers": "127.0.0.1:1"}, "state_dir": str(tmp_path / "state"),
+                                  "sources": [{"format": "salesforce", "topic": "sf"}]}))
+    result = subprocess.run([harness.HUNTLINE, "connect", "--config", str(config)], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2
+    assert "sources[0].format" in result.stderr and "salesforce-cdc" in result.stderr
