@@ -27,6 +27,8 @@ PACKAGES=(
   libsimdjson-dev libcli11-dev libical-dev tzdata libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   # /metrics behind TLS and basic auth: the web configuration's YAML, bcrypt through libxcrypt
   libyaml-cpp-dev libcrypt-dev
+  # the allocator: a long run's heap without fragmentation
+  libjemalloc-dev
   # real services for the end-to-end tests and the demo
   prometheus openjdk-17-jre-headless maven
   # test harness

@@ -63,7 +63,7 @@ def generate(events, teams, targets):
 
 def growth(samples):
     """RSS at each quarter of the input read, and MiB per million events over the second half.
-    `samples` are (fraction read, events read, rss)."""
+    `samples` are (fraction read, events read, rss[, series at /metrics])."""
     at = {}
     for q in (0.25, 0.5, 0.75, 1.0):
         reached = [s for s in samples if s[0] >= q - 1e-9]
@@ -131,7 +131,7 @@ def run_live(path, counts, properties=None, limits=None):
                 figures = harness.parse_exposition(harness.scrape(listen))
                 read = sum(v for k, v in figures.items() if k.startswith("huntline_events_total{") and
                            ('topic="%s"' % topics["crm"] in k or 'topic="%s"' % topics["people"] in k))
-                samples.append((read / non_org, read, rss))
+                samples.append((read / non_org, read, rss, len(figures)))
                 if read >= non_org:
                     break
                 if time.perf_counter() - start > 7200:
@@ -181,7 +181,9 @@ def main():
                  ("`huntline run`: RSS at 25 / 50 / 75 / 100 % read",
                   " / ".join("%.0f" % at[q][2] for q in at) + " MiB",
                   "growth over the second half: %.1f MiB per million events; state on disk %.0f MiB" % (
-                      per_million, state_mb))]
+                      per_million, state_mb)),
+                 ("`huntline run`: series at /metrics at 25 / 50 / 75 / 100 % read",
+                  " / ".join("%d" % at[q][3] for q in at), "every series of the exposition")]
     harness.print_table(rows)
     print(json.dumps({"events": total, "people": people, "accounts": accounts}), file=sys.stderr)
 
