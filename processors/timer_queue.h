@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <deque>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -22,12 +23,15 @@ namespace huntline::processors {
 /// restore, so they are never logged. Without a store they are all in memory. With one (Open),
 /// they live in it under a scratch prefix the task clears at each start: `a/<key>` → the key's
 /// deadline (behind a write-back cache) and `t/<deadline><key>`, the queue in deadline order;
-/// memory holds the timers set since the last Flush() and the cached deadlines only.
+/// memory holds the timers set since the last Flush(), the cached deadlines, and the queue's next
+/// entries read ahead (up to `read_ahead` of them, so that time moving on takes its due timers
+/// from memory rather than opening an iterator at each step).
 class TimerQueue {
  public:
   /// Keeps the timers in `store` under `prefix` (empty there: the task clears it), with up to
   /// `cache_entries` deadlines in memory.
-  void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries) {
+  void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries,
+            size_t read_ahead = kReadAhead) {
     store_ = store;
     prefix_ = prefix;
     armed_ = storage::WriteBackCache<Timestamp>(store, prefix + "a/", cache_entries, DecodeDeadline);
@@ -36,6 +40,9 @@ class TimerQueue {
     stored_min_ = kNoTime;
     consumed_ = kNoTime;
     deleted_to_ = kNoTime;
+    read_ahead_ = std::max<size_t>(read_ahead, 1);
+    staged_.clear();
+    staged_to_ = kNoTime;
   }
 
   /// Arms `key` for `deadline`, or disarms it when `deadline` is kNoTime.
@@ -63,21 +70,16 @@ class TimerQueue {
       candidates.push_back(heap_.top());
       heap_.pop();
     }
-    if (store_ && stored_min_ != kNoTime && stored_min_ <= now) {
+    if (store_) {
       const size_t from_memory = candidates.size();
-      stored_min_ = kNoTime;
-      const std::string queue = prefix_ + "t/";
-      const std::string from = consumed_ == kNoTime ? queue : queue + EncodeTime(consumed_ + 1);
-      (void)store_->ScanFrom(queue, from, [&](std::string_view key, std::string_view) {
-        const std::string_view entry = key.substr(queue.size());
-        const Timestamp deadline = DecodeTime(entry.substr(0, 8));
-        if (deadline > now) {
-          stored_min_ = deadline;
-          return false;
+      while (true) {
+        while (!staged_.empty() && staged_.front().first <= now) {
+          candidates.push_back(std::move(staged_.front()));
+          staged_.pop_front();
         }
-        candidates.emplace_back(deadline, std::string(entry.substr(8)));
-        return true;
-      });
+        if (!staged_.empty() || stored_min_ == kNoTime || stored_min_ > now) break;
+        ReadAhead();
+      }
       consumed_ = consumed_ == kNoTime ? now : std::max(consumed_, now);
       std::inplace_merge(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(from_memory),
                          candidates.end());
@@ -112,9 +114,15 @@ class TimerQueue {
         continue;
       }
       batch.Put(prefix_ + "t/" + EncodeTime(entry.first) + entry.second, "");
-      if (stored_min_ == kNoTime || entry.first < stored_min_) stored_min_ = entry.first;
+      if (staged_to_ != kNoTime && entry.first <= staged_to_) {
+        // Within what was read ahead: the copy in memory is the one PopDue takes.
+        staged_.insert(std::upper_bound(staged_.begin(), staged_.end(), entry), entry);
+      } else if (stored_min_ == kNoTime || entry.first < stored_min_) {
+        stored_min_ = entry.first;
+      }
     }
     for (auto& entry : kept) heap_.push(std::move(entry));
+    ForgetReadAheadBeyondBudget();
     armed_.Flush(
         [&](std::string_view key, Timestamp deadline) {
           batch.Put(prefix_ + "a/" + std::string(key), EncodeTime(deadline));
@@ -153,6 +161,43 @@ class TimerQueue {
     return true;
   }
 
+  /// Reads the queue's next entries after what was read ahead (or taken) into `staged_`: at least
+  /// `read_ahead_`, and every entry of the last deadline read, so that everything up to
+  /// `staged_to_` is in memory.
+  void ReadAhead() {
+    const std::string queue = prefix_ + "t/";
+    Timestamp after = consumed_;
+    if (staged_to_ != kNoTime && (after == kNoTime || staged_to_ > after)) after = staged_to_;
+    const std::string from = after == kNoTime ? queue : queue + EncodeTime(after + 1);
+    size_t read = 0;
+    stored_min_ = kNoTime;
+    (void)store_->ScanFrom(queue, from, [&](std::string_view key, std::string_view) {
+      const std::string_view entry = key.substr(queue.size());
+      const Timestamp deadline = DecodeTime(entry.substr(0, 8));
+      if (read >= read_ahead_ && deadline != staged_to_) {
+        stored_min_ = deadline;
+        return false;
+      }
+      staged_.emplace_back(deadline, std::string(entry.substr(8)));
+      staged_to_ = deadline;
+      ++read;
+      return true;
+    });
+  }
+
+  /// Keeps what was read ahead within twice its budget (timers set inside it are added to it):
+  /// beyond, the last deadlines are left to be read again from the store.
+  void ForgetReadAheadBeyondBudget() {
+    if (staged_.size() <= 2 * read_ahead_) return;
+    size_t keep = read_ahead_;
+    while (keep < staged_.size() && staged_[keep].first == staged_[keep - 1].first) ++keep;
+    if (keep == staged_.size()) return;
+    const Timestamp first_forgotten = staged_[keep].first;
+    staged_.erase(staged_.begin() + static_cast<std::ptrdiff_t>(keep), staged_.end());
+    staged_to_ = staged_.back().first;
+    if (stored_min_ == kNoTime || first_forgotten < stored_min_) stored_min_ = first_forgotten;
+  }
+
   /// In memory only: drops the replaced entries, so the heap stays proportional to the armed timers.
   void Compact() {
     std::vector<Entry> live;
@@ -167,7 +212,11 @@ class TimerQueue {
   size_t armed_count_ = 0;
   /// Set since the last Flush() (with a store); every timer (without one).
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap_;
-  Timestamp stored_min_ = kNoTime;  // the earliest deadline of `t/` not yet taken; kNoTime: none
+  static constexpr size_t kReadAhead = 1024;
+  size_t read_ahead_ = kReadAhead;
+  std::deque<Entry> staged_;        // the entries of `t/` up to staged_to_ not yet taken, in order
+  Timestamp staged_to_ = kNoTime;   // `t/` is in staged_ (or taken) up to this deadline
+  Timestamp stored_min_ = kNoTime;  // the earliest deadline of `t/` after staged_to_; kNoTime: none
   Timestamp consumed_ = kNoTime;    // `t/` entries up to this time were taken by PopDue
   Timestamp deleted_to_ = kNoTime;  // and deleted up to this time
 };

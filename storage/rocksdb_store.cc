@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <vector>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
@@ -26,8 +27,16 @@ class RocksKvStore : public KvStore {
   Status WriteUnlogged(const WriteBatch& batch) override { return WriteWith(batch, true); }
 
   Status WriteWith(const WriteBatch& batch, bool unlogged) {
+    // In key order (a key's own operations keep theirs): each insert into the memtable's skip
+    // list then starts from where the previous one ended instead of searching from the top.
+    const auto& ops = batch.ops();
+    std::vector<uint32_t> order(ops.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return ops[a].first < ops[b].first; });
     rocksdb::WriteBatch rb;
-    for (const auto& [key, value] : batch.ops()) {
+    for (const uint32_t i : order) {
+      const auto& [key, value] = ops[i];
       if (value) {
         rb.Put(key, *value);
       } else {
@@ -107,6 +116,10 @@ Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& path, RocksOptio
   ro.max_write_buffer_number = 2;
   ro.min_write_buffer_number_to_merge = 1;
   ro.db_write_buffer_size = options.write_buffer_bytes;
+  // Most look-ups are of keys that are absent (a new event id, a key never cached): a Bloom
+  // filter over the memtable's keys answers them without searching its skip list.
+  ro.memtable_prefix_bloom_size_ratio = 0.02;
+  ro.memtable_whole_key_filtering = true;
   rocksdb::BlockBasedTableOptions table;
   // Half of the cache is kept for index and filter blocks, so that data blocks read through
   // never push them out.

@@ -50,11 +50,17 @@ TEST(TimerQueue, InTheStoreOnlyTheSetSinceTheLastFlushAndTheCachedStayInMemory) 
   EXPECT_EQ(stored, 0u);  // nothing left behind
 }
 
-TEST(TimerQueue, InTheStoreItFiresExactlyAsInMemoryWhateverTheFlushes) {
+class TimerQueueReadAhead : public testing::TestWithParam<size_t> {};
+
+// Whatever is read ahead of the store: one entry, a few (set timers land inside it and push it
+// past its budget), or the whole queue.
+INSTANTIATE_TEST_SUITE_P(ReadAhead, TimerQueueReadAhead, testing::Values(1, 4, 1024));
+
+TEST_P(TimerQueueReadAhead, InTheStoreItFiresExactlyAsInMemoryWhateverTheFlushes) {
   std::mt19937 random(7);
   storage::MemoryKvStore store;
   TimerQueue stored;
-  stored.Open(&store, "x/", 3);
+  stored.Open(&store, "x/", 3, GetParam());
   TimerQueue memory;
   Timestamp now = 0;
   for (int step = 0; step < 20000; ++step) {
