@@ -202,7 +202,8 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
   Config c;
   std::string error;
   Reader root(doc, "", &error);
-  root.Only({"kafka", "topics", "state_dir", "listen", "web_config_file", "batch", "publish_interval_ms", "order_wait_ms",
+  root.Only({"kafka", "topics", "state_dir", "listen", "web_config_file", "batch", "freshness_ms",
+             "publish_interval_ms", "order_wait_ms",
              "fiscal_year_start_month", "thresholds", "engine_time", "protected_time", "privacy", "limits", "rocksdb"});
   if (const json* kafka = root.Object("kafka")) {
     Reader r(*kafka, "kafka", &error);
@@ -248,6 +249,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& origin) {
     r.Int("max_wait_ms", &c.batch_max_wait_ms, 1, 60000);
   }
   root.Int("publish_interval_ms", &c.publish_interval_ms, 0, 60000);
+  root.Int("freshness_ms", &c.freshness_ms, 4, 60000);
   root.Int("order_wait_ms", &c.order_wait_ms, 0, 60000);
   std::string engine_time = "wall_clock";
   root.String("engine_time", &engine_time);

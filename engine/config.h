@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -58,9 +59,23 @@ struct Config {
   /// Read by RunOnKafka (metrics::LoadWebConfig), not here: reports need not read it.
   std::string web_config_file;
   int batch_max_events = 5000;
-  int batch_max_wait_ms = 200;
+  /// How soon an applied event is visible at /metrics, at most (apart from the commit itself):
+  /// sets how long a batch waits (a quarter of it) and how often the snapshot is rebuilt (half
+  /// of it) unless those are set.
+  int freshness_ms = 100;
+  /// Set: a batch lasts at most this long. -1 (not set): see BatchWaitMs and BacklogBatchWaitMs.
+  int batch_max_wait_ms = -1;
   /// How often the metric snapshot scrapes read is rebuilt (state is committed every batch).
-  int publish_interval_ms = 500;
+  /// -1 (not set): every freshness_ms / 2, and never more often than every nine times the last
+  /// rebuild took (so rebuilding a large exposition takes at most a tenth of the processing).
+  int publish_interval_ms = -1;
+  /// How long a batch waits for more input once none is ready.
+  int BatchWaitMs() const { return batch_max_wait_ms >= 0 ? batch_max_wait_ms : std::max(1, freshness_ms / 4); }
+  /// How long a batch lasts at most while input keeps coming (a backlog).
+  int BacklogBatchWaitMs() const {
+    return batch_max_wait_ms >= 0 ? batch_max_wait_ms : std::max(BatchWaitMs(), kBacklogBatchWaitMs);
+  }
+  static constexpr int kBacklogBatchWaitMs = 200;
   /// A crm message written to Kafka less than this long ago waits until it is this old before
   /// it is applied, so that an earlier event written to another crm partition (or to the org
   /// topic) at about the same moment is applied first: the merge stays in event-time order when

@@ -474,6 +474,7 @@ Status Engine::Commit(bool publish) {
 }
 
 void Engine::PublishSnapshot() {
+  const auto started = std::chrono::steady_clock::now();
   if (org_figures_) org_figures_->Refresh(org_.At(now_), global_shard_);
   std::vector<metrics::PublishedShard> shards = {{&global_shard_, ""}};
   // With event time, engine time is the latest event time read: while the crm backlog (most of
@@ -504,6 +505,8 @@ void Engine::PublishSnapshot() {
   engine_metrics_.catching_up_partitions().Set(static_cast<double>(catching_up_));
   const Task* crm = TaskFor(ingest::TopicKind::kCrm, kAllPartitions);
   engine_metrics_.crm_publisher().Set(crm && crm->published() && crm->backlog_read() ? 1 : 0);
+  last_publish_cost_ = std::chrono::steady_clock::now() - started;
+  engine_metrics_.publish_duration().Observe(std::chrono::duration<double>(last_publish_cost_).count());
 }
 
 }  // namespace huntline::engine

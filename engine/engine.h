@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -143,6 +144,8 @@ class Engine {
   /// Makes everything handled so far durable (dead letters first, then state and offsets in one
   /// RocksDB batch) and, unless told not to, publishes the metric snapshot.
   Status Commit(bool publish = true);
+  /// How long the last rebuild of the published snapshot took.
+  std::chrono::nanoseconds last_publish_cost() const { return last_publish_cost_; }
 
   /// Tasks currently owned, by (topic kind, partition).
   const std::map<std::pair<ingest::TopicKind, int32_t>, std::unique_ptr<Task>>& tasks() const {
@@ -165,6 +168,7 @@ class Engine {
   bool TooFarAhead(const ingest::Event& event, ingest::Rejection* why) const;
   metrics::EngineMetrics::TopicCounters& CountersFor(ingest::TopicKind kind);
   void PublishSnapshot();
+  std::chrono::nanoseconds last_publish_cost_{0};
   void UpdateCatchingUp();
   /// Drops org versions superseded longer ago than `org_history_days` (once a day of org time).
   void PruneOrgHistory();

@@ -69,6 +69,12 @@ struct Pending {
   DecodedMessage decoded;
 };
 
+/// A message applied in the current batch: when, and when it was written to Kafka.
+struct Applied {
+  std::chrono::steady_clock::time_point at;
+  Timestamp written_at = 0;
+};
+
 /// The processing loop and everything it owns. Single-threaded apart from librdkafka's own
 /// threads and the HTTP server's.
 ///
@@ -142,19 +148,23 @@ class Runner : public RdKafka::RebalanceCb {
   }
 
   Status Loop(const std::atomic<bool>& stop) {
-    std::vector<Clock::time_point> received;  // consumed, not yet visible at /metrics
+    std::vector<Applied> received;  // applied this batch
     auto last_publish = Clock::now();
     auto last_lag = Clock::now();
     auto last_partition_check = Clock::now();
     while (!stop.load()) {
       const auto batch_start = Clock::now();
-      const auto deadline = batch_start + std::chrono::milliseconds(config_.batch_max_wait_ms);
+      // A batch closes once the input has nothing ready BatchWaitMs() after it began (live, so
+      // that figures stay fresh), and at the latest BacklogBatchWaitMs() after (while a backlog
+      // keeps the input always ready, so that commits stay few).
+      const auto deadline = batch_start + std::chrono::milliseconds(config_.BatchWaitMs());
+      const auto last_call = batch_start + std::chrono::milliseconds(config_.BacklogBatchWaitMs());
       received.clear();
       // Org snapshots are applied as soon as they are old enough (see Aged).
       ReadOrg();
       while (static_cast<int>(received.size()) < config_.batch_max_events && !stop.load()) {
         const auto now = Clock::now();
-        if (now >= deadline) break;
+        if (now >= last_call) break;
         const int room = config_.batch_max_events - static_cast<int>(received.size());
         PollCrmElection();
         ReadOrg();
@@ -162,6 +172,7 @@ class Runner : public RdKafka::RebalanceCb {
         handled += PollCrm(room, 0, received);
         if (!fatal_.ok()) return fatal_;
         if (handled > 0) continue;
+        if (now >= deadline) break;
         // Nothing ready: wait a little for the crm partition that holds the merge back, else
         // for the people topic.
         const int wait_ms = static_cast<int>(std::clamp<int64_t>(
@@ -169,14 +180,19 @@ class Runner : public RdKafka::RebalanceCb {
         if (PollCrm(room, wait_ms, received) == 0) PollPeople(room, wait_ms, received);
         if (!fatal_.ok()) return fatal_;
       }
-      if (Clock::now() - last_caught_up_check_ >= kCaughtUpCheck || received.empty()) {
+      const auto since_check = Clock::now() - last_caught_up_check_;
+      if (since_check >= kCaughtUpCheck || (received.empty() && since_check >= kIdleCaughtUpCheck)) {
         if (Status s = AdvanceCaughtUpTasks(); !s.ok()) return s;
         last_caught_up_check_ = Clock::now();
       }
       // Merging every series into a new snapshot costs in proportion to the series, not the
-      // batch: do it at most every publish interval (and whenever the input is idle).
-      const bool publish = received.empty() || Clock::now() - last_publish >=
-                                                   std::chrono::milliseconds(config_.publish_interval_ms);
+      // batch: do it at most every publish interval, and as soon as the input is idle after
+      // events were applied; with nothing applied (figures that move with time only), at most
+      // every kIdlePublish.
+      const auto since_publish = Clock::now() - last_publish;
+      const bool applied = !received.empty() || !received_unpublished_.empty();
+      const bool publish = applied ? received.empty() || since_publish >= PublishInterval()
+                                   : since_publish >= std::max<std::chrono::nanoseconds>(PublishInterval(), kIdlePublish);
       if (Status s = CommitAll(publish); !s.ok()) return s;
       if (standbys_) {
         const uint64_t before = standbys_->records();
@@ -186,8 +202,10 @@ class Runner : public RdKafka::RebalanceCb {
       const auto now = Clock::now();
       received_unpublished_.insert(received_unpublished_.end(), received.begin(), received.end());
       if (publish) {
-        for (const auto& t : received_unpublished_) {
-          engine_metrics_.processing_latency().Observe(std::chrono::duration<double>(now - t).count());
+        const Timestamp wall = WallClockNow();
+        for (const Applied& a : received_unpublished_) {
+          engine_metrics_.processing_latency().Observe(std::chrono::duration<double>(now - a.at).count());
+          engine_metrics_.end_to_end_latency().Observe(static_cast<double>(wall - a.written_at) / 1000.0);
         }
         received_unpublished_.clear();
         last_publish = now;
@@ -336,6 +354,17 @@ class Runner : public RdKafka::RebalanceCb {
 
  private:
   static constexpr std::chrono::milliseconds kCaughtUpCheck{250};
+  static constexpr std::chrono::milliseconds kIdlePublish{200};
+  /// With the input idle, whether tasks have caught up is asked at most this often.
+  static constexpr std::chrono::milliseconds kIdleCaughtUpCheck{50};
+
+  /// How long at least between two rebuilds of the published snapshot: publish_interval_ms when
+  /// set; else half of freshness_ms, and at least nine times the last rebuild took.
+  std::chrono::nanoseconds PublishInterval() const {
+    if (config_.publish_interval_ms >= 0) return std::chrono::milliseconds(config_.publish_interval_ms);
+    return std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(config_.freshness_ms / 2),
+                                              9 * engine_.last_publish_cost());
+  }
   /// Time given to the standby copies after each batch.
   static constexpr std::chrono::milliseconds kStandbyPollBudget{20};
   /// How often the input topics' partition counts are checked while running.
@@ -406,7 +435,7 @@ class Runner : public RdKafka::RebalanceCb {
   /// then handles up to `room` of them in the order read, each once it is old enough and every
   /// org snapshot written before it is applied (see Aged, OrgReadFor). Also serves the group's
   /// rebalances and heartbeats.
-  int PollPeople(int room, int wait_ms, std::vector<Clock::time_point>& received) {
+  int PollPeople(int room, int wait_ms, std::vector<Applied>& received) {
     BoundPeopleReadAhead();
     for (int n = 0; n < 10000 && people_queue_.size() < static_cast<size_t>(config_.read_ahead_messages);
          ++n) {
@@ -423,7 +452,7 @@ class Runner : public RdKafka::RebalanceCb {
     while (handled < room && !people_queue_.empty() && fatal_.ok()) {
       Pending& head = people_queue_.front();
       if (!Aged(head.written_at) || !OrgReadFor(head.written_at)) break;
-      received.push_back(Clock::now());
+      received.push_back({Clock::now(), head.written_at});
       engine_.HandleDecoded(ingest::TopicKind::kPeople,
                             Raw(*head.message, config_.topics.people, head.headers), head.decoded);
       people_queue_.pop_front();
@@ -629,7 +658,7 @@ class Runner : public RdKafka::RebalanceCb {
   /// partition), once it is old enough, every partition with nothing read ahead was found at
   /// its end as asked after it was written (else that one is waited for, up to `wait_ms`), and
   /// the org snapshots written before it are applied.
-  int PollCrm(int room, int wait_ms, std::vector<Clock::time_point>& received) {
+  int PollCrm(int room, int wait_ms, std::vector<Applied>& received) {
     std::unique_ptr<RdKafka::Message> event(crm_->consume(0));  // errors and events, no messages
     if (event->err() != RdKafka::ERR__TIMED_OUT && event->err() != RdKafka::ERR_NO_ERROR) {
       std::cerr << "huntline run: crm reader: " << event->errstr() << "\n";
@@ -655,7 +684,7 @@ class Runner : public RdKafka::RebalanceCb {
       Pending pending = std::move(crm_queues_[best].front());
       crm_queues_[best].pop_front();
       if (crm_queues_[best].empty()) crm_last_seen_[best] = Clock::now();  // its next fetch is awaited from now
-      received.push_back(Clock::now());
+      received.push_back({Clock::now(), written_at});
       engine_.HandleDecoded(ingest::TopicKind::kCrm,
                             Raw(*pending.message, config_.topics.crm, pending.headers),
                             pending.decoded);
@@ -1325,7 +1354,7 @@ class Runner : public RdKafka::RebalanceCb {
   std::vector<int64_t> crm_start_;         // where the crm reader started in each partition
   ingest::Headers headers_;
   std::string topic_;
-  std::vector<Clock::time_point> received_unpublished_;
+  std::vector<Applied> received_unpublished_;
   std::map<std::pair<std::string, int32_t>, int64_t> partitions_committed_;
   std::function<void(const std::string&)> on_progress_;
   Clock::time_point last_caught_up_check_{};

@@ -66,9 +66,22 @@ EngineMetrics::EngineMetrics(const std::string& version)
   processing_latency_ =
       &BuildHistogram()
            .Name("huntline_processing_latency_seconds")
-           .Help("From a message being consumed to its effect being visible at /metrics")
+           .Help("From a message being applied (consumed, and its turn come) to its effect being "
+                 "visible at /metrics")
            .Register(*registry_)
            .Add({}, prometheus::Histogram::BucketBoundaries(latency_buckets));
+  end_to_end_latency_ =
+      &BuildHistogram()
+           .Name("huntline_end_to_end_latency_seconds")
+           .Help("From a message's timestamp in Kafka (written) to its effect being visible at "
+                 "/metrics, order_wait_ms included")
+           .Register(*registry_)
+           .Add({}, prometheus::Histogram::BucketBoundaries(latency_buckets));
+  publish_duration_ = &BuildHistogram()
+                           .Name("huntline_publish_duration_seconds")
+                           .Help("Time to rebuild the snapshot /metrics serves from every task's series")
+                           .Register(*registry_)
+                           .Add({}, prometheus::Histogram::BucketBoundaries(latency_buckets));
   commit_duration_ = &BuildHistogram()
                           .Name("huntline_commit_duration_seconds")
                           .Help("Time to write one batch's state and offsets to RocksDB")

@@ -60,6 +60,8 @@ class EngineMetrics {
   prometheus::Counter& SeriesRefused(const std::string& family);
   prometheus::Histogram& event_time_lag() { return *event_time_lag_; }
   prometheus::Histogram& processing_latency() { return *processing_latency_; }
+  prometheus::Histogram& end_to_end_latency() { return *end_to_end_latency_; }
+  prometheus::Histogram& publish_duration() { return *publish_duration_; }
   prometheus::Histogram& commit_duration() { return *commit_duration_; }
   prometheus::Gauge& state_size() { return *state_size_; }
   prometheus::Gauge& engine_time() { return *engine_time_; }
@@ -87,6 +89,8 @@ class EngineMetrics {
   std::map<std::string, TopicCounters> topics_;
   prometheus::Histogram* event_time_lag_;
   prometheus::Histogram* processing_latency_;
+  prometheus::Histogram* end_to_end_latency_;
+  prometheus::Histogram* publish_duration_;
   prometheus::Histogram* commit_duration_;
   prometheus::Gauge* state_size_;
   prometheus::Gauge* engine_time_;
