@@ -160,6 +160,7 @@ class Runner : public RdKafka::RebalanceCb {
       const auto deadline = batch_start + std::chrono::milliseconds(config_.BatchWaitMs());
       const auto last_call = batch_start + std::chrono::milliseconds(config_.BacklogBatchWaitMs());
       received.clear();
+      bool idle = false;  // the batch closed with nothing ready (else: full, or at last_call)
       // Org snapshots are applied as soon as they are old enough (see Aged).
       ReadOrg();
       while (static_cast<int>(received.size()) < config_.batch_max_events && !stop.load()) {
@@ -172,7 +173,10 @@ class Runner : public RdKafka::RebalanceCb {
         handled += PollCrm(room, 0, received);
         if (!fatal_.ok()) return fatal_;
         if (handled > 0) continue;
-        if (now >= deadline) break;
+        if (now >= deadline) {
+          idle = true;
+          break;
+        }
         // Nothing ready: wait a little for the crm partition that holds the merge back, else
         // for the people topic.
         const int wait_ms = static_cast<int>(std::clamp<int64_t>(
@@ -186,13 +190,13 @@ class Runner : public RdKafka::RebalanceCb {
         last_caught_up_check_ = Clock::now();
       }
       // Merging every series into a new snapshot costs in proportion to the series, not the
-      // batch: do it at most every publish interval, and as soon as the input is idle after
-      // events were applied; with nothing applied (figures that move with time only), at most
-      // every kIdlePublish.
+      // batch: do it at most every publish interval (kBacklogPublish while a backlog keeps the
+      // input ready), and as soon as the input is idle after events were applied; with nothing
+      // applied (figures that move with time only), at most every kIdlePublish.
       const auto since_publish = Clock::now() - last_publish;
       const bool applied = !received.empty() || !received_unpublished_.empty();
-      const bool publish = applied ? received.empty() || since_publish >= PublishInterval()
-                                   : since_publish >= std::max<std::chrono::nanoseconds>(PublishInterval(), kIdlePublish);
+      const bool publish = applied ? received.empty() || since_publish >= PublishInterval(!idle)
+                                   : since_publish >= std::max<std::chrono::nanoseconds>(PublishInterval(false), kIdlePublish);
       if (Status s = CommitAll(publish); !s.ok()) return s;
       if (standbys_) {
         const uint64_t before = standbys_->records();
@@ -355,15 +359,19 @@ class Runner : public RdKafka::RebalanceCb {
  private:
   static constexpr std::chrono::milliseconds kCaughtUpCheck{250};
   static constexpr std::chrono::milliseconds kIdlePublish{200};
+  static constexpr std::chrono::milliseconds kBacklogPublish{500};
   /// With the input idle, whether tasks have caught up is asked at most this often.
   static constexpr std::chrono::milliseconds kIdleCaughtUpCheck{50};
 
   /// How long at least between two rebuilds of the published snapshot: publish_interval_ms when
-  /// set; else half of freshness_ms, and at least nine times the last rebuild took.
-  std::chrono::nanoseconds PublishInterval() const {
+  /// set; else half of freshness_ms (kBacklogPublish while reading a backlog), and at least nine
+  /// times the last rebuild took.
+  std::chrono::nanoseconds PublishInterval(bool backlog) const {
     if (config_.publish_interval_ms >= 0) return std::chrono::milliseconds(config_.publish_interval_ms);
-    return std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(config_.freshness_ms / 2),
-                                              9 * engine_.last_publish_cost());
+    const std::chrono::milliseconds wanted =
+        backlog ? std::max(kBacklogPublish, std::chrono::milliseconds(config_.freshness_ms / 2))
+                : std::chrono::milliseconds(config_.freshness_ms / 2);
+    return std::max<std::chrono::nanoseconds>(wanted, 9 * engine_.last_publish_cost());
   }
   /// Time given to the standby copies after each batch.
   static constexpr std::chrono::milliseconds kStandbyPollBudget{20};
