@@ -60,13 +60,13 @@ struct Config {
   std::string web_config_file;
   int batch_max_events = 5000;
   /// How soon an applied event is visible at /metrics, at most (apart from the commit itself):
-  /// sets how long a batch waits (a quarter of it) and how often the snapshot is rebuilt (half
-  /// of it) unless those are set.
+  /// sets how long a batch waits and how often the snapshot is rebuilt (a quarter of it each)
+  /// unless those are set.
   int freshness_ms = 100;
   /// Set: a batch lasts at most this long. -1 (not set): see BatchWaitMs and BacklogBatchWaitMs.
   int batch_max_wait_ms = -1;
   /// How often the metric snapshot scrapes read is rebuilt (state is committed every batch).
-  /// -1 (not set): every freshness_ms / 2, and never more often than every nine times the last
+  /// -1 (not set): every freshness_ms / 4, and never more often than every nine times the last
   /// rebuild took (so rebuilding a large exposition takes at most a tenth of the processing).
   int publish_interval_ms = -1;
   /// How long a batch waits for more input once none is ready.

@@ -154,13 +154,14 @@ class Runner : public RdKafka::RebalanceCb {
     auto last_partition_check = Clock::now();
     while (!stop.load()) {
       const auto batch_start = Clock::now();
-      // A batch closes once the input has nothing ready BatchWaitMs() after it began (live, so
-      // that figures stay fresh), and at the latest BacklogBatchWaitMs() after (while a backlog
-      // keeps the input always ready, so that commits stay few).
+      // A batch closes BatchWaitMs() after it began once the input has nothing ready or what it
+      // applies was written just now (live, so that figures stay fresh), and at the latest
+      // BacklogBatchWaitMs() after (while a backlog keeps the input ready, so that commits stay
+      // few).
       const auto deadline = batch_start + std::chrono::milliseconds(config_.BatchWaitMs());
       const auto last_call = batch_start + std::chrono::milliseconds(config_.BacklogBatchWaitMs());
       received.clear();
-      bool idle = false;  // the batch closed with nothing ready (else: full, or at last_call)
+      bool fresh = false;  // the batch closed for freshness (else: full, or at last_call)
       // Org snapshots are applied as soon as they are old enough (see Aged).
       ReadOrg();
       while (static_cast<int>(received.size()) < config_.batch_max_events && !stop.load()) {
@@ -172,11 +173,11 @@ class Runner : public RdKafka::RebalanceCb {
         int handled = PollPeople(room, 0, received);
         handled += PollCrm(room, 0, received);
         if (!fatal_.ok()) return fatal_;
-        if (handled > 0) continue;
-        if (now >= deadline) {
-          idle = true;
+        if (now >= deadline && (handled == 0 || Live(received.back()))) {
+          fresh = true;
           break;
         }
+        if (handled > 0) continue;
         // Nothing ready: wait a little for the crm partition that holds the merge back, else
         // for the people topic.
         const int wait_ms = static_cast<int>(std::clamp<int64_t>(
@@ -195,7 +196,7 @@ class Runner : public RdKafka::RebalanceCb {
       // applied (figures that move with time only), at most every kIdlePublish.
       const auto since_publish = Clock::now() - last_publish;
       const bool applied = !received.empty() || !received_unpublished_.empty();
-      const bool publish = applied ? received.empty() || since_publish >= PublishInterval(!idle)
+      const bool publish = applied ? received.empty() || since_publish >= PublishInterval(!fresh)
                                    : since_publish >= std::max<std::chrono::nanoseconds>(PublishInterval(false), kIdlePublish);
       if (Status s = CommitAll(publish); !s.ok()) return s;
       if (standbys_) {
@@ -359,18 +360,23 @@ class Runner : public RdKafka::RebalanceCb {
  private:
   static constexpr std::chrono::milliseconds kCaughtUpCheck{250};
   static constexpr std::chrono::milliseconds kIdlePublish{200};
+  /// A message applied within this long (plus order_wait_ms) of being written is live input.
+  static constexpr int64_t kLiveWithinMs = 1000;
+  bool Live(const Applied& applied) const {
+    return WallClockNow() - applied.written_at <= config_.order_wait_ms + kLiveWithinMs;
+  }
   static constexpr std::chrono::milliseconds kBacklogPublish{500};
   /// With the input idle, whether tasks have caught up is asked at most this often.
   static constexpr std::chrono::milliseconds kIdleCaughtUpCheck{50};
 
   /// How long at least between two rebuilds of the published snapshot: publish_interval_ms when
-  /// set; else half of freshness_ms (kBacklogPublish while reading a backlog), and at least nine
-  /// times the last rebuild took.
+  /// set; else a quarter of freshness_ms (kBacklogPublish while reading a backlog), and at least
+  /// nine times the last rebuild took.
   std::chrono::nanoseconds PublishInterval(bool backlog) const {
     if (config_.publish_interval_ms >= 0) return std::chrono::milliseconds(config_.publish_interval_ms);
     const std::chrono::milliseconds wanted =
-        backlog ? std::max(kBacklogPublish, std::chrono::milliseconds(config_.freshness_ms / 2))
-                : std::chrono::milliseconds(config_.freshness_ms / 2);
+        backlog ? std::max(kBacklogPublish, std::chrono::milliseconds(config_.freshness_ms / 4))
+                : std::chrono::milliseconds(config_.freshness_ms / 4);
     return std::max<std::chrono::nanoseconds>(wanted, 9 * engine_.last_publish_cost());
   }
   /// Time given to the standby copies after each batch.
