@@ -60,6 +60,14 @@ def test_small_org_figures_reach_prometheus(broker, topics, tmp_path):
         assert (tmp_path / "state").stat().st_mode & 0o777 == 0o700
 
         exposition = harness.scrape(listen)
+        # Every applied message is in both latency histograms once visible; measured from when it
+        # was written (before the run started, here), the end-to-end one is the longer.
+        own = harness.parse_exposition(exposition)
+        applied = own["huntline_processing_latency_seconds_count"]
+        assert applied == 8  # 6 crm and people events, 2 malformed
+        assert own["huntline_end_to_end_latency_seconds_count"] == applied
+        assert own["huntline_end_to_end_latency_seconds_sum"] > own["huntline_processing_latency_seconds_sum"]
+        assert own["huntline_publish_duration_seconds_count"] >= 1
         lint = subprocess.run(["promtool", "check", "metrics"], input=exposition.encode(),
                               capture_output=True)
         assert lint.returncode == 0, lint.stdout.decode() + lint.stderr.decode()
