@@ -2,14 +2,19 @@
 librdkafka consumer of the same topics. Prints a Markdown table (tests/bench/README.md).
 
     tests/bench/run.sh [EVENTS]                 builds the release preset, then runs this
-    HUNTLINE_BIN=… HUNTLINE_RAW_CONSUME=… bench_pipeline.py [EVENTS]    any build, as it is
+    HUNTLINE_BIN=… HUNTLINE_RAW_CONSUME=… bench_pipeline.py [EVENTS] [--peer]    any build, as it is
 
 HUNTLINE_RAW_CONSUME defaults to tests/raw_consume beside HUNTLINE_BIN's app/ directory.
+
+--peer also runs the Kafka Streams peer (tests/bench/peer, issue 16) on the same broker and
+topics after `huntline run`, and compares its counts with huntline_activities_total. It needs
+Java and, unless HUNTLINE_PEER_JAR names a built jar, Maven (the jar is built when missing).
 """
 import json
 import os
 import pathlib
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -17,7 +22,14 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
 import harness  # noqa: E402
 
-EVENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+_POSITIONAL = [a for a in sys.argv[1:] if not a.startswith("--")]
+EVENTS = int(_POSITIONAL[0]) if _POSITIONAL else 1_000_000
+PEER = "--peer" in sys.argv[1:]
+if any(a.startswith("--") and a != "--peer" for a in sys.argv[1:]):
+    sys.exit("usage: bench_pipeline.py [EVENTS] [--peer]")
+PEER_DIR = pathlib.Path(__file__).resolve().parent / "peer"
+PEER_JAR = os.environ.get("HUNTLINE_PEER_JAR", str(PEER_DIR / "target" / "huntline-streams-peer.jar"))
+PEER_TIMEOUT_S = 900
 STEADY = 20_000        # events produced at a steady pace after the backlog, for latency
 STEADY_RATE = 5_000    # events per second
 RAW = os.environ.get("HUNTLINE_RAW_CONSUME", str(pathlib.Path(harness.HUNTLINE).parents[1] / "tests" / "raw_consume"))
@@ -106,8 +118,88 @@ def history_records(broker, topic):
         consumer.close()
 
 
+def scrape_times(listen, n=20):
+    """(series in the exposition, the time of each of `n` scrapes in ms)."""
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        text = harness.scrape(listen)
+        times.append((time.perf_counter() - start) * 1000)
+    return sum(1 for line in text.splitlines() if line and not line.startswith("#")), times
+
+
 def family_sum(figures, name):
     return sum(v for k, v in figures.items() if k == name or k.startswith(name + "{"))
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads) so far, from /proc/<pid>/stat."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def activity_groups(figures):
+    """huntline_activities_total summed over its other labels (partition, instance), by
+    "team|role|behaviour|outcome", the peer's key."""
+    out = {}
+    for k, v in figures.items():
+        if k.startswith("huntline_activities_total{"):
+            labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', k))
+            key = "|".join(labels[n] for n in ("team", "role", "behaviour", "outcome"))
+            out[key] = out.get(key, 0) + v
+    return out
+
+
+def activities_in(lines):
+    """crm.activity.logged events (each (source, id) once, as the engines count them)."""
+    ids = set()
+    for line in lines:
+        event = json.loads(line)
+        if event["type"] == "crm.activity.logged":
+            ids.add((event["source"], event["id"]))
+    return len(ids)
+
+
+def build_peer():
+    if os.path.exists(PEER_JAR):
+        return
+    if "HUNTLINE_PEER_JAR" in os.environ:
+        sys.exit(f"bench_pipeline.py: HUNTLINE_PEER_JAR names no file ({PEER_JAR})")
+    print("bench_pipeline.py: building the Kafka Streams peer (mvn -q -B package in %s)" % PEER_DIR,
+          file=sys.stderr)
+    subprocess.run(["mvn", "-q", "-B", "package"], cwd=PEER_DIR, check=True)
+
+
+def run_peer(work, broker, topics, expected):
+    """Runs the peer to completion. Its interval is from its start (the JVM's spawn) to the moment
+    it reports every activity in its count store; its CPU is the JVM's utime+stime at that moment."""
+    log = work / "peer.log"
+    args = ["java", "-jar", PEER_JAR, "--bootstrap", broker, "--org-topic", topics["org"],
+            "--crm-topic", topics["crm"], "--application-id", "bench-peer", "--state-dir",
+            str(work / "peer-state"), "--expect-activities", str(expected),
+            "--timeout-s", str(PEER_TIMEOUT_S)]
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
+    done, wall, cpu = None, None, None
+    try:
+        for line in proc.stdout:
+            message = json.loads(line)
+            if message.get("event") == "done":
+                wall, cpu = time.perf_counter() - start, cpu_seconds(proc.pid)
+                done = message
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if not done or not done["complete"]:
+        sys.exit("bench_pipeline.py: the Kafka Streams peer counted %s of %d activities (status %s); "
+                 "its log ends:\n%s" % (done and done["activities"], expected, proc.returncode,
+                                        log.read_text()[-4000:]))
+    done.update(wall_s=wall, cpu_s=cpu, load=load)
+    return done
 
 
 def main():
@@ -115,6 +207,8 @@ def main():
         if not os.access(binary, os.X_OK):
             sys.exit(f"bench_pipeline.py: no executable {binary} (build it, or set HUNTLINE_BIN and "
                      "HUNTLINE_RAW_CONSUME; tests/bench/run.sh builds the release preset)")
+    if PEER:
+        build_peer()
     with harness.workdir("bench") as work, harness.kafka_broker(work) as broker:
         events = work / "events.jsonl"
         subprocess.run([harness.HUNTLINE, "generate", "--events", str(EVENTS + STEADY), "--out", str(events)],
@@ -157,13 +251,22 @@ def main():
         # not be measured.
         config = harness.write_config(work / "run.json", broker, topics, work / "state", listen,
                                       group="bench", extra={"engine_time": "event_time",
-                                                            "batch": {"max_events": 20000,
-                                                                      "max_wait_ms": 200}})
+                                                            "batch": {"max_events": 20000}})
         run_log = work / "run.log"
+        backlog_activities = activities_in(backlog) if PEER else None
+        spawned = time.perf_counter()
+        # The steady events' producer stays up from here, as a connector's would: a new producer
+        # stamps its first messages before it has its topics' metadata and its idempotent
+        # producer id, and they land a second or more later (past order_wait_ms).
+        producer = harness.producer_for(broker)
+        harness.produce_lines(broker, [], topics, producer=producer)
         with harness.huntline_run(config, run_log, listen) as proc:
             start = time.perf_counter()
             wait_running(proc, run_log, lambda: consumed(listen, topics) >= non_org, 600, "the backlog")
             run_s = time.perf_counter() - start
+            # The peer's definition: from the process's start to every event handled, and its
+            # utime+stime over that interval (a process starts at 0).
+            run_from_start_s, run_cpu_s = time.perf_counter() - spawned, cpu_seconds(proc.pid)
             wait_running(proc, run_log, lambda: published(listen, non_org), 60, "the backlog published")
             # Every task caught up and engine time moved on to the backlog's end (the caught-up
             # check runs every 250 ms): the figures no longer change.
@@ -181,21 +284,39 @@ def main():
             backlog_latency = histogram(listen, "huntline_processing_latency_seconds")
             commits = histogram(listen, "huntline_commit_duration_seconds")
 
-            # Steady state: events arriving at a pace the engine keeps up with.
+            # Steady state: events arriving at a pace the engine keeps up with, from the producer
+            # started with the run.
             before = histogram(listen, "huntline_processing_latency_seconds")
+            before_e2e = histogram(listen, "huntline_end_to_end_latency_seconds")
             steady_non_org = sum(1 for line in steady if json.loads(line)["type"] not in harness.ORG_TYPES)
             chunk = STEADY_RATE // 10
             for i in range(0, len(steady), chunk):
-                harness.produce_lines(broker, steady[i:i + chunk], topics)
+                harness.produce_lines(broker, steady[i:i + chunk], topics, producer=producer)
                 time.sleep(0.1)
             wait_running(proc, run_log, lambda: consumed(listen, topics) >= non_org + steady_non_org, 120, "steady events")
             wait_running(proc, run_log, lambda: published(listen, non_org + steady_non_org), 60, "steady events published")
             after = histogram(listen, "huntline_processing_latency_seconds")
             delta = {b: after[b] - before.get(b, 0) for b in after}
+            after_e2e = histogram(listen, "huntline_end_to_end_latency_seconds")
+            delta_e2e = {b: after_e2e[b] - before_e2e.get(b, 0) for b in after_e2e}
+            series, scrape_ms = scrape_times(listen)
+            if PEER:
+                all_activities = activities_in(lines)
+                def every_activity():
+                    groups = activity_groups(harness.parse_exposition(harness.scrape(listen)))
+                    return groups if sum(groups.values()) >= all_activities else None
+                final_activities = wait_running(proc, run_log, every_activity, 60, "every activity at /metrics")
             peak_mb = int(next(line.split()[1] for line in open(f"/proc/{proc.pid}/status")
                                if line.startswith("VmHWM"))) / 1024
 
         raw_after = raw("raw-after")
+        # The peer after `huntline run`, alone on the same broker, over the same topics (the
+        # backlog and the steady events); and a replay of those events, the reference for both.
+        peer = run_peer(work, broker, topics, all_activities) if PEER else None
+        if PEER:
+            subprocess.run([harness.HUNTLINE, "replay", "--input", str(events), "--metrics-out",
+                            str(work / "replay-all.prom")], check=True, capture_output=True)
+            replay_activities = activity_groups(harness.parse_exposition((work / "replay-all.prom").read_text()))
         history_count, history_largest = history_records(broker, topics["history"])
         raw_rate = (raw_before + raw_after) / 2
         run_rate = non_org / run_s
@@ -211,7 +332,15 @@ def main():
              "consumed → visible at /metrics, while draining the backlog"),
             ("event→metric latency, steady %d events/s (p50 / p99)" % STEADY_RATE,
              "%.0f / %.0f ms" % (quantile(delta, .5) * 1000, quantile(delta, .99) * 1000),
-             "batches close after 200 ms; the snapshot is rebuilt every 500 ms"),
+             "applied → visible at /metrics (`huntline_processing_latency_seconds`); `freshness_ms` "
+             "at its default (100)"),
+            ("written→metric latency, steady %d events/s (p50 / p99)" % STEADY_RATE,
+             "%.0f / %.0f ms" % (quantile(delta_e2e, .5) * 1000, quantile(delta_e2e, .99) * 1000),
+             "the message's Kafka timestamp → visible (`huntline_end_to_end_latency_seconds`): "
+             "`order_wait_ms` (200) included"),
+            ("scrape of /metrics, %d series (median / slowest of 20)" % series,
+             "%.1f / %.1f ms" % (statistics.median(scrape_ms), max(scrape_ms)),
+             "one GET each, after the steady events"),
             ("RocksDB commit per batch, backlog (p50 / p99)",
              "%.0f / %.0f ms" % (quantile(commits, .5) * 1000, quantile(commits, .99) * 1000),
              "%d batches; each writes the changed state, metric series and offsets" % commits[float("inf")]),
@@ -231,6 +360,58 @@ def main():
                               family_sum(backlog_figures, "huntline_protected_seconds_total") / 3600),
              "`huntline_protected_seconds_total` after the same backlog, both in event time"),
         ]
+        if peer:
+            counts = peer["counts"]
+
+            def differing(a, b):
+                return sorted(g for g in set(a) | set(b) if a.get(g, 0) != b.get(g, 0))
+
+            def listed(groups, a, b):
+                return ", ".join("%s %d/%d" % (g, a.get(g, 0), b.get(g, 0)) for g in groups[:4])
+            against_run = differing(counts, final_activities)
+            against_replay = differing(counts, replay_activities)
+            run_replay = differing(final_activities, replay_activities)
+            for what, groups, a, b in (("peer/run", against_run, counts, final_activities),
+                                       ("peer/replay", against_replay, counts, replay_activities),
+                                       ("run/replay", run_replay, final_activities, replay_activities)):
+                if groups:
+                    print("bench_pipeline.py: activity groups differing, %s: %s" % (what, ", ".join(
+                        "%s %d/%d" % (g, a.get(g, 0), b.get(g, 0)) for g in groups)), file=sys.stderr)
+            peer_rate = all_activities / peer["wall_s"]
+            peer_per_cpu = all_activities / peer["cpu_s"]
+            run_rate_a = backlog_activities / run_from_start_s
+            run_per_cpu = backlog_activities / run_cpu_s
+            rows += [
+                ("Kafka Streams peer: activities/s, %d activities" % all_activities, "%.0f activities/s" % peer_rate,
+                 "from its start to every activity in its count store: %.2f s (org topic loaded and threads "
+                 "running at %.1f s, first crm record at %.1f s); %s; load average %.1f at its start"
+                 % (peer["wall_s"], peer["running_ms"] / 1000, peer["first_record_ms"] / 1000,
+                    ", ".join("%s %s" % kv for kv in sorted(peer["config"].items())), peer["load"])),
+                ("Kafka Streams peer: activities per CPU-second", "%.0f" % peer_per_cpu,
+                 "%.1f CPU-s: the JVM's utime+stime (/proc/<pid>/stat) over the same interval; the broker's not counted"
+                 % peer["cpu_s"]),
+                ("`huntline run`: activities/s, %d activities" % backlog_activities, "%.0f activities/s" % run_rate_a,
+                 "the peer's definition: from its start to every backlog event handled, %.2f s; the interval "
+                 "covers all %d crm+people events (people events are work the peer does not do)"
+                 % (run_from_start_s, non_org)),
+                ("`huntline run`: activities per CPU-second", "%.0f" % run_per_cpu,
+                 "%.1f CPU-s, utime+stime over the same interval" % run_cpu_s),
+                ("Huntline / peer", "%.2f× activities/s; %.2f× per CPU-second" % (run_rate_a / peer_rate,
+                                                                                 run_per_cpu / peer_per_cpu),
+                 "Huntline over the backlog; the peer over the backlog and the steady events"),
+                ("peer counts against `huntline run`",
+                 "%d of %d groups differ" % (len(against_run), len(set(counts) | set(final_activities))),
+                 "(team, role, behaviour, outcome): the peer's count store against huntline_activities_total "
+                 "after the steady events; totals %d / %d; %d crm records merged out of event-time order%s"
+                 % (sum(counts.values()), sum(final_activities.values()), peer["crm_behind"],
+                    "; first (peer/run): " + listed(against_run, counts, final_activities) if against_run else "")),
+                ("peer counts against replay of the same events",
+                 "%d of %d groups differ" % (len(against_replay), len(set(counts) | set(replay_activities))),
+                 "`huntline replay` of the backlog and the steady events, in file order; `huntline run` against "
+                 "it: %d groups differ%s" % (len(run_replay), " (run/replay: " + listed(run_replay, final_activities,
+                                                                                      replay_activities) + ")"
+                                             if run_replay else "")),
+            ]
         print("| measure | result | notes |\n|---|---|---|")
         for row in rows:
             print("| %s | %s | %s |" % row)
