@@ -7,8 +7,10 @@ librdkafka consumer of the same topics. Prints a Markdown table (tests/bench/REA
 HUNTLINE_RAW_CONSUME defaults to tests/raw_consume beside HUNTLINE_BIN's app/ directory.
 
 --peer also runs the Kafka Streams peer (tests/bench/peer, issue 16) on the same broker and
-topics after `huntline run`, and compares its counts with huntline_activities_total. It needs
-Java and, unless HUNTLINE_PEER_JAR names a built jar, Maven (the jar is built when missing).
+topics after `huntline run`, twice, each alone: its exact topology, whose counts are compared with
+huntline_activities_total, then the issue's minimal one, of which only the total is checked. It
+needs Java and, unless HUNTLINE_PEER_JAR names a built jar, Maven (the jar is built when missing
+or older than the peer's sources).
 """
 import json
 import os
@@ -138,6 +140,22 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def jvm_cpu_seconds(pid):
+    """utime + stime so far of a JVM's JIT compiler threads and of its garbage collector's."""
+    out = {"jit": 0.0, "gc": 0.0}
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue  # the thread ended
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        kind = "jit" if "CompilerThre" in name else "gc" if name.startswith(("GC Thread", "G1 ")) else None
+        if kind:
+            out[kind] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 def activity_groups(figures):
     """huntline_activities_total summed over its other labels (partition, instance), by
     "team|role|behaviour|outcome", the peer's key."""
@@ -161,33 +179,38 @@ def activities_in(lines):
 
 
 def build_peer():
-    if os.path.exists(PEER_JAR):
-        return
     if "HUNTLINE_PEER_JAR" in os.environ:
-        sys.exit(f"bench_pipeline.py: HUNTLINE_PEER_JAR names no file ({PEER_JAR})")
+        if not os.path.exists(PEER_JAR):
+            sys.exit(f"bench_pipeline.py: HUNTLINE_PEER_JAR names no file ({PEER_JAR})")
+        return
+    sources = [PEER_DIR / "pom.xml", *(PEER_DIR / "src").rglob("*")]
+    if os.path.exists(PEER_JAR) and all(f.stat().st_mtime <= os.path.getmtime(PEER_JAR) for f in sources):
+        return
     print("bench_pipeline.py: building the Kafka Streams peer (mvn -q -B package in %s)" % PEER_DIR,
           file=sys.stderr)
     subprocess.run(["mvn", "-q", "-B", "package"], cwd=PEER_DIR, check=True)
 
 
-def run_peer(work, broker, topics, expected):
-    """Runs the peer to completion. Its interval is from its start (the JVM's spawn) to the moment
-    it reports every activity in its count store; its CPU is the JVM's utime+stime at that moment."""
-    log = work / "peer.log"
-    args = ["java", "-jar", PEER_JAR, "--bootstrap", broker, "--org-topic", topics["org"],
-            "--crm-topic", topics["crm"], "--application-id", "bench-peer", "--state-dir",
-            str(work / "peer-state"), "--expect-activities", str(expected),
+def run_peer(work, broker, topics, expected, topology="exact"):
+    """Runs the peer's `topology` (exact or minimal) to completion, with an application id and a
+    state directory of its own. Its interval is from its start (the JVM's spawn) to the moment it
+    reports every activity in its count store; its CPU is the JVM's utime+stime at that moment."""
+    name = "peer" if topology == "exact" else "peer-" + topology
+    log = work / (name + ".log")
+    args = ["java", "-jar", PEER_JAR, "--topology", topology, "--bootstrap", broker, "--org-topic",
+            topics["org"], "--crm-topic", topics["crm"], "--application-id", "bench-" + name, "--state-dir",
+            str(work / (name + "-state")), "--expect-activities", str(expected),
             "--timeout-s", str(PEER_TIMEOUT_S)]
     load = os.getloadavg()[0]
     start = time.perf_counter()
     with open(log, "wb") as err:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True)
-    done, wall, cpu = None, None, None
+    done, wall, cpu, threads = None, None, None, None
     try:
         for line in proc.stdout:
             message = json.loads(line)
             if message.get("event") == "done":
-                wall, cpu = time.perf_counter() - start, cpu_seconds(proc.pid)
+                wall, cpu, threads = time.perf_counter() - start, cpu_seconds(proc.pid), jvm_cpu_seconds(proc.pid)
                 done = message
         proc.wait(timeout=60)
     finally:
@@ -195,10 +218,10 @@ def run_peer(work, broker, topics, expected):
             proc.kill()
             proc.wait()
     if not done or not done["complete"]:
-        sys.exit("bench_pipeline.py: the Kafka Streams peer counted %s of %d activities (status %s); "
-                 "its log ends:\n%s" % (done and done["activities"], expected, proc.returncode,
+        sys.exit("bench_pipeline.py: the Kafka Streams peer (%s) counted %s of %d activities (status %s); "
+                 "its log ends:\n%s" % (topology, done and done["activities"], expected, proc.returncode,
                                         log.read_text()[-4000:]))
-    done.update(wall_s=wall, cpu_s=cpu, load=load)
+    done.update(wall_s=wall, cpu_s=cpu, jit_cpu_s=threads["jit"], gc_cpu_s=threads["gc"], load=load)
     return done
 
 
@@ -312,7 +335,9 @@ def main():
         raw_after = raw("raw-after")
         # The peer after `huntline run`, alone on the same broker, over the same topics (the
         # backlog and the steady events); and a replay of those events, the reference for both.
+        # Then the peer's minimal topology, alone too, with its own application id and state.
         peer = run_peer(work, broker, topics, all_activities) if PEER else None
+        minimal = run_peer(work, broker, topics, all_activities, "minimal") if PEER else None
         if PEER:
             subprocess.run([harness.HUNTLINE, "replay", "--input", str(events), "--metrics-out",
                             str(work / "replay-all.prom")], check=True, capture_output=True)
@@ -377,6 +402,12 @@ def main():
                 if groups:
                     print("bench_pipeline.py: activity groups differing, %s: %s" % (what, ", ".join(
                         "%s %d/%d" % (g, a.get(g, 0), b.get(g, 0)) for g in groups)), file=sys.stderr)
+            def cpu_notes(p):
+                """Where the JVM's CPU went: before the first crm record; JIT compilers and GC."""
+                before = p["first_record_cpu_ms"] / 1000
+                return ("%.1f CPU-s of it before its first crm record (%.0f activities per CPU-second after it); "
+                        "JIT compiler threads %.1f CPU-s, GC threads %.1f CPU-s"
+                        % (before, all_activities / max(p["cpu_s"] - before, 1e-9), p["jit_cpu_s"], p["gc_cpu_s"]))
             peer_rate = all_activities / peer["wall_s"]
             peer_per_cpu = all_activities / peer["cpu_s"]
             run_rate_a = backlog_activities / run_from_start_s
@@ -388,8 +419,8 @@ def main():
                  % (peer["wall_s"], peer["running_ms"] / 1000, peer["first_record_ms"] / 1000,
                     ", ".join("%s %s" % kv for kv in sorted(peer["config"].items())), peer["load"])),
                 ("Kafka Streams peer: activities per CPU-second", "%.0f" % peer_per_cpu,
-                 "%.1f CPU-s: the JVM's utime+stime (/proc/<pid>/stat) over the same interval; the broker's not counted"
-                 % peer["cpu_s"]),
+                 "%.1f CPU-s: the JVM's utime+stime (/proc/<pid>/stat) over the same interval; the broker's not "
+                 "counted; %s" % (peer["cpu_s"], cpu_notes(peer))),
                 ("`huntline run`: activities/s, %d activities" % backlog_activities, "%.0f activities/s" % run_rate_a,
                  "the peer's definition: from its start to every backlog event handled, %.2f s; the interval "
                  "covers all %d crm+people events (people events are work the peer does not do)"
@@ -411,6 +442,29 @@ def main():
                  "it: %d groups differ%s" % (len(run_replay), " (run/replay: " + listed(run_replay, final_activities,
                                                                                       replay_activities) + ")"
                                              if run_replay else "")),
+            ]
+            # The minimal topology: only its total is checked (run_peer fails unless its count
+            # store holds exactly every activity); its groups are not the contract's.
+            minimal_counts = minimal["counts"]
+            minimal_rate = all_activities / minimal["wall_s"]
+            minimal_per_cpu = all_activities / minimal["cpu_s"]
+            rows += [
+                ("Kafka Streams minimal peer: activities/s, %d activities" % all_activities,
+                 "%.0f activities/s" % minimal_rate,
+                 "the issue's minimal application (`--topology minimal`), same definition: %.2f s (threads "
+                 "running at %.1f s, first crm record at %.1f s); %s; load average %.1f at its start"
+                 % (minimal["wall_s"], minimal["running_ms"] / 1000, minimal["first_record_ms"] / 1000,
+                    ", ".join("%s %s" % kv for kv in sorted(minimal["config"].items())), minimal["load"])),
+                ("Kafka Streams minimal peer: activities per CPU-second", "%.0f" % minimal_per_cpu,
+                 "%.1f CPU-s over the same interval; %s" % (minimal["cpu_s"], cpu_notes(minimal))),
+                ("Huntline / minimal peer", "%.2f× activities/s; %.2f× per CPU-second"
+                 % (run_rate_a / minimal_rate, run_per_cpu / minimal_per_cpu),
+                 "Huntline over the backlog; the minimal peer over the backlog and the steady events"),
+                ("minimal peer counts: total against the activities in the stream",
+                 "%d / %d" % (sum(minimal_counts.values()), all_activities),
+                 "totals only: its %d groups are not the contract's (users' latest team and role, behaviour "
+                 "from the direction alone; `huntline run` has %d); %d crm events read, %d rejected"
+                 % (len(minimal_counts), len(final_activities), minimal["crm_events"], minimal["crm_rejected"])),
             ]
         print("| measure | result | notes |\n|---|---|---|")
         for row in rows:

@@ -50,12 +50,15 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The Kafka Streams peer of Huntline's activity counters (issue 16): huntline_activities_total by
  * (team, role, behaviour, outcome), computed from the same org and crm topics. See README.md.
+ * {@code --topology exact} (the default) computes the contract's counts; {@code --topology
+ * minimal} is the issue's minimal application (MinimalTopology), whose counts are not the
+ * contract's.
  *
  * <pre>
  * java -jar huntline-streams-peer.jar --bootstrap HOST:PORT --org-topic T --crm-topic T
- *     --application-id ID --state-dir DIR --expect-activities N
+ *     --application-id ID --state-dir DIR --expect-activities N [--topology exact|minimal]
  *     [--threads 2] [--commit-interval-ms 30000] [--cache-max-bytes 10485760]
- *     [--max-task-idle-ms 60000] [--timeout-s 600]
+ *     [--max-task-idle-ms 60000 (exact; minimal: Kafka Streams' default)] [--timeout-s 600]
  * </pre>
  *
  * Prints JSON lines on stdout: {"event":"running",…} once the global table is loaded and the
@@ -65,9 +68,23 @@ import org.apache.kafka.streams.state.Stores;
 public final class ActivityCounts {
   static final String COUNTS = "activity-counts";
   static final AtomicLong FIRST_RECORD_NANOS = new AtomicLong();
+  /** The process's CPU time (utime+stime, every thread) when the first crm record was read. */
+  static final AtomicLong FIRST_RECORD_CPU_NANOS = new AtomicLong();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ActivityCounts() {}
+
+  /** Called with each crm record read: notes the first one's time and the CPU spent until then. */
+  static void recordRead() {
+    if (FIRST_RECORD_NANOS.get() == 0 && FIRST_RECORD_NANOS.compareAndSet(0, System.nanoTime())) {
+      FIRST_RECORD_CPU_NANOS.set(processCpuNanos());
+    }
+  }
+
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
 
   /**
    * Each crm partition's end offset when the peer started: the peer reads the backlog present at
@@ -94,7 +111,7 @@ public final class ActivityCounts {
 
     @Override
     public void process(Record<String, byte[]> record) {
-      FIRST_RECORD_NANOS.compareAndSet(0, System.nanoTime());
+      recordRead();
       final RecordMetadata metadata = context.recordMetadata().orElseThrow();
       final int partition = metadata.partition();
       CrmRecord r = null;
@@ -114,15 +131,19 @@ public final class ActivityCounts {
 
   static Map<String, String> parseArgs(String[] args) {
     final Map<String, String> a = new LinkedHashMap<>();
+    a.put("topology", "exact");
     a.put("threads", "2");
     a.put("commit-interval-ms", "30000");   // Kafka Streams' default under at_least_once
     a.put("cache-max-bytes", "10485760");   // Kafka Streams' default statestore.cache.max.bytes
-    a.put("max-task-idle-ms", "60000");
     a.put("timeout-s", "600");
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) usage("bad argument " + args[i]);
       a.put(args[i].substring(2), args[++i]);
     }
+    if (!List.of("exact", "minimal").contains(a.get("topology"))) usage("--topology is exact or minimal");
+    // The exact topology's merging task waits for data on every input; the minimal one has no
+    // merge and keeps Kafka Streams' default unless told otherwise.
+    if (a.get("topology").equals("exact")) a.putIfAbsent("max-task-idle-ms", "60000");
     for (String required : List.of("bootstrap", "org-topic", "crm-topic", "application-id", "state-dir",
         "expect-activities")) {
       if (!a.containsKey(required)) usage("missing --" + required);
@@ -132,8 +153,8 @@ public final class ActivityCounts {
 
   static void usage(String why) {
     System.err.println("huntline-streams-peer: " + why + "\nusage: --bootstrap B --org-topic T --crm-topic T "
-        + "--application-id ID --state-dir DIR --expect-activities N [--threads 2] [--commit-interval-ms 30000] "
-        + "[--cache-max-bytes 10485760] [--max-task-idle-ms 60000] [--timeout-s 600]");
+        + "--application-id ID --state-dir DIR --expect-activities N [--topology exact|minimal] [--threads 2] "
+        + "[--commit-interval-ms 30000] [--cache-max-bytes 10485760] [--max-task-idle-ms 60000] [--timeout-s 600]");
     System.exit(64);
   }
 
@@ -222,28 +243,33 @@ public final class ActivityCounts {
     final Map<String, String> a = parseArgs(args);
     final long expected = Long.parseLong(a.get("expect-activities"));
     final String crmTopic = a.get("crm-topic");
-
-    final int partitions;
-    final Properties adminProps = new Properties();
-    adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, a.get("bootstrap"));
-    try (Admin admin = Admin.create(adminProps)) {
-      partitions = admin.describeTopics(List.of(crmTopic)).allTopicNames().get().get(crmTopic).partitions().size();
-      final Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-      for (int p = 0; p < partitions; p++) latest.put(new TopicPartition(crmTopic, p), OffsetSpec.latest());
-      admin.listOffsets(latest).all().get().forEach((tp, info) -> END_OFFSETS.put(tp.partition(), info.offset()));
-      createRepartitionTopics(admin, a.get("application-id"), partitions);
-      endEmptyPartitions(a.get("bootstrap"), a.get("application-id"), partitions);
-    }
+    final boolean exact = a.get("topology").equals("exact");
 
     final StreamsBuilder builder = new StreamsBuilder();
-    // groupBy(team, role, behaviour, outcome).count(), the groups spread over as many partitions
-    // as the crm topic has (a plain groupBy would inherit the merged stream's one partition).
-    classified(builder, a.get("org-topic"), crmTopic, partitions)
-        .repartition(Repartitioned.<String, byte[]>as("by-group").withKeySerde(Serdes.String())
-            .withValueSerde(Serdes.ByteArray()).withNumberOfPartitions(partitions))
-        .groupByKey(Grouped.with(Serdes.String(), Serdes.ByteArray()))
-        .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(COUNTS)
-            .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
+    Integer partitions = null;  // the minimal topology asks the broker nothing before it starts
+    if (exact) {
+      final Properties adminProps = new Properties();
+      adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, a.get("bootstrap"));
+      try (Admin admin = Admin.create(adminProps)) {
+        partitions = admin.describeTopics(List.of(crmTopic)).allTopicNames().get().get(crmTopic).partitions().size();
+        final Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+        for (int p = 0; p < partitions; p++) latest.put(new TopicPartition(crmTopic, p), OffsetSpec.latest());
+        admin.listOffsets(latest).all().get().forEach((tp, info) -> END_OFFSETS.put(tp.partition(), info.offset()));
+        createRepartitionTopics(admin, a.get("application-id"), partitions);
+        endEmptyPartitions(a.get("bootstrap"), a.get("application-id"), partitions);
+      }
+      // groupBy(team, role, behaviour, outcome).count(), the groups spread over as many
+      // partitions as the crm topic has (a plain groupBy would inherit the merged stream's one
+      // partition).
+      classified(builder, a.get("org-topic"), crmTopic, partitions)
+          .repartition(Repartitioned.<String, byte[]>as("by-group").withKeySerde(Serdes.String())
+              .withValueSerde(Serdes.ByteArray()).withNumberOfPartitions(partitions))
+          .groupByKey(Grouped.with(Serdes.String(), Serdes.ByteArray()))
+          .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(COUNTS)
+              .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
+    } else {
+      MinimalTopology.build(builder, a.get("org-topic"), crmTopic);
+    }
 
     final Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, a.get("application-id"));
@@ -253,17 +279,27 @@ public final class ActivityCounts {
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(a.get("threads")));
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(a.get("commit-interval-ms")));
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.parseLong(a.get("cache-max-bytes")));
-    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.parseLong(a.get("max-task-idle-ms")));
+    if (a.containsKey("max-task-idle-ms")) {
+      props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.parseLong(a.get("max-task-idle-ms")));
+    }
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
 
     final KafkaStreams streams = new KafkaStreams(builder.build(props), props);
+    final Integer partitionCount = partitions;
     final long[] runningAt = {0};
     streams.setStateListener((now, before) -> {
       System.err.println("huntline-streams-peer: " + before + " -> " + now + " at " + (System.nanoTime() - start) / 1_000_000 + " ms");
       if (now == KafkaStreams.State.RUNNING && runningAt[0] == 0) {
         runningAt[0] = System.nanoTime();
-        emit(Map.of("event", "running", "ms", (runningAt[0] - start) / 1_000_000, "crm_partitions", partitions,
-            "org_snapshots", OrgTable.APPLIED.get()));
+        final Map<String, Object> running = new LinkedHashMap<>();
+        running.put("event", "running");
+        running.put("topology", a.get("topology"));
+        running.put("ms", (runningAt[0] - start) / 1_000_000);
+        if (exact) {
+          running.put("crm_partitions", partitionCount);
+          running.put("org_snapshots", OrgTable.APPLIED.get());
+        }
+        emit(running);
       }
     });
     streams.setUncaughtExceptionHandler(e -> {
@@ -303,31 +339,40 @@ public final class ActivityCounts {
       if (System.nanoTime() - lastProgress >= 1_000_000_000L) {
         lastProgress = System.nanoTime();
         emit(Map.of("event", "progress", "ms", (lastProgress - start) / 1_000_000, "counted", total,
-            "classified", Classifier.ACTIVITIES.get(), "crm_events", Classifier.EVENTS.get()));
+            "classified", exact ? Classifier.ACTIVITIES.get() : MinimalTopology.ACTIVITIES.get(),
+            "crm_events", exact ? Classifier.EVENTS.get() : MinimalTopology.CRM_EVENTS.get()));
       }
       Thread.sleep(50);
     }
     final long done = System.nanoTime();
     final Map<String, Object> out = new LinkedHashMap<>();
     out.put("event", "done");
+    out.put("topology", a.get("topology"));
     out.put("complete", total == expected);
     out.put("activities", total);
     out.put("expected", expected);
     out.put("ms", (done - start) / 1_000_000);
     out.put("running_ms", runningAt[0] == 0 ? null : (runningAt[0] - start) / 1_000_000);
     out.put("first_record_ms", FIRST_RECORD_NANOS.get() == 0 ? null : (FIRST_RECORD_NANOS.get() - start) / 1_000_000);
-    out.put("crm_events", Classifier.EVENTS.get());
-    out.put("crm_duplicates", Classifier.DUPLICATES.get());
-    out.put("crm_stale", Classifier.STALE.get());
-    out.put("crm_behind", Classifier.BEHIND.get());
-    out.put("crm_rejected", Parse.REJECTED.get());
-    out.put("org_snapshots", OrgTable.APPLIED.get());
-    out.put("org_stale", OrgTable.STALE.get());
+    out.put("first_record_cpu_ms", FIRST_RECORD_NANOS.get() == 0 ? null : FIRST_RECORD_CPU_NANOS.get() / 1_000_000);
+    if (exact) {
+      out.put("crm_events", Classifier.EVENTS.get());
+      out.put("crm_duplicates", Classifier.DUPLICATES.get());
+      out.put("crm_stale", Classifier.STALE.get());
+      out.put("crm_behind", Classifier.BEHIND.get());
+      out.put("crm_rejected", Parse.REJECTED.get());
+      out.put("org_snapshots", OrgTable.APPLIED.get());
+      out.put("org_stale", OrgTable.STALE.get());
+    } else {
+      out.put("crm_events", MinimalTopology.CRM_EVENTS.get());
+      out.put("crm_activities", MinimalTopology.ACTIVITIES.get());
+      out.put("crm_rejected", MinimalTopology.REJECTED.get());
+    }
     out.put("config", Map.of("num.stream.threads", props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG),
         "processing.guarantee", props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG),
         "commit.interval.ms", props.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG),
         "statestore.cache.max.bytes", props.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG),
-        "max.task.idle.ms", props.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG)));
+        "max.task.idle.ms", props.getOrDefault(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "default (0)")));
     out.put("counts", counts);
     emit(out);
     streams.close(Duration.ofSeconds(30));
