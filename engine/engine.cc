@@ -492,7 +492,7 @@ void Engine::PublishSnapshot() {
     if (options_.live) label = key.first == ingest::TopicKind::kCrm ? "crm" : std::to_string(task->partition());
     shards.push_back({&task->shard(), std::move(label)});
   }
-  published_.Publish(metrics::MergeShards(catalog_, shards));
+  published_.Publish(metrics::MergeShards(catalog_, shards, &merge_cache_));
   // Set after the snapshot they describe: a scrape that reads these (engine metrics are
   // collected first) reads the figures of those tasks.
   for (size_t f = 0; f < refused_published_.size(); ++f) {

@@ -169,6 +169,7 @@ class Engine {
   metrics::EngineMetrics::TopicCounters& CountersFor(ingest::TopicKind kind);
   void PublishSnapshot();
   std::chrono::nanoseconds last_publish_cost_{0};
+  metrics::MergeCache merge_cache_;  // the published families of each task, reused while unchanged
   void UpdateCatchingUp();
   /// Drops org versions superseded longer ago than `org_history_days` (once a day of org time).
   void PruneOrgHistory();

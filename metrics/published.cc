@@ -32,23 +32,88 @@ std::string RewriteKey(const FamilySpec& spec, std::string_view key, const Label
   return out;
 }
 
-Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> shards) {
+namespace {
+
+const std::shared_ptr<const Snapshot::Series>& NoSeries() {
+  static const auto empty = std::make_shared<const Snapshot::Series>();
+  return empty;
+}
+
+/// `into` with the series of `shard`'s family `f` added.
+void AddSeries(const Catalog& catalog, const Shard& shard, FamilyId f, Snapshot::Series& into) {
+  const bool max = catalog.spec(f).merge == Merge::kMax;
+  for (const auto& [key, cell] : shard.series(f)) {
+    auto [it, inserted] = into.emplace(key, cell.value);
+    if (!inserted) it->second = max ? std::max(it->second, cell.value) : it->second + cell.value;
+  }
+}
+
+/// The families of `shard` alone, reusing from `cached` those whose version has not moved.
+Snapshot::Families OwnFamilies(const Catalog& catalog, const Shard& shard, MergeCache::Entry* cached) {
+  Snapshot::Families out(catalog.size(), NoSeries());
+  std::vector<uint64_t> versions(catalog.size(), 0);
+  for (FamilyId f = 0; f < catalog.size() && f < shard.family_count(); ++f) {
+    versions[f] = shard.version(f);
+    if (cached && f < cached->versions.size() && cached->versions[f] == versions[f]) {
+      out[f] = cached->families[f];
+      continue;
+    }
+    if (shard.series(f).empty()) continue;
+    auto series = std::make_shared<Snapshot::Series>();
+    AddSeries(catalog, shard, f, *series);
+    out[f] = std::move(series);
+  }
+  if (cached) {
+    cached->versions = std::move(versions);
+    cached->families = out;
+  }
+  return out;
+}
+
+}  // namespace
+
+Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> shards, MergeCache* cache) {
   Snapshot out;
-  out.families.resize(catalog.size());
+  std::vector<Snapshot::Series> merged(catalog.size());
+  std::map<std::string, std::vector<const Shard*>> partitioned;
   for (const PublishedShard& published : shards) {
-    Snapshot::Families& into = published.partition.empty() ? out.families
-                                                           : out.by_partition[published.partition];
-    into.resize(catalog.size());
-    const Shard& shard = *published.shard;
-    for (FamilyId f = 0; f < catalog.size() && f < shard.family_count(); ++f) {
-      auto& merged = into[f];
-      const bool max = catalog.spec(f).merge == Merge::kMax;
-      for (const auto& [key, cell] : shard.series(f)) {
-        auto [it, inserted] = merged.emplace(key, cell.value);
-        if (!inserted) it->second = max ? std::max(it->second, cell.value) : it->second + cell.value;
+    if (published.partition.empty()) {
+      for (FamilyId f = 0; f < catalog.size() && f < published.shard->family_count(); ++f) {
+        AddSeries(catalog, *published.shard, f, merged[f]);
       }
+    } else {
+      partitioned[published.partition].push_back(published.shard);
     }
   }
+  out.families.assign(catalog.size(), NoSeries());
+  for (FamilyId f = 0; f < catalog.size(); ++f) {
+    if (!merged[f].empty()) out.families[f] = std::make_shared<const Snapshot::Series>(std::move(merged[f]));
+  }
+  std::map<uint64_t, MergeCache::Entry> kept;  // the cache's entries of the shards published now
+  for (const auto& [partition, of] : partitioned) {
+    if (of.size() == 1) {
+      const Shard& shard = *of.front();
+      MergeCache::Entry* entry = nullptr;
+      if (cache) {
+        auto it = cache->by_shard.find(shard.id());
+        entry = &kept[shard.id()];
+        if (it != cache->by_shard.end()) *entry = std::move(it->second);
+      }
+      out.by_partition[partition] = OwnFamilies(catalog, shard, entry);
+      continue;
+    }
+    // Several shards under one label: merged afresh.
+    Snapshot::Families& into = out.by_partition[partition];
+    into.assign(catalog.size(), NoSeries());
+    for (FamilyId f = 0; f < catalog.size(); ++f) {
+      Snapshot::Series series;
+      for (const Shard* shard : of) {
+        if (f < shard->family_count()) AddSeries(catalog, *shard, f, series);
+      }
+      if (!series.empty()) into[f] = std::make_shared<const Snapshot::Series>(std::move(series));
+    }
+  }
+  if (cache) cache->by_shard = std::move(kept);
   return out;
 }
 
@@ -65,8 +130,8 @@ std::vector<prometheus::MetricFamily> ToFamilies(const Catalog& catalog, const S
     // Rewriting may merge series (pseudonyms never collide, but be safe): sum them.
     std::map<std::vector<std::pair<std::string, std::string>>, double> series;
     auto add = [&](const Snapshot::Families& families, const std::string* partition) {
-      if (f >= families.size()) return;
-      for (const auto& [key, value] : families[f]) {
+      if (f >= families.size() || !families[f]) return;
+      for (const auto& [key, value] : *families[f]) {
         std::vector<std::pair<std::string, std::string>> labels;
         const auto parts = SplitKey(key, spec.labels.size());
         for (size_t i = 0; i < spec.labels.size(); ++i) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,9 +17,12 @@
 
 namespace huntline::metrics {
 
-/// Merged values of every domain series: for each family, series key → value.
+/// Merged values of every domain series: for each family, series key → value. A family's map is
+/// shared with the snapshots before it for as long as its series do not change.
 struct Snapshot {
-  using Families = std::vector<std::map<std::string, double>>;
+  using Series = std::map<std::string, double>;
+  /// One per family of the catalog, never null.
+  using Families = std::vector<std::shared_ptr<const Series>>;
   /// The shards published whole, merged.
   Families families;
   /// The shards published under a `partition` label (see PublishedShard), by label value.
@@ -34,8 +38,22 @@ struct PublishedShard {
   std::string partition;  // empty: merged
 };
 
-/// Merges task shards into one snapshot, summing or taking the max as each family says.
-Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> shards);
+/// What the last MergeShards made of each shard published under a partition label, so that the
+/// next one copies only the families that changed since (a snapshot costs in proportion to
+/// what changed, not to every series).
+struct MergeCache {
+  struct Entry {
+    std::vector<uint64_t> versions;  // Shard::version of each family when made
+    Snapshot::Families families;
+  };
+  std::map<uint64_t, Entry> by_shard;  // by Shard::id
+};
+
+/// Merges task shards into one snapshot, summing or taking the max as each family says; with a
+/// cache, a shard published under its own partition label reuses the families unchanged since
+/// the previous call.
+Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> shards,
+                     MergeCache* cache = nullptr);
 
 /// Rewrites label values before exposure (pseudonyms for per-person labels). Identity when unset.
 using LabelRewriter = std::function<std::string(std::string_view label, std::string_view value)>;

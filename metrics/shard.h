@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -31,7 +32,19 @@ class Shard {
   };
   using Series = StringMap<Cell>;
 
-  explicit Shard(const Catalog& catalog) : families_(catalog.size()), overflow_(catalog.size()) {}
+  explicit Shard(const Catalog& catalog)
+      : id_(NextId()), families_(catalog.size()), versions_(catalog.size()), overflow_(catalog.size()) {}
+  // A copy would share the id (and so the cached published families) of its original.
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+  Shard(Shard&&) = default;
+  Shard& operator=(Shard&&) = default;
+
+  /// Unique among the shards of this process, for as long as it runs.
+  uint64_t id() const { return id_; }
+  /// Moves on whenever a series of `family` is made or changes: an equal version means the
+  /// family's series are as they were.
+  uint64_t version(FamilyId family) const { return versions_[family]; }
 
   /// Caps the series of each family: once a family has `limit->max_series_per_family` series, an
   /// update of a new one is refused and counted in `limit->refused` (sized to the catalog).
@@ -81,6 +94,7 @@ class Shard {
   }
   /// Loads a persisted value (no dirty mark).
   void Restore(FamilyId family, std::string key, double value) {
+    ++versions_[family];
     families_[family][std::move(key)].value = value;
   }
 
@@ -98,6 +112,7 @@ class Shard {
     if (it == series.end()) {
       if (limit_ && series.size() >= limit_->max_series_per_family) return overflow_[family];
       it = series.emplace(scratch_, Cell{}).first;
+      ++versions_[family];
     }
     return *it;
   }
@@ -107,13 +122,21 @@ class Shard {
     return true;
   }
   void MarkDirty(FamilyId family, Series::value_type& entry) {
+    ++versions_[family];
     if (entry.second.dirty) return;
     entry.second.dirty = true;
     // Node-based map: the entry's address is stable until it is erased (entries never are).
     dirty_.emplace_back(family, &entry);
   }
 
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1);
+  }
+
+  uint64_t id_;
   std::vector<Series> families_;
+  std::vector<uint64_t> versions_;
   std::vector<Series::value_type> overflow_;  // a family's stand-in series past the limit
   SeriesLimit* limit_ = nullptr;
   std::vector<std::pair<FamilyId, Series::value_type*>> dirty_;

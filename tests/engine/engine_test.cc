@@ -51,8 +51,8 @@ struct Harness {
     double sum = 0;
     auto add = [&](const metrics::Snapshot::Families& families) {
       if (!id || *id >= families.size()) return;
-      auto it = families[*id].find(key);
-      if (it != families[*id].end()) sum += it->second;
+      auto it = families[*id]->find(key);
+      if (it != families[*id]->end()) sum += it->second;
     };
     add(snapshot->families);
     for (const auto& [partition, families] : snapshot->by_partition) add(families);
@@ -569,7 +569,7 @@ std::map<std::string, std::map<std::string, double>> Figures(Harness& h) {
   std::map<std::string, std::map<std::string, double>> out;
   const auto snapshot = h.published.Current();
   for (size_t f = 0; f < snapshot->families.size(); ++f) {
-    for (const auto& [key, value] : snapshot->families[f]) {
+    for (const auto& [key, value] : *snapshot->families[f]) {
       if (value != 0) out[h.catalog.spec(static_cast<metrics::FamilyId>(f)).name][key] = value;
     }
   }

@@ -1,6 +1,7 @@
 #include "metrics/published.h"
 
 #include <gtest/gtest.h>
+#include <random>
 
 namespace huntline::metrics {
 namespace {
@@ -18,9 +19,9 @@ TEST(MergeShards, SumsCountersAndTakesTheMaxOfGlobalFigures) {
   b.Set(max, {"east"}, 100);
   std::vector<PublishedShard> shards = {{&a, ""}, {&b, ""}};
   const Snapshot s = MergeShards(catalog, shards);
-  EXPECT_EQ(s.families[sum].at("east"), 5);
-  EXPECT_EQ(s.families[sum].at("west"), 1);
-  EXPECT_EQ(s.families[max].at("east"), 100);
+  EXPECT_EQ(s.families[sum]->at("east"), 5);
+  EXPECT_EQ(s.families[sum]->at("west"), 1);
+  EXPECT_EQ(s.families[max]->at("east"), 100);
 }
 
 TEST(MergeShards, APartitionedShardIsExposedUnderItsOwnPartitionLabel) {
@@ -103,6 +104,47 @@ TEST(Shard, TracksChangedSeriesForPersistence) {
     EXPECT_EQ(key, "east");
     EXPECT_EQ(value, 3);
   });
+}
+
+}  // namespace
+}  // namespace huntline::metrics
+
+namespace huntline::metrics {
+namespace {
+
+// With a cache, a task's published families are reused while unchanged and otherwise equal
+// what a merge without one makes, whatever the updates between two merges.
+TEST(MergeShards, ACachedMergeEqualsAFreshOneAndReusesWhatDidNotChange) {
+  Catalog catalog;
+  const FamilyId counter = catalog.Declare({"huntline_x_total", "x", Kind::kCounter, {"team"}});
+  const FamilyId gauge = catalog.Declare({"huntline_y", "y", Kind::kGauge, {"team"}});
+  const FamilyId quiet = catalog.Declare({"huntline_z", "z", Kind::kGauge, {"team"}});
+  Shard a(catalog), b(catalog);
+  b.Set(quiet, {"east"}, 3);
+  MergeCache cache;
+  std::mt19937 random(11);
+  std::shared_ptr<const Snapshot::Series> quiet_before;
+  for (int round = 0; round < 300; ++round) {
+    Shard& shard = random() % 2 ? a : b;
+    const std::string team = "t" + std::to_string(random() % 5);
+    switch (random() % 5) {
+      case 0: shard.Add(counter, {team}, 1); break;
+      case 1: shard.Set(gauge, {team}, static_cast<double>(random() % 3)); break;
+      case 2: shard.Ref(counter, {team + "-new"}); break;  // made at 0, unchanged
+      case 3: shard.Restore(gauge, team, 7); break;
+      default: break;  // nothing
+    }
+    if (random() % 3 == 0) shard.ClearDirty();
+    std::vector<PublishedShard> shards = {{&a, "1"}, {&b, "2"}};
+    const Snapshot cached = MergeShards(catalog, shards, &cache);
+    const Snapshot fresh = MergeShards(catalog, shards);
+    ASSERT_EQ(ToText(ToFamilies(catalog, cached)), ToText(ToFamilies(catalog, fresh))) << "round " << round;
+    const auto& quiet_now = cached.by_partition.at("2")[quiet];
+    if (quiet_before) {
+      EXPECT_EQ(quiet_now.get(), quiet_before.get()) << "round " << round;  // never changed: shared
+    }
+    quiet_before = quiet_now;
+  }
 }
 
 }  // namespace
