@@ -349,9 +349,11 @@ def engine(currency):
              (f'histogram_quantile(0.99, sum by (le) (rate(huntline_event_time_lag_seconds_bucket{{{instance}}}[$__rate_interval])))', "p99")],
             "s")
     d.panel("timeseries", "Processing latency (p50, p99)",
-            "From a message consumed to its effect visible at /metrics.",
+            "From a message applied (its turn in event-time order come) to its effect visible at /metrics "
+            "(freshness_ms), and from its Kafka timestamp (order_wait_ms included).",
             [(f'histogram_quantile(0.5, sum by (le) (rate(huntline_processing_latency_seconds_bucket{{{instance}}}[$__rate_interval])))', "p50"),
-             (f'histogram_quantile(0.99, sum by (le) (rate(huntline_processing_latency_seconds_bucket{{{instance}}}[$__rate_interval])))', "p99")],
+             (f'histogram_quantile(0.99, sum by (le) (rate(huntline_processing_latency_seconds_bucket{{{instance}}}[$__rate_interval])))', "p99"),
+             (f'histogram_quantile(0.99, sum by (le) (rate(huntline_end_to_end_latency_seconds_bucket{{{instance}}}[$__rate_interval])))', "p99 from written")],
             "s")
     d.panel("timeseries", "Watermark behind the wall clock",
             "Wall clock minus the latest event time processed, per partition.",
