@@ -185,20 +185,30 @@ class Runner : public RdKafka::RebalanceCb {
         if (PollCrm(room, wait_ms, received) == 0) PollPeople(room, wait_ms, received);
         if (!fatal_.ok()) return fatal_;
       }
+      // A batch of live input closed full or at last_call is fresh too.
+      if (!fresh && !received.empty() && Live(received.back())) fresh = true;
       const auto since_check = Clock::now() - last_caught_up_check_;
       if (since_check >= kCaughtUpCheck || (received.empty() && since_check >= kIdleCaughtUpCheck)) {
         if (Status s = AdvanceCaughtUpTasks(); !s.ok()) return s;
         last_caught_up_check_ = Clock::now();
       }
-      // Merging every series into a new snapshot costs in proportion to the series, not the
-      // batch: do it at most every publish interval (kBacklogPublish while a backlog keeps the
-      // input ready), and as soon as the input is idle after events were applied; with nothing
-      // applied (figures that move with time only), at most every kIdlePublish.
+      // Rebuilding the snapshot costs in proportion to what changed, not to the batch: do it at
+      // most every publish interval (kBacklogPublish while a backlog keeps the input ready); with
+      // nothing applied (figures that move with time only), at most every kIdlePublish. A fixed
+      // publish_interval_ms keeps its own rule: whenever the input is idle, else at that interval.
       const auto since_publish = Clock::now() - last_publish;
       const bool applied = !received.empty() || !received_unpublished_.empty();
-      const bool publish = applied ? received.empty() || since_publish >= PublishInterval(!fresh)
-                                   : since_publish >= std::max<std::chrono::nanoseconds>(PublishInterval(false), kIdlePublish);
+      bool publish;
+      if (config_.publish_interval_ms >= 0) {
+        publish = received.empty() || since_publish >= PublishInterval(false);
+      } else if (applied) {
+        publish = since_publish >= PublishInterval(!fresh && !received.empty());
+      } else {
+        publish = since_publish >= std::max<std::chrono::nanoseconds>(PublishInterval(false), kIdlePublish);
+      }
       if (Status s = CommitAll(publish); !s.ok()) return s;
+      const auto committed = Clock::now();  // visible from now on, if published
+      const Timestamp committed_wall = WallClockNow();
       if (standbys_) {
         const uint64_t before = standbys_->records();
         if (Status s = standbys_->Poll(kStandbyPollBudget); !s.ok()) return s;
@@ -207,13 +217,12 @@ class Runner : public RdKafka::RebalanceCb {
       const auto now = Clock::now();
       received_unpublished_.insert(received_unpublished_.end(), received.begin(), received.end());
       if (publish) {
-        const Timestamp wall = WallClockNow();
         for (const Applied& a : received_unpublished_) {
-          engine_metrics_.processing_latency().Observe(std::chrono::duration<double>(now - a.at).count());
-          engine_metrics_.end_to_end_latency().Observe(static_cast<double>(wall - a.written_at) / 1000.0);
+          engine_metrics_.processing_latency().Observe(std::chrono::duration<double>(committed - a.at).count());
+          engine_metrics_.end_to_end_latency().Observe(static_cast<double>(committed_wall - a.written_at) / 1000.0);
         }
         received_unpublished_.clear();
-        last_publish = now;
+        last_publish = committed;
       }
       if (now - last_lag > std::chrono::seconds(1)) {
         UpdateLag();

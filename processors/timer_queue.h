@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -42,7 +43,7 @@ class TimerQueue {
     deleted_to_ = kNoTime;
     read_ahead_ = std::max<size_t>(read_ahead, 1);
     staged_.clear();
-    staged_to_ = kNoTime;
+    staged_to_.reset();
   }
 
   /// Arms `key` for `deadline`, or disarms it when `deadline` is kNoTime.
@@ -114,9 +115,10 @@ class TimerQueue {
         continue;
       }
       batch.Put(prefix_ + "t/" + EncodeTime(entry.first) + entry.second, "");
-      if (staged_to_ != kNoTime && entry.first <= staged_to_) {
-        // Within what was read ahead: the copy in memory is the one PopDue takes.
-        staged_.insert(std::upper_bound(staged_.begin(), staged_.end(), entry), entry);
+      if (staged_to_ && entry <= *staged_to_) {
+        // Within what was read ahead: the copy in memory is the one PopDue takes (once).
+        auto at = std::lower_bound(staged_.begin(), staged_.end(), entry);
+        if (at == staged_.end() || *at != entry) staged_.insert(at, entry);
       } else if (stored_min_ == kNoTime || entry.first < stored_min_) {
         stored_min_ = entry.first;
       }
@@ -139,6 +141,8 @@ class TimerQueue {
   void Trim() { armed_.Trim(); }
 
   size_t armed() const { return armed_count_; }
+  /// Queue entries held in memory: set since the last Flush(), and read ahead of the store.
+  size_t queued_in_memory() const { return heap_.size() + staged_.size(); }
 
  private:
   using Entry = std::pair<Timestamp, std::string>;
@@ -161,40 +165,40 @@ class TimerQueue {
     return true;
   }
 
-  /// Reads the queue's next entries after what was read ahead (or taken) into `staged_`: at least
-  /// `read_ahead_`, and every entry of the last deadline read, so that everything up to
-  /// `staged_to_` is in memory.
+  /// Reads the queue's next `read_ahead_` entries after what was read ahead (or taken) into
+  /// `staged_`, so that every entry up to `staged_to_` is in memory (or taken).
   void ReadAhead() {
     const std::string queue = prefix_ + "t/";
-    Timestamp after = consumed_;
-    if (staged_to_ != kNoTime && (after == kNoTime || staged_to_ > after)) after = staged_to_;
-    const std::string from = after == kNoTime ? queue : queue + EncodeTime(after + 1);
+    std::string from = queue;
+    if (staged_to_ && (consumed_ == kNoTime || staged_to_->first > consumed_)) {
+      from += EncodeTime(staged_to_->first) + staged_to_->second;
+      from.push_back('\0');  // the first key after it
+    } else if (consumed_ != kNoTime) {
+      from += EncodeTime(consumed_ + 1);
+    }
     size_t read = 0;
     stored_min_ = kNoTime;
     (void)store_->ScanFrom(queue, from, [&](std::string_view key, std::string_view) {
       const std::string_view entry = key.substr(queue.size());
       const Timestamp deadline = DecodeTime(entry.substr(0, 8));
-      if (read >= read_ahead_ && deadline != staged_to_) {
+      if (read >= read_ahead_) {
         stored_min_ = deadline;
         return false;
       }
       staged_.emplace_back(deadline, std::string(entry.substr(8)));
-      staged_to_ = deadline;
+      staged_to_ = staged_.back();
       ++read;
       return true;
     });
   }
 
   /// Keeps what was read ahead within twice its budget (timers set inside it are added to it):
-  /// beyond, the last deadlines are left to be read again from the store.
+  /// beyond, the last entries are left to be read again from the store.
   void ForgetReadAheadBeyondBudget() {
     if (staged_.size() <= 2 * read_ahead_) return;
-    size_t keep = read_ahead_;
-    while (keep < staged_.size() && staged_[keep].first == staged_[keep - 1].first) ++keep;
-    if (keep == staged_.size()) return;
-    const Timestamp first_forgotten = staged_[keep].first;
-    staged_.erase(staged_.begin() + static_cast<std::ptrdiff_t>(keep), staged_.end());
-    staged_to_ = staged_.back().first;
+    const Timestamp first_forgotten = staged_[read_ahead_].first;
+    staged_.erase(staged_.begin() + static_cast<std::ptrdiff_t>(read_ahead_), staged_.end());
+    staged_to_ = staged_.back();
     if (stored_min_ == kNoTime || first_forgotten < stored_min_) stored_min_ = first_forgotten;
   }
 
@@ -215,7 +219,7 @@ class TimerQueue {
   static constexpr size_t kReadAhead = 1024;
   size_t read_ahead_ = kReadAhead;
   std::deque<Entry> staged_;        // the entries of `t/` up to staged_to_ not yet taken, in order
-  Timestamp staged_to_ = kNoTime;   // `t/` is in staged_ (or taken) up to this deadline
+  std::optional<Entry> staged_to_;  // `t/` is in staged_ (or taken) up to this entry
   Timestamp stored_min_ = kNoTime;  // the earliest deadline of `t/` after staged_to_; kNoTime: none
   Timestamp consumed_ = kNoTime;    // `t/` entries up to this time were taken by PopDue
   Timestamp deleted_to_ = kNoTime;  // and deleted up to this time

@@ -22,9 +22,10 @@ def test_small_org_figures_reach_prometheus(broker, topics, tmp_path):
 
     listen = f"127.0.0.1:{harness.free_port()}"
     # Engine time follows event time, as in `huntline replay`, so the windows of the contract's
-    # expected figures (30, 45, 90 days before the last event) hold here too.
+    # expected figures (30, 45, 90 days before the last event) hold here too. Batches and the
+    # snapshot follow `freshness_ms` at its default (the harness's fixed batch length left out).
     config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state",
-                                  listen, extra={"engine_time": "event_time"})
+                                  listen, extra={"engine_time": "event_time", "batch": {"max_events": 5000}})
     with harness.huntline_run(config, tmp_path / "huntline.log", listen), \
             harness.prometheus(tmp_path, [listen]) as prom:
         harness.wait_for(

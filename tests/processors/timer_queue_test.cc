@@ -50,6 +50,35 @@ TEST(TimerQueue, InTheStoreOnlyTheSetSinceTheLastFlushAndTheCachedStayInMemory) 
   EXPECT_EQ(stored, 0u);  // nothing left behind
 }
 
+// What is read ahead stays within its budget: a key moved back and forth inside it, and many
+// keys due at the same moment.
+TEST(TimerQueue, WhatIsReadAheadOfTheStoreStaysWithinItsBudget) {
+  storage::MemoryKvStore store;
+  TimerQueue timers;
+  timers.Open(&store, "x/", 2, 4);
+  timers.Set("early", 10);
+  timers.Set("a", 1000);
+  timers.Flush();
+  EXPECT_EQ(timers.PopDue(10), Keys{"early"});  // reads ahead up to 1000
+  for (int i = 0; i < 10000; ++i) {
+    timers.Set("k", 1000);
+    timers.Flush();
+    timers.Set("k", 2000);
+    timers.Flush();
+    timers.Trim();
+  }
+  EXPECT_LE(timers.queued_in_memory(), 8u);
+  for (int i = 0; i < 10000; ++i) timers.Set("same" + std::to_string(i), 1500);
+  timers.Flush();
+  timers.Trim();
+  EXPECT_LE(timers.queued_in_memory(), 8u);
+  EXPECT_EQ(timers.PopDue(1000), Keys{"a"});
+  EXPECT_LE(timers.queued_in_memory(), 8u);
+  EXPECT_EQ(timers.PopDue(1500).size(), 10000u);
+  EXPECT_EQ(timers.PopDue(2000), Keys{"k"});
+  EXPECT_EQ(timers.armed(), 0u);
+}
+
 class TimerQueueReadAhead : public testing::TestWithParam<size_t> {};
 
 // Whatever is read ahead of the store: one entry, a few (set timers land inside it and push it
