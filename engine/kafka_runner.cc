@@ -202,7 +202,9 @@ class Runner : public RdKafka::RebalanceCb {
       if (config_.publish_interval_ms >= 0) {
         publish = received.empty() || since_publish >= PublishInterval(false);
       } else if (applied) {
-        publish = since_publish >= PublishInterval(!fresh && !received.empty());
+        // Idle (nothing applied this batch): the processing thread has nothing else to do, so
+        // the rebuild's own cost does not hold it back.
+        publish = received.empty() || since_publish >= PublishInterval(!fresh);
       } else {
         publish = since_publish >= std::max<std::chrono::nanoseconds>(PublishInterval(false), kIdlePublish);
       }
