@@ -41,17 +41,6 @@ final class MinimalTopology {
 
   private MinimalTopology() {}
 
-  /** A user as the GlobalKTable gives it to the join. */
-  static final class User {
-    final String team;
-    final String role;
-
-    User(String team, String role) {
-      this.team = team;
-      this.role = role;
-    }
-  }
-
   /** The fields of one crm.activity.logged the count needs. */
   static final class Activity {
     final String actorId;
@@ -73,11 +62,11 @@ final class MinimalTopology {
    * finds a user or nothing. The serializer writes an event this deserializer reads back (used
    * only for records the global thread applies after the load).
    */
-  static final class UserSerde implements Serde<User> {
+  static final class UserSerde implements Serde<OrgTable.User> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Override
-    public Serializer<User> serializer() {
+    public Serializer<OrgTable.User> serializer() {
       return (topic, user) -> {
         if (user == null) return null;
         final ObjectNode event = MAPPER.createObjectNode().put("type", "org.user.upserted");
@@ -91,14 +80,14 @@ final class MinimalTopology {
     }
 
     @Override
-    public Deserializer<User> deserializer() {
+    public Deserializer<OrgTable.User> deserializer() {
       return (topic, bytes) -> {
         if (bytes == null) return null;
         try {
           final JsonNode event = MAPPER.readTree(bytes);
           if (!"org.user.upserted".equals(event.path("type").asText())) return null;
           final JsonNode data = event.path("data");
-          return new User(data.path("team").asText(), data.path("role").asText());
+          return new OrgTable.User(data.path("team").asText(), data.path("role").asText());
         } catch (Exception e) {
           return null;  // not a contract event: ignored
         }
@@ -132,9 +121,9 @@ final class MinimalTopology {
   }
 
   static void build(StreamsBuilder builder, String orgTopic, String crmTopic) {
-    final GlobalKTable<String, User> users = builder.globalTable(orgTopic,
+    final GlobalKTable<String, OrgTable.User> users = builder.globalTable(orgTopic,
         Consumed.with(Serdes.String(), new UserSerde()),
-        Materialized.<String, User, KeyValueStore<Bytes, byte[]>>as(USERS)
+        Materialized.<String, OrgTable.User, KeyValueStore<Bytes, byte[]>>as(USERS)
             .withKeySerde(Serdes.String()).withValueSerde(new UserSerde()));
     final ObjectMapper mapper = new ObjectMapper();
     builder.stream(crmTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()))
