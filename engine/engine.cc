@@ -135,6 +135,7 @@ void Engine::DeliverOrgChange(const processors::OrgChange& change) {
   for (auto& [key, task] : tasks_) {
     if (task->OnOrgChange(change, org_, options_.settings)) {
       engine_metrics_.LateOrgChanges(task->topic()).Increment();
+      ++late_org_changes_;
     }
   }
 }

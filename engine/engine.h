@@ -130,6 +130,8 @@ class Engine {
   /// The latest event time of any valid message read, on any input topic (`event_time` mode's
   /// engine time once caught up).
   Timestamp latest_event_time() const { return latest_event_time_; }
+  /// Org changes a task heard of after counting later events, so far (all tasks).
+  uint64_t late_org_changes() const { return late_org_changes_; }
   /// What the runner found of a task's input: every message written before it asked read
   /// (`read_to_end`: from then on its figures are published, and it follows engine time), and
   /// `until`, the earliest event time of those read but still waiting for their turn (the task
@@ -199,6 +201,7 @@ class Engine {
   std::array<metrics::EngineMetrics::TopicCounters*, 3> counters_{};
   Timestamp now_ = kNoTime;
   Timestamp latest_event_time_ = kNoTime;
+  uint64_t late_org_changes_ = 0;
   Day org_pruned_day_ = 0;
   size_t catching_up_ = 0;  // tasks not caught up, published with the next snapshot
   Status sink_error_ = Status::Ok();

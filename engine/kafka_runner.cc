@@ -669,12 +669,33 @@ class Runner : public RdKafka::RebalanceCb {
     std::deque<Pending> young;
     for (Pending& pending : org_queue_) {
       if (Aged(pending.written_at)) {
+        const uint64_t late_before = engine_.late_org_changes();
         Handle(*pending.message);
+        if (engine_.late_org_changes() != late_before) ReportLateOrg(pending);
       } else {
         young.push_back(std::move(pending));
       }
     }
     org_queue_.swap(young);
+  }
+
+  /// Says in the log why an org snapshot came after later events were counted, for the first
+  /// few and then every 1,000th: when its timestamp was already covered by ends asked
+  /// order_wait_ms or more after it, the write landed later than the time a write is given.
+  void ReportLateOrg(const Pending& pending) {
+    ++late_org_reported_;
+    if (late_org_reported_ > 10 && late_org_reported_ % 1000 != 0) return;
+    const RdKafka::Message& m = *pending.message;
+    std::cerr << "huntline run: org snapshot " << m.topic_name() << "/" << m.partition() << "@"
+              << m.offset() << " (late org change " << late_org_reported_
+              << ") came after later events were counted: it applies from then on; ";
+    if (pending.written_at <= org_covered_) {
+      std::cerr << "it was written " << WallClockNow() - pending.written_at
+                << " ms ago but was not yet in its partition when the brokers were asked "
+                << config_.order_wait_ms << " ms (order_wait_ms) after it\n";
+    } else {
+      std::cerr << "it was written after them\n";
+    }
   }
 
   /// Tops up each crm partition's few messages read ahead from its own librdkafka queue (which
@@ -710,6 +731,7 @@ class Runner : public RdKafka::RebalanceCb {
       crm_queues_[best].pop_front();
       if (crm_queues_[best].empty()) crm_last_seen_[best] = Clock::now();  // its next fetch is awaited from now
       received.push_back({Clock::now(), written_at});
+      NoteCrmOrder(pending, best);
       engine_.HandleDecoded(ingest::TopicKind::kCrm,
                             Raw(*pending.message, config_.topics.crm, pending.headers),
                             pending.decoded);
@@ -718,6 +740,32 @@ class Runner : public RdKafka::RebalanceCb {
     // Wait a little on the partition that holds the merge back.
     if (handled == 0 && wait_ms > 0 && waiting_for < crm_queues_.size()) TopUpCrm(waiting_for, wait_ms);
     return handled;
+  }
+
+  /// Counts a crm message applied after a later event time of another partition (the merge
+  /// could not order it: it was not in its partition when that one was applied), and says in the
+  /// log for the first few and then every 1,000th whether it was written before that one.
+  void NoteCrmOrder(const Pending& pending, size_t partition) {
+    if (!pending.decoded.ok) return;
+    const Timestamp time = pending.decoded.event.time;
+    if (time >= crm_applied_.time) {
+      crm_applied_ = {time, pending.written_at, partition};
+      return;
+    }
+    if (partition == crm_applied_.partition) return;  // one partition's own order: its producer's
+    engine_metrics_.crm_out_of_order().Increment();
+    ++crm_out_of_order_;
+    if (crm_out_of_order_ > 10 && crm_out_of_order_ % 1000 != 0) return;
+    const RdKafka::Message& m = *pending.message;
+    std::cerr << "huntline run: " << m.topic_name() << "/" << m.partition() << "@" << m.offset()
+              << " (out of order " << crm_out_of_order_ << ") applied " << crm_applied_.time - time
+              << " ms of event time after " << config_.topics.crm << "/" << crm_applied_.partition
+              << " had gone past it; it was written "
+              << (pending.written_at <= crm_applied_.written_at
+                      ? std::to_string(crm_applied_.written_at - pending.written_at) +
+                            " ms before that one, and landed past order_wait_ms"
+                      : "after that one")
+              << "\n";
   }
 
   /// The merge order of two crm heads: event time (a refusal first: it changes nothing), then
@@ -1072,6 +1120,7 @@ class Runner : public RdKafka::RebalanceCb {
     crm_last_seen_.assign(static_cast<size_t>(count), Clock::now());
     crm_stalled_.assign(static_cast<size_t>(count), false);
     crm_clear_.assign(static_cast<size_t>(count), -1);
+    crm_applied_ = {};
     return Status::Ok();
   }
 
@@ -1371,6 +1420,14 @@ class Runner : public RdKafka::RebalanceCb {
   std::optional<Check> previous_check_;
   Timestamp covered_ = -1;      // every message written up to then lies below ends_
   Timestamp org_covered_ = -1;  // every org snapshot written up to then is applied
+  uint64_t late_org_reported_ = 0;
+  struct CrmApplied {
+    Timestamp time = kNoTime;  // the latest event time the merge applied
+    Timestamp written_at = 0;  // when that message was written
+    size_t partition = 0;
+  };
+  CrmApplied crm_applied_;
+  uint64_t crm_out_of_order_ = 0;
   std::vector<Timestamp> crm_clear_;  // per crm partition: found at its end for writes up to then
   Clock::time_point last_ends_query_{};
   bool ends_error_logged_ = false;

@@ -103,6 +103,13 @@ EngineMetrics::EngineMetrics(const std::string& version)
                                "the key is forgotten")
                          .Register(*registry_)
                          .Add({});
+  crm_out_of_order_ = &BuildCounter()
+                          .Name("huntline_crm_out_of_order_total")
+                          .Help("crm messages applied after a later event time of another crm "
+                                "partition: they landed after order_wait_ms, and count as they "
+                                "would in a replay file where they come late")
+                          .Register(*registry_)
+                          .Add({});
   batches_ = &BuildCounter()
                   .Name("huntline_batches_total")
                   .Help("Batches of events committed to the state store")

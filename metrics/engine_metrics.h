@@ -67,6 +67,7 @@ class EngineMetrics {
   prometheus::Gauge& engine_time() { return *engine_time_; }
   prometheus::Counter& batches() { return *batches_; }
   prometheus::Counter& org_tombstones() { return *org_tombstones_; }
+  prometheus::Counter& crm_out_of_order() { return *crm_out_of_order_; }
   prometheus::Gauge& assigned_partitions() { return *assigned_partitions_; }
   prometheus::Gauge& standby_partitions() { return *standby_partitions_; }
   prometheus::Counter& standby_records() { return *standby_records_; }
@@ -96,6 +97,7 @@ class EngineMetrics {
   prometheus::Gauge* engine_time_;
   prometheus::Counter* batches_;
   prometheus::Counter* org_tombstones_;
+  prometheus::Counter* crm_out_of_order_;
   prometheus::Gauge* assigned_partitions_;
   prometheus::Gauge* standby_partitions_;
   prometheus::Counter* standby_records_;

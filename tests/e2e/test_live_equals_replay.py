@@ -445,3 +445,64 @@ def test_a_meeting_written_just_before_the_start_settles_as_in_replay_with_a_lon
         live = settled_figures([listen], partitions)
     diff = differences(live, replay)
     assert diff == [], f"{len(diff)} series differ from replay:\n" + "\n".join(diff[:60])
+
+
+def test_messages_that_land_past_the_order_wait_are_counted_and_said(broker, tmp_path):
+    """An activity on crm partition 1 at 10:00 is applied; then an opportunity at 09:00 lands on
+    partition 0 and the account's snapshot at 09:30 on the org topic, both stamped five seconds
+    before the activity was written: they landed long past `order_wait_ms`, too late for the merge
+    to put them before it. Each is counted (`huntline_crm_out_of_order_total`,
+    `huntline_org_changes_late_total`) and the log says it landed late; a later activity in order
+    adds to neither."""
+    user = event("u", "org.user.upserted", "2026-10-06T08:00:00Z",
+                 {"user_id": "u-rep", "name": "Rep", "email": "u-rep@acme.example", "role": "rep",
+                  "team": "emea-hunters", "timezone": "Europe/Paris", "active": True})
+    activity = lambda id_, time: event(id_, "crm.activity.logged", time, {
+        "activity_id": id_, "actor_id": "u-rep", "account_id": "a-2", "channel": "call",
+        "direction": "outbound", "outcome": "connected", "duration_s": 60})
+    opportunity = event("o", "crm.opportunity.upserted", "2026-10-06T09:00:00Z", {
+        "opportunity_id": "o-1", "account_id": "a-1", "owner_id": "u-rep", "type": "new_business", "origin": "seller_sourced",
+        "stage": "discovery", "amount": 1000, "close_date": "2026-12-01", "created_at": "2026-10-06T09:00:00Z"})
+    account = event("a", "crm.account.upserted", "2026-10-06T09:30:00Z",
+                    {"account_id": "a-2", "name": "Customer", "domains": ["customer.example"],
+                     "relationship": "customer", "icp_tier": "B", "target_of": []})
+    topics = fresh_topics(broker, "landed-late", 2)
+    harness.produce_lines(broker, [user], topics)
+    listen = f"127.0.0.1:{harness.free_port()}"
+    config = harness.write_config(tmp_path / "huntline.json", broker, topics, tmp_path / "state", listen,
+                                  extra={"engine_time": "event_time"})
+    log = tmp_path / "huntline.log"
+    producer = harness.producer_for(broker)
+
+    def produce(line, topic, partition, timestamp_ms):
+        producer.produce(topics[topic], value=line.encode(), key=harness.contract_key(json.loads(line)).encode(),
+                         partition=partition, timestamp=timestamp_ms)
+        assert producer.flush(10) == 0
+
+    def accepted(n):
+        def check():
+            engine = harness.parse_exposition(harness.scrape(listen))
+            return sum(v for k, v in engine.items()
+                       if k.startswith("huntline_events_total{") and 'result="accepted"' in k) >= n
+        return check
+
+    def counter(name):
+        engine = harness.parse_exposition(harness.scrape(listen))
+        return sum(v for k, v in engine.items() if k == name or k.startswith(name + "{"))
+
+    with harness.huntline_run(config, log, listen):
+        harness.wait_for(accepted(1), 60, "the user")
+        written = int(datetime.datetime.now().timestamp() * 1000)
+        produce(activity("act-1", "2026-10-06T10:00:00Z"), "crm", 1, written)
+        harness.wait_for(accepted(2), 60, "the activity")
+        assert counter("huntline_crm_out_of_order_total") == 0
+        produce(opportunity, "crm", 0, written - 5000)
+        produce(account, "org", 0, written - 5000)
+        harness.wait_for(accepted(4), 60, "the opportunity and the account")
+        produce(activity("act-2", "2026-10-06T11:00:00Z"), "crm", 1, int(datetime.datetime.now().timestamp() * 1000))
+        harness.wait_for(accepted(5), 60, "the second activity")
+        assert counter("huntline_crm_out_of_order_total") == 1
+        assert counter("huntline_org_changes_late_total") >= 1
+    text = log.read_text()
+    assert "landed past order_wait_ms" in text, text
+    assert "was not yet in its partition" in text, text
