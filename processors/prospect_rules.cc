@@ -161,8 +161,9 @@ ProspectCell EvaluateProspect(std::string_view key, const ProspectFacts* facts,
   // Engagement.
   int threads = 0;
   if (facts) {
-    for (const auto& [contact_id, time] : facts->responders) {
-      const auto role = RoleOfContact(org, contact_id);
+    // Two are enough to be multi-threaded: the other responders need no look-up.
+    for (auto it = facts->responders.begin(); it != facts->responders.end() && threads < 2; ++it) {
+      const auto role = RoleOfContact(org, it->first);
       if (role == ingest::BuyingRole::kDecisionMaker || role == ingest::BuyingRole::kBudgetHolder ||
           role == ingest::BuyingRole::kChampion || role == ingest::BuyingRole::kInfluencer) {
         ++threads;

@@ -140,10 +140,11 @@ def producer_for(bootstrap):
 _KNOWN_TOPICS = set()
 
 
-def produce_lines(bootstrap, lines, topics, binary_ids=(), producer=None):
+def produce_lines(bootstrap, lines, topics, binary_ids=(), producer=None, on_delivery=None):
     """Produces each JSON line to its topic with its contract key; events whose id is in
     `binary_ids` go in CloudEvents binary mode (ce_* headers, data as the value). A producer that
-    stays up (`producer`) writes as a CRM connector does: each message as it is produced."""
+    stays up (`producer`) writes as a CRM connector does: each message as it is produced.
+    `on_delivery(err, message)` is called as each is acknowledged."""
     producer = producer or producer_for(bootstrap)
     # A producer that stays up knows its topics' leaders: its first message to a topic does not
     # wait for a metadata request (up to a second) while later ones to other topics go out.
@@ -165,7 +166,7 @@ def produce_lines(bootstrap, lines, topics, binary_ids=(), producer=None):
         while True:
             try:
                 producer.produce(topic_of(event, topics), value=value,
-                                 key=contract_key(event).encode(), headers=headers)
+                                 key=contract_key(event).encode(), headers=headers, on_delivery=on_delivery)
                 break
             except BufferError:
                 producer.poll(0.1)
