@@ -131,6 +131,7 @@ void Engine::ForgetOrgEntity(const std::string& id) {
 }
 
 void Engine::DeliverOrgChange(const processors::OrgChange& change) {
+  if (org_figures_) org_figures_->Note(change);
   // A task whose time is past the change hears of it now; the others when they get there.
   for (auto& [key, task] : tasks_) {
     if (task->OnOrgChange(change, org_, options_.settings)) {

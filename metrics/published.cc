@@ -39,13 +39,30 @@ const std::shared_ptr<const Snapshot::Series>& NoSeries() {
   return empty;
 }
 
-/// `into` with the series of `shard`'s family `f` added.
-void AddSeries(const Catalog& catalog, const Shard& shard, FamilyId f, Snapshot::Series& into) {
+/// The series of `shard`'s family `f`, copied.
+Snapshot::Series CopySeries(const Shard& shard, FamilyId f) {
+  Snapshot::Series out;
+  out.reserve(shard.series(f).size());
+  for (const auto& [key, cell] : shard.series(f)) out.emplace_back(key, cell.value);
+  return out;
+}
+
+/// The series of family `f` of several shards, merged by the family's rule.
+Snapshot::Series MergeSeries(const Catalog& catalog, std::span<const Shard* const> shards, FamilyId f) {
+  if (shards.size() == 1) return f < shards[0]->family_count() ? CopySeries(*shards[0], f) : Snapshot::Series{};
   const bool max = catalog.spec(f).merge == Merge::kMax;
-  for (const auto& [key, cell] : shard.series(f)) {
-    auto [it, inserted] = into.emplace(key, cell.value);
-    if (!inserted) it->second = max ? std::max(it->second, cell.value) : it->second + cell.value;
+  StringMap<double> merged;
+  for (const Shard* shard : shards) {
+    if (f >= shard->family_count()) continue;
+    for (const auto& [key, cell] : shard->series(f)) {
+      auto [it, inserted] = merged.emplace(key, cell.value);
+      if (!inserted) it->second = max ? std::max(it->second, cell.value) : it->second + cell.value;
+    }
   }
+  Snapshot::Series out;
+  out.reserve(merged.size());
+  for (auto& entry : merged) out.emplace_back(entry.first, entry.second);
+  return out;
 }
 
 /// The families of `shard` alone, reusing from `cached` those whose version has not moved.
@@ -59,9 +76,7 @@ Snapshot::Families OwnFamilies(const Catalog& catalog, const Shard& shard, Merge
       continue;
     }
     if (shard.series(f).empty()) continue;
-    auto series = std::make_shared<Snapshot::Series>();
-    AddSeries(catalog, shard, f, *series);
-    out[f] = std::move(series);
+    out[f] = std::make_shared<const Snapshot::Series>(CopySeries(shard, f));
   }
   if (cached) {
     cached->versions = std::move(versions);
@@ -74,20 +89,19 @@ Snapshot::Families OwnFamilies(const Catalog& catalog, const Shard& shard, Merge
 
 Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> shards, MergeCache* cache) {
   Snapshot out;
-  std::vector<Snapshot::Series> merged(catalog.size());
+  std::vector<const Shard*> whole;
   std::map<std::string, std::vector<const Shard*>> partitioned;
   for (const PublishedShard& published : shards) {
     if (published.partition.empty()) {
-      for (FamilyId f = 0; f < catalog.size() && f < published.shard->family_count(); ++f) {
-        AddSeries(catalog, *published.shard, f, merged[f]);
-      }
+      whole.push_back(published.shard);
     } else {
       partitioned[published.partition].push_back(published.shard);
     }
   }
   out.families.assign(catalog.size(), NoSeries());
-  for (FamilyId f = 0; f < catalog.size(); ++f) {
-    if (!merged[f].empty()) out.families[f] = std::make_shared<const Snapshot::Series>(std::move(merged[f]));
+  for (FamilyId f = 0; f < catalog.size() && !whole.empty(); ++f) {
+    Snapshot::Series series = MergeSeries(catalog, whole, f);
+    if (!series.empty()) out.families[f] = std::make_shared<const Snapshot::Series>(std::move(series));
   }
   std::map<uint64_t, MergeCache::Entry> kept;  // the cache's entries of the shards published now
   for (const auto& [partition, of] : partitioned) {
@@ -106,10 +120,7 @@ Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> sha
     Snapshot::Families& into = out.by_partition[partition];
     into.assign(catalog.size(), NoSeries());
     for (FamilyId f = 0; f < catalog.size(); ++f) {
-      Snapshot::Series series;
-      for (const Shard* shard : of) {
-        if (f < shard->family_count()) AddSeries(catalog, *shard, f, series);
-      }
+      Snapshot::Series series = MergeSeries(catalog, of, f);
       if (!series.empty()) into[f] = std::make_shared<const Snapshot::Series>(std::move(series));
     }
   }

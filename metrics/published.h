@@ -17,10 +17,11 @@
 
 namespace huntline::metrics {
 
-/// Merged values of every domain series: for each family, series key → value. A family's map is
-/// shared with the snapshots before it for as long as its series do not change.
+/// Merged values of every domain series: for each family, series key → value. A family's series
+/// are shared with the snapshots before it for as long as they do not change.
 struct Snapshot {
-  using Series = std::map<std::string, double>;
+  /// Each key once, in no particular order (the exposition sorts): copied as they are.
+  using Series = std::vector<std::pair<std::string, double>>;
   /// One per family of the catalog, never null.
   using Families = std::vector<std::shared_ptr<const Series>>;
   /// The shards published whole, merged.

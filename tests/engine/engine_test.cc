@@ -51,8 +51,9 @@ struct Harness {
     double sum = 0;
     auto add = [&](const metrics::Snapshot::Families& families) {
       if (!id || *id >= families.size()) return;
-      auto it = families[*id]->find(key);
-      if (it != families[*id]->end()) sum += it->second;
+      for (const auto& [k, value] : *families[*id]) {
+        if (k == key) sum += value;
+      }
     };
     add(snapshot->families);
     for (const auto& [partition, families] : snapshot->by_partition) add(families);
