@@ -327,6 +327,7 @@ def main():
                                       on_delivery=on_delivery)
                 time.sleep(0.1)
             acked_after_ms.sort()
+            acked_after_ms = acked_after_ms or [0.0]
             wait_running(proc, run_log, lambda: consumed(listen, topics) >= non_org + steady_non_org, 120, "steady events")
             wait_running(proc, run_log, lambda: published(listen, non_org + steady_non_org), 60, "steady events published")
             after = histogram(listen, "huntline_processing_latency_seconds")

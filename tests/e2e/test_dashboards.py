@@ -374,7 +374,7 @@ def test_every_panel_query_returns_data_and_an_alert_fires(tmp_path):
 
         groups = requests.get(prom + "/api/v1/rules", timeout=10).json()["data"]["groups"]
         rules = [r for g in groups for r in g["rules"]]
-        assert len(rules) == 17
+        assert len(rules) == 18
         assert all(r["health"] == "ok" for r in rules), [r for r in rules if r["health"] != "ok"]
 
         def firing():
