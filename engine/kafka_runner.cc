@@ -162,6 +162,7 @@ class Runner : public RdKafka::RebalanceCb {
       const auto last_call = batch_start + std::chrono::milliseconds(config_.BacklogBatchWaitMs());
       received.clear();
       bool fresh = false;  // the batch closed for freshness (else: full, or at last_call)
+      bool drained = false;  // it closed with nothing ready: the thread has nothing else to do
       // Org snapshots are applied as soon as they are old enough (see Aged).
       ReadOrg();
       while (static_cast<int>(received.size()) < config_.batch_max_events && !stop.load()) {
@@ -175,6 +176,7 @@ class Runner : public RdKafka::RebalanceCb {
         if (!fatal_.ok()) return fatal_;
         if (now >= deadline && (handled == 0 || Live(received.back()))) {
           fresh = true;
+          drained = handled == 0;
           break;
         }
         if (handled > 0) continue;
@@ -202,9 +204,9 @@ class Runner : public RdKafka::RebalanceCb {
       if (config_.publish_interval_ms >= 0) {
         publish = received.empty() || since_publish >= PublishInterval(false);
       } else if (applied) {
-        // Idle (nothing applied this batch): the processing thread has nothing else to do, so
-        // the rebuild's own cost does not hold it back.
-        publish = received.empty() || since_publish >= PublishInterval(!fresh);
+        // Idle (nothing applied this batch, or nothing more ready when it closed): the processing
+        // thread has nothing else to do, so the rebuild's own cost does not hold it back.
+        publish = received.empty() || drained || since_publish >= PublishInterval(!fresh);
       } else {
         publish = since_publish >= std::max<std::chrono::nanoseconds>(PublishInterval(false), kIdlePublish);
       }
