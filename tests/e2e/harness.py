@@ -137,21 +137,20 @@ def producer_for(bootstrap):
                      "enable.idempotence": True, "partitioner": "murmur2_random"})
 
 
-_KNOWN_TOPICS = set()
-
 
 def produce_lines(bootstrap, lines, topics, binary_ids=(), producer=None, on_delivery=None):
     """Produces each JSON line to its topic with its contract key; events whose id is in
     `binary_ids` go in CloudEvents binary mode (ce_* headers, data as the value). A producer that
     stays up (`producer`) writes as a CRM connector does: each message as it is produced.
     `on_delivery(err, message)` is called as each is acknowledged."""
-    producer = producer or producer_for(bootstrap)
-    # A producer that stays up knows its topics' leaders: its first message to a topic does not
-    # wait for a metadata request (up to a second) while later ones to other topics go out.
+    # Not `producer or …`: a Producer with nothing queued has length 0, so it is false.
+    producer = producer if producer is not None else producer_for(bootstrap)
+    # The topics' leaders known before the first message: a producer whose connection came up
+    # before it had any topic to ask about learns them only at its next periodic scan, a second
+    # later, and its messages wait for it. Asked at every call (a few milliseconds): remembering
+    # it per producer would need the producer's identity, and an id() is reused once freed.
     for topic in sorted(set(topics.values())):
-        if (id(producer), topic) not in _KNOWN_TOPICS:
-            producer.list_topics(topic, timeout=10)
-            _KNOWN_TOPICS.add((id(producer), topic))
+        producer.list_topics(topic, timeout=10)
     count = 0
     for line in lines:
         if not line.strip():
