@@ -372,9 +372,10 @@ def engine(currency):
             [(f'histogram_quantile(0.99, sum by (le) (rate(huntline_commit_duration_seconds_bucket{{{instance}}}[$__rate_interval])))', "p99")],
             "s")
     d.panel("timeseries", "Input that landed too late for event-time order",
-            "crm messages applied after a later event time of another partition, and org snapshots read after "
-            "later events were counted: they landed more than order_wait_ms after their timestamps, and count "
-            "as they would in a replay where they come late. Raise order_wait_ms until this stays at 0.",
+            "crm messages that landed more than order_wait_ms after their timestamps, after a later event of "
+            "another partition written after them, and org snapshots read after later events were counted. "
+            "They count as they would in a replay where they come late. For crm messages, raise "
+            "order_wait_ms until this stays at 0; the log names each.",
             [(f'sum by (instance) (increase(huntline_crm_out_of_order_total{{{instance}}}[$__rate_interval]))', "crm · {{instance}}"),
              # The org counter appears with its first late snapshot: 0 until then.
              (f'sum by (instance) (increase(huntline_org_changes_late_total{{{instance}}}[$__rate_interval])) '

@@ -733,10 +733,9 @@ class Runner : public RdKafka::RebalanceCb {
       crm_queues_[best].pop_front();
       if (crm_queues_[best].empty()) crm_last_seen_[best] = Clock::now();  // its next fetch is awaited from now
       received.push_back({Clock::now(), written_at});
-      NoteCrmOrder(pending, best);
-      engine_.HandleDecoded(ingest::TopicKind::kCrm,
-                            Raw(*pending.message, config_.topics.crm, pending.headers),
-                            pending.decoded);
+      const metrics::EventResult result = engine_.HandleDecoded(
+          ingest::TopicKind::kCrm, Raw(*pending.message, config_.topics.crm, pending.headers), pending.decoded);
+      NoteCrmOrder(pending, best, result);
       ++handled;
     }
     // Wait a little on the partition that holds the merge back.
@@ -744,30 +743,36 @@ class Runner : public RdKafka::RebalanceCb {
     return handled;
   }
 
-  /// Counts a crm message applied after a later event time of another partition (the merge
-  /// could not order it: it was not in its partition when that one was applied), and says in the
-  /// log for the first few and then every 1,000th whether it was written before that one.
-  void NoteCrmOrder(const Pending& pending, size_t partition) {
-    if (!pending.decoded.ok) return;
-    const Timestamp time = pending.decoded.event.time;
-    if (time >= crm_applied_.time) {
-      crm_applied_ = {time, pending.written_at, partition};
+  /// Counts a crm message that landed too late for the merge: applied after a message of another
+  /// partition with a later event time that was written after it (so it was not yet in its
+  /// partition when that one was applied). One written after it is the producer's order, not a
+  /// late landing; a refused or repeated message changes nothing and is not counted. Says in the
+  /// log which, for the first few and then every 1,000th.
+  void NoteCrmOrder(const Pending& pending, size_t partition, metrics::EventResult result) {
+    if (!pending.decoded.ok || result == metrics::EventResult::kRejected ||
+        result == metrics::EventResult::kDuplicate) {
       return;
     }
-    if (partition == crm_applied_.partition) return;  // one partition's own order: its producer's
+    const Timestamp time = pending.decoded.event.time;
+    if (crm_applied_.size() < crm_queues_.size()) crm_applied_.resize(crm_queues_.size());
+    // The latest event time applied from another partition, of a message written after this one.
+    const CrmApplied* passed = nullptr;
+    for (size_t p = 0; p < crm_applied_.size(); ++p) {
+      const CrmApplied& other = crm_applied_[p];
+      if (p == partition || other.time <= time || other.written_at < pending.written_at) continue;
+      if (!passed || other.time > passed->time) passed = &other;
+    }
+    CrmApplied& own = crm_applied_[partition];
+    if (time >= own.time) own = {time, pending.written_at};
+    if (!passed) return;
     engine_metrics_.crm_out_of_order().Increment();
     ++crm_out_of_order_;
     if (crm_out_of_order_ > 10 && crm_out_of_order_ % 1000 != 0) return;
     const RdKafka::Message& m = *pending.message;
     std::cerr << "huntline run: " << m.topic_name() << "/" << m.partition() << "@" << m.offset()
-              << " (out of order " << crm_out_of_order_ << ") applied " << crm_applied_.time - time
-              << " ms of event time after " << config_.topics.crm << "/" << crm_applied_.partition
-              << " had gone past it; it was written "
-              << (pending.written_at <= crm_applied_.written_at
-                      ? std::to_string(crm_applied_.written_at - pending.written_at) +
-                            " ms before that one, and landed past order_wait_ms"
-                      : "after that one")
-              << "\n";
+              << " (out of order " << crm_out_of_order_ << ") applied " << passed->time - time
+              << " ms of event time after another crm partition had gone past it with a message written "
+              << passed->written_at - pending.written_at << " ms after it: it landed past order_wait_ms\n";
   }
 
   /// The merge order of two crm heads: event time (a refusal first: it changes nothing), then
@@ -1122,7 +1127,7 @@ class Runner : public RdKafka::RebalanceCb {
     crm_last_seen_.assign(static_cast<size_t>(count), Clock::now());
     crm_stalled_.assign(static_cast<size_t>(count), false);
     crm_clear_.assign(static_cast<size_t>(count), -1);
-    crm_applied_ = {};
+    crm_applied_.assign(static_cast<size_t>(count), CrmApplied{});
     return Status::Ok();
   }
 
@@ -1424,11 +1429,10 @@ class Runner : public RdKafka::RebalanceCb {
   Timestamp org_covered_ = -1;  // every org snapshot written up to then is applied
   uint64_t late_org_reported_ = 0;
   struct CrmApplied {
-    Timestamp time = kNoTime;  // the latest event time the merge applied
+    Timestamp time = kNoTime;  // the latest event time the merge applied from a partition
     Timestamp written_at = 0;  // when that message was written
-    size_t partition = 0;
   };
-  CrmApplied crm_applied_;
+  std::vector<CrmApplied> crm_applied_;  // by crm partition
   uint64_t crm_out_of_order_ = 0;
   std::vector<Timestamp> crm_clear_;  // per crm partition: found at its end for writes up to then
   Clock::time_point last_ends_query_{};

@@ -105,9 +105,10 @@ EngineMetrics::EngineMetrics(const std::string& version)
                          .Add({});
   crm_out_of_order_ = &BuildCounter()
                           .Name("huntline_crm_out_of_order_total")
-                          .Help("crm messages applied after a later event time of another crm "
-                                "partition: they landed after order_wait_ms, and count as they "
-                                "would in a replay file where they come late")
+                          .Help("crm messages that landed too late for event-time order: applied after "
+                                "a message of another crm partition with a later event time that "
+                                "was written after them (they landed past order_wait_ms); they "
+                                "count as they would in a replay file where they come late")
                           .Register(*registry_)
                           .Add({});
   batches_ = &BuildCounter()

@@ -73,9 +73,10 @@ void OrgFigures::Refresh(const OrgView& org, metrics::Shard& shard) {
       (org.time() > time_ && (next_change_ == kNoTime || org.time() < next_change_));
   if (tables.version() == version_ && same_snapshots) return;
   // Only the accounts changed since the last look, or whose snapshots took effect since, can
-  // count otherwise: unless a change went unheard, or time went back (a view of other times).
-  const bool whole =
-      !counted_ || too_many_noted_ || tables.version() - version_ != noted_ || org.time() < time_;
+  // count otherwise: unless a change went unheard, time went back (a view of other times), or
+  // the change log since the last look was pruned.
+  const bool whole = !counted_ || too_many_noted_ || tables.version() - version_ != noted_ ||
+                     org.time() < time_ || time_ < tables.horizon();
   if (whole) {
     reps_of_.clear();
     accounts_of_.clear();

@@ -139,6 +139,8 @@ class OrgTables {
   /// a look-up of the log from an earlier time reads the store.
   void KeepPendingFrom(Timestamp time);
 
+  /// The pruning horizon (Prune): the change log before it is gone.
+  Timestamp horizon() const { return horizon_; }
   /// Bumped on every applied change; lets derived views know when to recompute.
   uint64_t version() const { return version_; }
   /// Accounts, contacts and domains decoded in memory now.

@@ -396,7 +396,7 @@ def main():
                                                            delta_commit.get(float("inf"), 0))),
             ("messages that landed too late for event-time order",
              "%d crm, %d org" % (crm_out_of_order, late_org),
-             "crm messages applied after a later event time of another partition "
+             "crm messages applied after a later event of another partition written after them "
              "(`huntline_crm_out_of_order_total`), org snapshots after later events were counted "
              "(`huntline_org_changes_late_total`); %d of those the log names were written before the "
              "ones they came after, and landed past `order_wait_ms`; the steady writes were acknowledged "

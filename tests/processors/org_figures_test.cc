@@ -105,6 +105,13 @@ TEST_F(OrgFiguresTest, LookingOnlyAtWhatChangedGivesWhatCountingEverythingGives)
       }
       any_heard_of = true;
       if (pick(4) == 0) now += pick(120);
+      if (pick(40) == 0) now += 1000 + pick(2000);
+      if (step == 5) figures.Refresh(org.At(kNoTime), kept);  // as the engine looks before tasks have a time
+      if (pick(15) == 0) {
+        // The engine forgets versions and changes a while before the earliest task's time.
+        org.KeepPendingFrom(now - pick(100));
+        org.Prune(now - pick(300));
+      }
       if (pick(3) != 0) continue;
       figures.Refresh(org.At(now), kept);
       metrics::Shard fresh(catalog_);
@@ -116,6 +123,20 @@ TEST_F(OrgFiguresTest, LookingOnlyAtWhatChangedGivesWhatCountingEverythingGives)
     }
     ASSERT_TRUE(any_heard_of);
   }
+}
+
+TEST_F(OrgFiguresTest, ChangesPrunedSinceTheLastLookAreCountedAgain) {
+  // The first look comes before any task has a time; the log of the changes that took effect
+  // since is then pruned: they are counted from the tables themselves.
+  org_.Apply(MakeAccount("a1", Relationship::kProspect, IcpTier::kA, {"u1"}, At("2026-01-01T00:00:00Z")));
+  figures_.Note(*org_.last_change());
+  figures_.Refresh(org_.At(kNoTime), shard_);
+  org_.KeepPendingFrom(At("2026-06-01T00:00:00Z"));
+  org_.Prune(At("2026-03-01T00:00:00Z"));
+  figures_.Refresh(org_.At(At("2026-06-01T00:00:00Z")), shard_);
+  auto it = shard_.series(families_.target_accounts).find("unknown\x1fu1");
+  ASSERT_NE(it, shard_.series(families_.target_accounts).end());
+  EXPECT_EQ(it->second.value, 1);
 }
 
 TEST_F(OrgFiguresTest, AChangeNotHeardOfIsStillCounted) {
