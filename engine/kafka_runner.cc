@@ -204,9 +204,11 @@ class Runner : public RdKafka::RebalanceCb {
       if (config_.publish_interval_ms >= 0) {
         publish = received.empty() || since_publish >= PublishInterval(false);
       } else if (applied) {
-        // Idle (nothing applied this batch, or nothing more ready when it closed): the processing
-        // thread has nothing else to do, so the rebuild's own cost does not hold it back.
-        publish = received.empty() || drained || since_publish >= PublishInterval(!fresh);
+        // Idle (nothing applied this batch): the processing thread has nothing else to do, so the
+        // rebuild's own cost does not hold it back. Nothing more ready when the batch closed: the
+        // thread is idle too, but input keeps coming, so rebuilds take at most a third of it.
+        publish = received.empty() || (drained && since_publish >= DrainedPublishInterval()) ||
+                  since_publish >= PublishInterval(!fresh);
       } else {
         publish = since_publish >= std::max<std::chrono::nanoseconds>(PublishInterval(false), kIdlePublish);
       }
@@ -391,6 +393,11 @@ class Runner : public RdKafka::RebalanceCb {
         backlog ? std::max(kBacklogPublish, std::chrono::milliseconds(config_.freshness_ms / 4))
                 : std::chrono::milliseconds(config_.freshness_ms / 4);
     return std::max<std::chrono::nanoseconds>(wanted, 9 * engine_.last_publish_cost());
+  }
+  /// Between rebuilds after a batch that closed with nothing more ready: twice the last one's cost.
+  std::chrono::nanoseconds DrainedPublishInterval() const {
+    return std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(config_.freshness_ms / 4),
+                                              2 * engine_.last_publish_cost());
   }
   /// Time given to the standby copies after each batch.
   static constexpr std::chrono::milliseconds kStandbyPollBudget{20};
