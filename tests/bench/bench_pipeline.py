@@ -5,8 +5,8 @@ librdkafka consumer of the same topics. Prints a Markdown table (tests/bench/REA
     HUNTLINE_BIN=… HUNTLINE_RAW_CONSUME=… bench_pipeline.py [EVENTS] [--peer]    any build, as it is
 
 HUNTLINE_RAW_CONSUME defaults to tests/raw_consume beside HUNTLINE_BIN's app/ directory.
-HUNTLINE_BENCH_CONFIG, a JSON object, is merged into `huntline run`'s configuration (to try a
-setting against the defaults).
+HUNTLINE_BENCH_CONFIG, a JSON object, is merged into `huntline run`'s configuration at the top
+level (to try a setting against the defaults; a `batch` there replaces the benchmark's).
 
 --peer also runs the Kafka Streams peer (tests/bench/peer, issue 16) on the same broker and
 topics after `huntline run`, twice, each alone: its exact topology, whose counts are compared with
