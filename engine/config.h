@@ -69,7 +69,7 @@ struct Config {
   /// -1 (not set): every freshness_ms / 4, and while events keep coming never more often than
   /// every nine times the last rebuild took (so rebuilding a large exposition takes at most a
   /// tenth of the processing); after a batch that found nothing more ready (the thread idle),
-  /// every twice the last rebuild.
+  /// no sooner than the last rebuild took.
   int publish_interval_ms = -1;
   /// How long a batch waits for more input once none is ready.
   int BatchWaitMs() const { return batch_max_wait_ms >= 0 ? batch_max_wait_ms : std::max(1, freshness_ms / 4); }

@@ -206,7 +206,7 @@ class Runner : public RdKafka::RebalanceCb {
       } else if (applied) {
         // Idle (nothing applied this batch): the processing thread has nothing else to do, so the
         // rebuild's own cost does not hold it back. Nothing more ready when the batch closed: the
-        // thread is idle too, but input keeps coming, so rebuilds take at most a third of it.
+        // thread is idle too, but input keeps coming, so rebuilds take at most half of it.
         publish = received.empty() || (drained && since_publish >= DrainedPublishInterval()) ||
                   since_publish >= PublishInterval(!fresh);
       } else {
@@ -394,10 +394,10 @@ class Runner : public RdKafka::RebalanceCb {
                 : std::chrono::milliseconds(config_.freshness_ms / 4);
     return std::max<std::chrono::nanoseconds>(wanted, 9 * engine_.last_publish_cost());
   }
-  /// Between rebuilds after a batch that closed with nothing more ready: twice the last one's cost.
+  /// Between rebuilds after a batch that closed with nothing more ready: the last one's cost.
   std::chrono::nanoseconds DrainedPublishInterval() const {
     return std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(config_.freshness_ms / 4),
-                                              2 * engine_.last_publish_cost());
+                                              engine_.last_publish_cost());
   }
   /// Time given to the standby copies after each batch.
   static constexpr std::chrono::milliseconds kStandbyPollBudget{20};
