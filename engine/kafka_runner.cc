@@ -688,12 +688,14 @@ class Runner : public RdKafka::RebalanceCb {
     org_queue_.swap(young);
   }
 
+  /// Whether the `n`th of a kind of message goes to the log: the first ten, then every 1,000th.
+  static bool SaidInLog(uint64_t n) { return n <= 10 || n % 1000 == 0; }
+
   /// Says in the log why an org snapshot came after later events were counted, for the first
   /// few and then every 1,000th: when its timestamp was already covered by ends asked
   /// order_wait_ms or more after it, the write landed later than the time a write is given.
   void ReportLateOrg(const Pending& pending) {
-    ++late_org_reported_;
-    if (late_org_reported_ > 10 && late_org_reported_ % 1000 != 0) return;
+    if (!SaidInLog(++late_org_reported_)) return;
     const RdKafka::Message& m = *pending.message;
     std::cerr << "huntline run: org snapshot " << m.topic_name() << "/" << m.partition() << "@"
               << m.offset() << " (late org change " << late_org_reported_
@@ -773,8 +775,7 @@ class Runner : public RdKafka::RebalanceCb {
     if (time >= own.time) own = {time, pending.written_at};
     if (!passed) return;
     engine_metrics_.crm_out_of_order().Increment();
-    ++crm_out_of_order_;
-    if (crm_out_of_order_ > 10 && crm_out_of_order_ % 1000 != 0) return;
+    if (!SaidInLog(++crm_out_of_order_)) return;
     const RdKafka::Message& m = *pending.message;
     std::cerr << "huntline run: " << m.topic_name() << "/" << m.partition() << "@" << m.offset()
               << " (out of order " << crm_out_of_order_ << ") applied " << passed->time - time
