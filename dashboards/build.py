@@ -368,7 +368,7 @@ def engine(currency):
             [(f'sum by (instance) (huntline_state_size_bytes{{{instance}}})', "{{instance}}")],
             "bytes")
     d.panel("timeseries", "RocksDB commit duration (p99)",
-            "Time to write one batch's state and offsets.",
+            "Time the processing thread spends writing one batch's state and offsets: handing it to the writer thread, and waiting for the batch before.",
             [(f'histogram_quantile(0.99, sum by (le) (rate(huntline_commit_duration_seconds_bucket{{{instance}}}[$__rate_interval])))', "p99")],
             "s")
     d.panel("timeseries", "Input that landed too late for event-time order",

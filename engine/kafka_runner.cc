@@ -21,6 +21,7 @@
 #include "ingest/kafka_dead_letter.h"
 #include "metrics/http_server.h"
 #include "metrics/privacy.h"
+#include "storage/write_behind.h"
 
 namespace huntline::engine {
 namespace {
@@ -1495,8 +1496,11 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   storage::RocksOptions rocks;
   rocks.block_cache_bytes = static_cast<size_t>(config.rocksdb_block_cache_mb) << 20;
   rocks.write_buffer_bytes = static_cast<size_t>(config.rocksdb_write_buffer_mb) << 20;
-  auto store = storage::OpenRocksDb(config.state_dir, rocks);
-  if (!store.ok()) return store.status();
+  auto rocksdb = storage::OpenRocksDb(config.state_dir, rocks);
+  if (!rocksdb.ok()) return rocksdb.status();
+  // Each batch is written while the next one is applied; the org tables (never in a batch)
+  // are read and written directly.
+  auto store = std::make_unique<storage::WriteBehindKvStore>(**rocksdb);
 
   std::map<std::string, std::string> producer_properties = config.kafka.properties;
   producer_properties["bootstrap.servers"] = config.kafka.brokers;
@@ -1518,7 +1522,7 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
 
   std::unique_ptr<KafkaChangelog> changelog;
   if (config.kafka.changelog) {
-    auto instance = InstanceId(**store);
+    auto instance = InstanceId(*store);
     if (!instance.ok()) return instance.status();
     auto created = KafkaChangelog::Create({producer_properties, config.kafka.group_id, *instance,
                                            config.topics.crm, config.topics.people,
@@ -1551,7 +1555,7 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   options.event_time = config.event_time;
   options.history_sink = history_topic->get();
   options.history_rewrite = exposition.rewrite;
-  options.org_store = store->get();
+  options.org_store = rocksdb->get();
   options.org_cache_entries = static_cast<size_t>(config.org_cache_entries);
   options.state_cache_entries = static_cast<size_t>(config.state_cache_entries);
   options.changelog = changelog.get();
@@ -1560,11 +1564,11 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
   // away) starts again as a restart would: its tasks, ahead of what was stored, are dropped, and
   // the groups give it partitions again, restored from RocksDB and the changelogs.
   for (bool first = true;; first = false) {
-    Engine engine(registry, catalog, **store, **dead_letters, *engine_metrics, *published, options);
+    Engine engine(registry, catalog, *store, **dead_letters, *engine_metrics, *published, options);
     if (!config.event_time) engine.AdvanceTime(WallClockNow());
-    Runner runner(config, engine, *engine_metrics, **store, changelog.get(),
+    Runner runner(config, engine, *engine_metrics, *store, changelog.get(),
                   [server](const std::string& progress) { server->SetHealth(true, progress); });
-    runner.state_size_ = [kv = store->get()] { return kv->ApproximateSize(); };
+    runner.state_size_ = [kv = store.get()] { return kv->ApproximateSize(); };
     if (Status s = runner.Start(); !s.ok()) return s;
     (*http)->SetHealth(true, "");
     if (first && on_ready) on_ready();
@@ -1575,6 +1579,7 @@ Status RunOnKafka(const Config& config, const std::atomic<bool>& stop,
       changelog->ForgetLostMembership();
       continue;
     }
+    if (Status written = store->Settle(); result.ok() && !written.ok()) result = written;
     (*http)->SetHealth(false, result.ok() ? "stopped" : result.message());
     return result;
   }

@@ -84,7 +84,7 @@ EngineMetrics::EngineMetrics(const std::string& version)
                            .Add({}, prometheus::Histogram::BucketBoundaries(latency_buckets));
   commit_duration_ = &BuildHistogram()
                           .Name("huntline_commit_duration_seconds")
-                          .Help("Time to write one batch's state and offsets to RocksDB")
+                          .Help("Time the processing thread spends writing one batch's state and offsets to RocksDB (with write-behind: handing it over and waiting for the batch before)")
                           .Register(*registry_)
                           .Add({}, prometheus::Histogram::BucketBoundaries(latency_buckets));
   state_size_ = &BuildGauge()

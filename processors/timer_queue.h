@@ -23,8 +23,9 @@ namespace huntline::processors {
 /// Timers are derived state: a processor re-arms them when it re-evaluates its keys after a
 /// restore, so they are never logged. Without a store they are all in memory. With one (Open),
 /// they live in it under a scratch prefix the task clears at each start: `a/<key>` → the key's
-/// deadline (behind a write-back cache) and `t/<deadline><key>`, the queue in deadline order;
-/// memory holds the timers set since the last Flush(), the cached deadlines, and the queue's next
+/// deadline (behind a write-back cache) and `t/<deadline><key>`, the queue in deadline order
+/// (Flush() writes only the entries still armed: a key re-armed several times between two
+/// flushes, as a busy account is, is written once); memory holds the timers set since the last Flush(), the cached deadlines, and the queue's next
 /// entries read ahead (up to `read_ahead` of them, so that time moving on takes its due timers
 /// from memory rather than opening an iterator at each step).
 class TimerQueue {
@@ -114,6 +115,10 @@ class TimerQueue {
         kept.push_back(std::move(entry));
         continue;
       }
+      // Replaced or disarmed since it was set (its key is in memory until this Flush): PopDue
+      // would skip it.
+      const Timestamp* current = armed_.Find(entry.second);
+      if (!current || *current != entry.first) continue;
       batch.Put(prefix_ + "t/" + EncodeTime(entry.first) + entry.second, "");
       if (staged_to_ && entry <= *staged_to_) {
         // Within what was read ahead: the copy in memory is the one PopDue takes (once).

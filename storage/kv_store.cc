@@ -4,6 +4,10 @@
 
 namespace huntline::storage {
 
+void WriteBatch::SortByKey() {
+  std::stable_sort(ops_.begin(), ops_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+
 Status MemoryKvStore::Write(const WriteBatch& batch) {
   for (const auto& [key, value] : batch.ops()) {
     auto it = data_.find(key);

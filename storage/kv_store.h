@@ -24,6 +24,8 @@ class WriteBatch {
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
   void Clear() { ops_.clear(); }
+  /// Puts the operations in key order, each key's own keeping theirs (the last one wins).
+  void SortByKey();
 
   /// (key, value) in the order written; no value means a delete.
   const std::vector<std::pair<std::string, std::optional<std::string>>>& ops() const {
@@ -43,6 +45,11 @@ class KvStore {
   /// Writes without the write-ahead log: for state rebuilt from its source at each start (the
   /// org tables), which a crash may leave without its latest writes.
   virtual Status WriteUnlogged(const WriteBatch& batch) { return Write(batch); }
+  /// Writes `batch` as Write() does, or starts to and returns (WriteBehindKvStore): reads see it
+  /// at once, an error shows at the next call that writes, or at Settle().
+  virtual Status WriteBehind(WriteBatch batch) { return Write(batch); }
+  /// Waits for every write started by WriteBehind(): the error of one that failed.
+  virtual Status Settle() { return Status::Ok(); }
   virtual std::optional<std::string> Get(std::string_view key) = 0;
   /// Visits the keys starting with `prefix` from the first at or after `from`, in key order,
   /// while `visit` returns true.

@@ -29,11 +29,12 @@ class RocksKvStore : public KvStore {
   Status WriteWith(const WriteBatch& batch, bool unlogged) {
     // In key order (a key's own operations keep theirs): each insert into the memtable's skip
     // list then starts from where the previous one ended instead of searching from the top.
+    // A batch sorted already (WriteBatch::SortByKey) is written as it is.
     const auto& ops = batch.ops();
     std::vector<uint32_t> order(ops.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return ops[a].first < ops[b].first; });
+    const auto by_key = [&](uint32_t a, uint32_t b) { return ops[a].first < ops[b].first; };
+    if (!std::is_sorted(order.begin(), order.end(), by_key)) std::stable_sort(order.begin(), order.end(), by_key);
     rocksdb::WriteBatch rb;
     for (const uint32_t i : order) {
       const auto& [key, value] = ops[i];

@@ -409,7 +409,9 @@ def main():
              "one GET each, after the steady events"),
             ("RocksDB commit per batch, backlog (p50 / p99)",
              "%.0f / %.0f ms" % (quantile(commits, .5) * 1000, quantile(commits, .99) * 1000),
-             "%d batches; each writes the changed state, metric series and offsets" % commits[float("inf")]),
+             "%d batches, each the changed state, metric series and offsets; the processing thread's "
+             "time (`huntline_commit_duration_seconds`): handing the batch to the writer thread, and "
+             "waiting for the one before" % commits[float("inf")]),
             ("`huntline run` peak memory", "%.0f MiB" % peak_mb, "VmHWM"),
             ("history records sent by `huntline run` (largest)",
              "%d (%.2f MiB)" % (history_count, history_largest / 2**20),

@@ -30,6 +30,11 @@ TEST(TimerQueue, InTheStoreOnlyTheSetSinceTheLastFlushAndTheCachedStayInMemory) 
   TimerQueue timers;
   timers.Open(&store, "x/timers/", 2);
   for (int i = 0; i < 100; ++i) timers.Set("k" + std::to_string(i), 1000 + i);
+  // Re-armed or disarmed before the flush: only what is armed then is written.
+  timers.Set("k1", 5000);
+  timers.Set("k1", 1001);
+  timers.Set("gone", 1500);
+  timers.Set("gone", kNoTime);
   timers.Flush();
   timers.Trim();
   size_t stored = 0;
