@@ -9,6 +9,8 @@
 #include <CivetServer.h>
 #include <prometheus/text_serializer.h>
 
+#include "metrics/published.h"
+
 namespace huntline::metrics {
 
 class HttpServer::Handlers {
@@ -18,11 +20,15 @@ class HttpServer::Handlers {
     explicit Metrics(std::vector<std::shared_ptr<prometheus::Collectable>> c)
         : collectables_(std::move(c)) {}
     bool handleGet(CivetServer*, struct mg_connection* conn) override {
+      const mg_request_info* info = mg_get_request_info(conn);
+      const FamilyNames only = NamesAskedFor(info->query_string ? info->query_string : "");
       std::vector<prometheus::MetricFamily> families;
       for (const auto& c : collectables_) {
-        auto more = c->Collect();
-        families.insert(families.end(), std::make_move_iterator(more.begin()),
-                        std::make_move_iterator(more.end()));
+        const auto* published = dynamic_cast<const PublishedMetrics*>(c.get());
+        auto more = published ? published->Collect(only) : c->Collect();
+        for (auto& family : more) {
+          if (only.empty() || only.contains(family.name)) families.push_back(std::move(family));
+        }
       }
       const std::string body = prometheus::TextSerializer().Serialize(families);
       mg_printf(conn,
@@ -34,6 +40,30 @@ class HttpServer::Handlers {
     }
 
    private:
+    /// The families `name[]=<name>` asks for, as Prometheus sends a scrape config's `params`
+    /// (`/metrics?name[]=a&name[]=b`); none: every family.
+    static FamilyNames NamesAskedFor(const std::string& query) {
+      FamilyNames names;
+      auto decode = [](const std::string& s) {
+        std::string out(s.size() + 1, '\0');
+        const int n = mg_url_decode(s.data(), static_cast<int>(s.size()), out.data(), static_cast<int>(out.size()), 1);
+        out.resize(n < 0 ? 0 : static_cast<size_t>(n));
+        return out;
+      };
+      size_t at = 0;
+      while (at <= query.size()) {
+        size_t end = query.find('&', at);
+        if (end == std::string::npos) end = query.size();
+        const std::string part = query.substr(at, end - at);
+        const size_t eq = part.find('=');
+        if (eq != std::string::npos && decode(part.substr(0, eq)) == "name[]") {
+          if (std::string value = decode(part.substr(eq + 1)); !value.empty()) names.insert(std::move(value));
+        }
+        at = end + 1;
+      }
+      return names;
+    }
+
     std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   };
 

@@ -129,10 +129,11 @@ Snapshot MergeShards(const Catalog& catalog, std::span<const PublishedShard> sha
 }
 
 std::vector<prometheus::MetricFamily> ToFamilies(const Catalog& catalog, const Snapshot& snapshot,
-                                                 const ExpositionOptions& options) {
+                                                 const ExpositionOptions& options, const FamilyNames& only) {
   std::vector<prometheus::MetricFamily> out;
   for (FamilyId f = 0; f < catalog.size() && f < snapshot.families.size(); ++f) {
     const FamilySpec& spec = catalog.spec(f);
+    if (!only.empty() && !only.contains(spec.name)) continue;
     prometheus::MetricFamily family;
     family.name = spec.name;
     family.help = spec.help;
@@ -192,8 +193,10 @@ std::shared_ptr<const Snapshot> PublishedMetrics::Current() const {
   return current_;
 }
 
-std::vector<prometheus::MetricFamily> PublishedMetrics::Collect() const {
-  return ToFamilies(catalog_, *Current(), options_);
+std::vector<prometheus::MetricFamily> PublishedMetrics::Collect() const { return Collect({}); }
+
+std::vector<prometheus::MetricFamily> PublishedMetrics::Collect(const FamilyNames& only) const {
+  return ToFamilies(catalog_, *Current(), options_, only);
 }
 
 }  // namespace huntline::metrics

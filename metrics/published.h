@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -73,9 +74,14 @@ struct ExpositionOptions {
   std::string task_instance;
 };
 
-/// Prometheus families for a snapshot, families sorted by name and label pairs by label name.
+/// Family names asked for (`/metrics?name[]=…`); empty: every family.
+using FamilyNames = std::set<std::string, std::less<>>;
+
+/// Prometheus families for a snapshot, families sorted by name and label pairs by label name;
+/// only those named in `only` when it is not empty.
 std::vector<prometheus::MetricFamily> ToFamilies(const Catalog& catalog, const Snapshot& snapshot,
-                                                 const ExpositionOptions& options = {});
+                                                 const ExpositionOptions& options = {},
+                                                 const FamilyNames& only = {});
 
 /// Prometheus text exposition format (0.0.4).
 std::string ToText(const std::vector<prometheus::MetricFamily>& families);
@@ -91,6 +97,8 @@ class PublishedMetrics : public prometheus::Collectable {
   void Publish(Snapshot snapshot);
   std::shared_ptr<const Snapshot> Current() const;
   std::vector<prometheus::MetricFamily> Collect() const override;
+  /// The families named in `only` (every one when empty), the others not built at all.
+  std::vector<prometheus::MetricFamily> Collect(const FamilyNames& only) const;
 
  private:
   const Catalog& catalog_;

@@ -12,8 +12,11 @@
 
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 #include "metrics/http_server.h"
+#include "metrics/published.h"
 
 namespace huntline::metrics {
 namespace {
@@ -271,6 +274,42 @@ TEST(HttpServerAuth, PlainHttpWithUsersAsksForCredentials) {
   const std::string refused = HttpGet(port, "/metrics");
   EXPECT_EQ(refused.rfind("HTTP/1.1 401", 0), 0u) << refused;
   EXPECT_NE(refused.find("WWW-Authenticate: Basic realm=\"huntline\""), std::string::npos);
+}
+
+TEST(HttpServer, NameParametersServeOnlyTheFamiliesAskedFor) {
+  Catalog catalog;
+  const FamilyId x = catalog.Declare({"huntline_x_total", "x", Kind::kCounter, {"team"}});
+  const FamilyId y = catalog.Declare({"huntline_y_total", "y", Kind::kCounter, {"team"}});
+  Shard shard(catalog);
+  shard.Add(x, {"east"}, 1);
+  shard.Add(y, {"east"}, 2);
+  auto published = std::make_shared<PublishedMetrics>(catalog, ExpositionOptions{});
+  std::vector<PublishedShard> shards = {{&shard, ""}};
+  published->Publish(MergeShards(catalog, shards));
+  auto registry = std::make_shared<prometheus::Registry>();
+  prometheus::BuildCounter().Name("huntline_events_total").Help("e").Register(*registry).Add({}).Increment();
+  const int port = FreePort();
+  auto server = HttpServer::Start("127.0.0.1:" + std::to_string(port),
+                                  {std::shared_ptr<prometheus::Collectable>(registry), published}, WebConfig());
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  auto families = [&](const std::string& path) {
+    const std::string response = HttpGet(port, path);
+    std::vector<std::string> names;
+    for (const char* name : {"huntline_events_total", "huntline_x_total", "huntline_y_total"}) {
+      if (response.find(std::string("\n") + name + "{") != std::string::npos ||
+          response.find(std::string("\n") + name + " ") != std::string::npos) {
+        names.emplace_back(name);
+      }
+    }
+    return names;
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(families("/metrics"), (Names{"huntline_events_total", "huntline_x_total", "huntline_y_total"}));
+  EXPECT_EQ(families("/metrics?name[]=huntline_y_total"), Names{"huntline_y_total"});
+  EXPECT_EQ(families("/metrics?name%5B%5D=huntline_events_total&name%5B%5D=huntline_x_total"),
+            (Names{"huntline_events_total", "huntline_x_total"}));
+  EXPECT_EQ(families("/metrics?name[]=huntline_unknown"), Names{});
+  EXPECT_EQ(families("/metrics?other=1"), (Names{"huntline_events_total", "huntline_x_total", "huntline_y_total"}));
 }
 
 /// A directory with a CA, a server certificate it signed for 127.0.0.1, the server's key, and a
