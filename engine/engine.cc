@@ -309,7 +309,7 @@ Status Engine::SetPublished(ingest::TopicKind kind, int32_t partition, bool publ
   // the task's counters never go back.
   if (published && options_.live) task->ConfirmBacklogAgain();
   UpdateCatchingUp();
-  // Published from what is durable, never ahead of it.
+  // Published from what is committed, never ahead of it.
   return Commit();
 }
 
@@ -402,6 +402,9 @@ Status Engine::LogChanges(const Task& task, const storage::WriteBatch& batch, si
 
 Status Engine::Commit(bool publish) {
   if (!sink_error_.ok()) return sink_error_;
+  // The batch before is written first (with write-behind it has had this batch's processing to
+  // be): nothing of this one leaves (history, changelog, offsets) if that write failed.
+  if (Status s = store_.Settle(); !s.ok()) return s;
   if (Status s = dead_letters_.Flush(); !s.ok()) return s;
   PruneOrgHistory();
   storage::WriteBatch batch;

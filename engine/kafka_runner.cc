@@ -351,8 +351,11 @@ class Runner : public RdKafka::RebalanceCb {
       // crash would drop it, and are restored from the changelog when assigned again.
       const bool lost = consumer->assignment_lost();
       if (!lost) {
-        if (Status s = engine_.Commit(); !s.ok()) fatal_ = s;
-        CommitOffsetsToKafka(partitions_committed_);
+        if (Status s = engine_.Commit(); !s.ok()) {
+          fatal_ = s;
+        } else {
+          CommitOffsetsToKafka(partitions_committed_);
+        }
       }
       for (RdKafka::TopicPartition* tp : partitions) {
         if (tp->topic() != config_.topics.people) continue;
@@ -1263,6 +1266,11 @@ class Runner : public RdKafka::RebalanceCb {
   /// without stored state.
   void CommitOffsetsToKafka(std::map<std::pair<std::string, int32_t>, int64_t>& committed) {
     if (changelog_) return;  // sent with the changelog, in each commit's transaction
+    // Only once the batch is written: a task without stored state resumes from these.
+    if (Status s = store_.Settle(); !s.ok()) {
+      if (fatal_.ok()) fatal_ = s;
+      return;
+    }
     for (const auto& [key, task] : engine_.tasks()) {
       if (!task->published()) continue;
       std::vector<RdKafka::TopicPartition*> tps;

@@ -86,8 +86,9 @@ std::vector<prometheus::MetricFamily> ToFamilies(const Catalog& catalog, const S
 /// Prometheus text exposition format (0.0.4).
 std::string ToText(const std::vector<prometheus::MetricFamily>& families);
 
-/// What scrapes read: the snapshot of the last commit, so figures never run ahead of the durable
-/// state. Publish() runs on the processing thread, Collect() on HTTP threads; `mutex_` guards the
+/// What scrapes read: the snapshot of the last commit, so figures never run ahead of the state
+/// committed (with write-behind, handed to the store: a crash before it is written resumes from
+/// the offsets before it, and the same events give the same figures again). Publish() runs on the processing thread, Collect() on HTTP threads; `mutex_` guards the
 /// pointer swap only.
 class PublishedMetrics : public prometheus::Collectable {
  public:

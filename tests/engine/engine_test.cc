@@ -2,7 +2,9 @@
 #include "engine/config.h"
 #include "metrics/history.h"
 #include "storage/codec.h"
+#include "storage/write_behind.h"
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <fstream>
@@ -869,6 +871,57 @@ TEST(EngineChangelog, ARunWithoutTheChangelogIsCopiedToItInFullWhenItIsOnAgain) 
   for (const auto& [prefix, messages] : log.logs) {
     EXPECT_EQ(TaskState(rebuilt, prefix), TaskState(store, prefix)) << prefix;
   }
+}
+
+/// A memory store whose logged writes fail while `fail` is set (a full disk).
+class FailingStore : public storage::MemoryKvStore {
+ public:
+  Status Write(const storage::WriteBatch& batch) override {
+    if (fail.load()) return Status::Error("disk full");
+    return MemoryKvStore::Write(batch);
+  }
+  std::atomic<bool> fail = false;
+};
+
+// A batch written behind whose write fails: the next commit stops before its changelog
+// transaction (which carries the group offsets), so what another instance restores holds each
+// event once.
+TEST(EngineChangelog, AFailedWriteBehindStopsTheNextCommitBeforeItsTransaction) {
+  FailingStore base;
+  MemoryChangelog log;
+  {
+    storage::WriteBehindKvStore store(base);
+    Harness h(store, WithChangelog(log));
+    h.Send(TopicKind::kOrg, 0, 0, UserEvent("u1", "east"));
+    ASSERT_TRUE(h.engine.Assign(TopicKind::kCrm, 0).ok());
+    Task& task = *h.engine.tasks().at({TopicKind::kCrm, kAllPartitions});
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 0, ActivityEvent(0)), metrics::EventResult::kAccepted);
+    task.set_next_offset(0, 1);
+    ASSERT_TRUE(h.engine.Commit().ok());
+    ASSERT_TRUE(store.Settle().ok());
+    base.fail = true;
+    EXPECT_EQ(h.Send(TopicKind::kCrm, 0, 1, ActivityEvent(1)), metrics::EventResult::kAccepted);
+    task.set_next_offset(0, 2);
+    ASSERT_TRUE(h.engine.Commit().ok());  // handed over; its write fails behind
+    (void)store.Settle();
+    base.fail = false;
+    // The same event again (a producer's retry): the store answers without the failed batch.
+    h.Send(TopicKind::kCrm, 0, 2, ActivityEvent(1));
+    task.set_next_offset(0, 3);
+    const auto logged = log.logs;
+    const Status s = h.engine.Commit();
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("disk full"), std::string::npos) << s.message();
+    EXPECT_EQ(log.logs, logged) << "the transaction went out after the write before it failed";
+  }
+  storage::MemoryKvStore rebuilt;
+  log.RestoreInto(rebuilt);
+  Harness again(rebuilt);
+  again.Send(TopicKind::kOrg, 0, 0, UserEvent("u1", "east"));
+  ASSERT_TRUE(again.engine.Assign(TopicKind::kCrm, 0).ok());
+  again.engine.SetCaughtUp(TopicKind::kCrm, 0, true);
+  ASSERT_TRUE(again.engine.Commit().ok());
+  EXPECT_LE(again.Value("huntline_activities_total", kKey), 2);
 }
 
 }  // namespace

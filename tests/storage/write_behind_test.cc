@@ -1,7 +1,10 @@
 #include "storage/write_behind.h"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -13,9 +16,40 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// A memory store whose logged writes wait until the test opens the gate, and which records
-/// what was written in which order.
-class GatedStore : public MemoryKvStore {
+/// A memory store safe to use from two threads, as RocksDB is: the test's and the writer's.
+class SharedStore : public KvStore {
+ public:
+  Status Write(const WriteBatch& batch) override {
+    std::lock_guard lock(data_mutex_);
+    return data_.Write(batch);
+  }
+  Status WriteUnlogged(const WriteBatch& batch) override { return SharedStore::Write(batch); }
+  std::optional<std::string> Get(std::string_view key) override {
+    std::lock_guard lock(data_mutex_);
+    return data_.Get(key);
+  }
+  Status ScanFrom(std::string_view prefix, std::string_view from,
+                  const std::function<bool(std::string_view, std::string_view)>& visit) override {
+    std::lock_guard lock(data_mutex_);
+    return data_.ScanFrom(prefix, from, visit);
+  }
+  Status DeleteRangeUnlogged(std::string_view begin, std::string_view end) override {
+    std::lock_guard lock(data_mutex_);
+    return data_.DeleteRangeUnlogged(begin, end);
+  }
+  uint64_t ApproximateSize() override {
+    std::lock_guard lock(data_mutex_);
+    return data_.ApproximateSize();
+  }
+
+ private:
+  std::mutex data_mutex_;
+  MemoryKvStore data_;
+};
+
+/// A store whose logged writes wait until the test opens the gate, and which records what was
+/// written in which order.
+class GatedStore : public SharedStore {
  public:
   Status Write(const WriteBatch& batch) override {
     {
@@ -24,9 +58,9 @@ class GatedStore : public MemoryKvStore {
       order_.push_back(batch.ops().front().first);
     }
     if (fail_) return Status::Error("disk full");
-    return MemoryKvStore::Write(batch);
+    return SharedStore::Write(batch);
   }
-  Status WriteUnlogged(const WriteBatch& batch) override { return MemoryKvStore::Write(batch); }
+  Status WriteUnlogged(const WriteBatch& batch) override { return SharedStore::Write(batch); }
   void Open() {
     std::lock_guard lock(mutex_);
     open_ = true;
@@ -40,7 +74,7 @@ class GatedStore : public MemoryKvStore {
     std::lock_guard lock(mutex_);
     return order_;
   }
-  bool fail_ = false;
+  std::atomic<bool> fail_ = false;
 
  private:
   std::mutex mutex_;
@@ -167,15 +201,22 @@ TEST(WriteBehindKvStore, AFailedWriteIsReturnedByTheNextWriteAndEveryOneAfter) {
 
 /// Random batches written behind, with random reads, scans and unlogged writes between them,
 /// against the same operations on a plain memory store; the store under it takes its time.
-class SlowStore : public MemoryKvStore {
+class SlowStore : public SharedStore {
  public:
   explicit SlowStore(unsigned seed) : rng_(seed) {}
   Status Write(const WriteBatch& batch) override {
-    std::this_thread::sleep_for(std::chrono::microseconds(rng_() % 300));
-    return MemoryKvStore::Write(batch);
+    unsigned pause;
+    {
+      std::lock_guard lock(rng_mutex_);
+      pause = rng_() % 300;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(pause));
+    return SharedStore::Write(batch);
   }
+  Status WriteUnlogged(const WriteBatch& batch) override { return SharedStore::Write(batch); }
 
  private:
+  std::mutex rng_mutex_;
   std::mt19937 rng_;
 };
 
