@@ -49,17 +49,16 @@ class TimerQueue {
 
   /// Arms `key` for `deadline`, or disarms it when `deadline` is kNoTime.
   void Set(std::string_view key, Timestamp deadline) {
-    const Timestamp* current = armed_.Find(key);
     if (deadline == kNoTime) {
-      if (current) {
+      if (armed_.Find(key)) {
         armed_.Erase(key);
         --armed_count_;
       }
       return;
     }
-    if (current && *current == deadline) return;
-    if (!current) ++armed_count_;
-    armed_.Mutable(key) = deadline;
+    const std::optional<Timestamp> before = armed_.Replace(key, deadline);
+    if (before && *before == deadline) return;
+    if (!before) ++armed_count_;
     heap_.emplace(deadline, std::string(key));
     if (!store_ && heap_.size() > 4 * armed_count_ + 1024) Compact();
   }

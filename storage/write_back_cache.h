@@ -52,6 +52,18 @@ class WriteBackCache {
     return *slot->value;
   }
 
+  /// Sets the value of `id` to `value` unless it is that already, with one look-up: the value it
+  /// had (none when it had none).
+  std::optional<V> Replace(std::string_view id, const V& value) {
+    Slot* slot = Load(id);
+    if (!slot) slot = &slots_.try_emplace(std::string(id)).first->second;
+    std::optional<V> before = slot->value;
+    if (before && *before == value) return before;
+    slot->value = value;
+    MarkDirty(*slot, id);
+    return before;
+  }
+
   /// Removes the value of `id` (the store's record goes at the next Flush()).
   void Erase(std::string_view id) {
     Slot* slot = Load(id);

@@ -62,6 +62,28 @@ TEST(WriteBackCache, AnAbsentIdIsReadOnceAndAChangeMakesIt) {
   EXPECT_EQ(*store.Get("p/x"), "made");
 }
 
+TEST(WriteBackCache, ReplaceGivesTheValueBeforeAndChangesOnlyADifferentOne) {
+  CountingStore store;
+  WriteBatch stored;
+  stored.Put("p/a", "old");
+  ASSERT_TRUE(store.Write(stored).ok());
+  auto cache = Cache(&store, 10);
+  EXPECT_EQ(cache.Replace("a", "old"), "old");  // the same: not a change
+  EXPECT_EQ(cache.Replace("n", "new"), std::nullopt);
+  EXPECT_EQ(store.gets, 2);
+  size_t flushed = 0;
+  cache.Flush([&](std::string_view id, const std::string& value) {
+    EXPECT_EQ(id, "n");
+    EXPECT_EQ(value, "new");
+    ++flushed;
+  });
+  EXPECT_EQ(flushed, 1u);
+  EXPECT_EQ(cache.Replace("a", "newer"), "old");
+  EXPECT_EQ(*cache.Find("a"), "newer");
+  Commit(cache, store);
+  EXPECT_EQ(*store.Get("p/a"), "newer");
+}
+
 TEST(WriteBackCache, WithoutAStoreEverythingStaysAndNothingIsRead) {
   auto cache = Cache(nullptr, 1);
   for (const char* id : {"b", "a", "c"}) cache.Mutable(id) = id;
