@@ -22,16 +22,17 @@ namespace huntline::processors {
 ///
 /// Timers are derived state: a processor re-arms them when it re-evaluates its keys after a
 /// restore, so they are never logged. Without a store they are all in memory. With one (Open),
-/// they live in it under a scratch prefix the task clears at each start: `a/<key>` → the key's
-/// deadline (behind a write-back cache) and `t/<deadline><key>`, the queue in deadline order
-/// (Flush() writes only the entries still armed: a key re-armed several times between two
-/// flushes, as a busy account is, is written once); memory holds the timers set since the last Flush(), the cached deadlines, and the queue's next
-/// entries read ahead (up to `read_ahead` of them, so that time moving on takes its due timers
-/// from memory rather than opening an iterator at each step).
+/// they stay in memory while they fit (`cache_entries` queue entries, the replaced ones dropped,
+/// and changed deadlines), then go to the store, under a scratch prefix the task clears at each
+/// start: `a/<key>` → the key's deadline (behind a write-back cache) and `t/<deadline><key>`, the
+/// queue in deadline order (only the entries still armed: a key re-armed several times, as a busy
+/// account is, is written once); memory then holds the timers set since they were written, the
+/// cached deadlines, and the queue's next entries read ahead (up to `read_ahead` of them, so that
+/// time moving on takes its due timers from memory rather than opening an iterator at each step).
 class TimerQueue {
  public:
-  /// Keeps the timers in `store` under `prefix` (empty there: the task clears it), with up to
-  /// `cache_entries` deadlines in memory.
+  /// Keeps the timers in `store` under `prefix` (empty there: the task clears it) once more than
+  /// `cache_entries` are set, with up to `cache_entries` deadlines in memory.
   void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries,
             size_t read_ahead = kReadAhead) {
     store_ = store;
@@ -43,6 +44,7 @@ class TimerQueue {
     consumed_ = kNoTime;
     deleted_to_ = kNoTime;
     read_ahead_ = std::max<size_t>(read_ahead, 1);
+    resident_ = cache_entries;
     staged_.clear();
     staged_to_.reset();
   }
@@ -98,11 +100,24 @@ class TimerQueue {
     return due;
   }
 
-  /// With a store: writes the timers set since the last call and forgets those taken. Its
-  /// writes skip the write-ahead log: the task clears them at each start.
+  /// With a store: writes the timers set since the last write and forgets those taken, once they
+  /// no longer fit in memory (more than `cache_entries` deadlines changed, or queue entries once
+  /// the replaced ones are dropped); until then they stay in memory and nothing is written.
+  /// Its writes skip the write-ahead log: the task clears them at each start.
   void Flush() {
     if (!store_) {
       armed_.Flush([](std::string_view, Timestamp) {});  // forgets the disarmed
+      return;
+    }
+    bool write = armed_.changed() > resident_;
+    if (!write && heap_.size() > resident_) {
+      // Written unless the replaced entries were most of it: the next compaction is then at
+      // least half a budget of new entries away.
+      DropReplaced();
+      write = heap_.size() > resident_ / 2;
+    }
+    if (!write) {
+      DeleteConsumed();
       return;
     }
     storage::WriteBatch batch;
@@ -114,8 +129,7 @@ class TimerQueue {
         kept.push_back(std::move(entry));
         continue;
       }
-      // Replaced or disarmed since it was set (its key is in memory until this Flush): PopDue
-      // would skip it.
+      // Replaced or disarmed since it was set: PopDue would skip it.
       const Timestamp* current = armed_.Find(entry.second);
       if (!current || *current != entry.first) continue;
       batch.Put(prefix_ + "t/" + EncodeTime(entry.first) + entry.second, "");
@@ -135,10 +149,7 @@ class TimerQueue {
         },
         [&](std::string_view key) { batch.Delete(prefix_ + "a/" + std::string(key)); });
     if (!batch.empty()) (void)store_->WriteUnlogged(batch);
-    if (consumed_ != kNoTime && consumed_ != deleted_to_) {
-      (void)store_->DeleteRangeUnlogged(prefix_ + "t/", prefix_ + "t/" + EncodeTime(consumed_ + 1));
-      deleted_to_ = consumed_;
-    }
+    DeleteConsumed();
   }
 
   /// Lets cached deadlines beyond the cache leave memory (after Flush()).
@@ -206,6 +217,26 @@ class TimerQueue {
     if (stored_min_ == kNoTime || first_forgotten < stored_min_) stored_min_ = first_forgotten;
   }
 
+  /// Deletes the stored queue entries PopDue has taken.
+  void DeleteConsumed() {
+    if (consumed_ != kNoTime && consumed_ != deleted_to_) {
+      (void)store_->DeleteRangeUnlogged(prefix_ + "t/", prefix_ + "t/" + EncodeTime(consumed_ + 1));
+      deleted_to_ = consumed_;
+    }
+  }
+
+  /// With a store: drops the heap's entries replaced or disarmed since they were set.
+  void DropReplaced() {
+    std::vector<Entry> live;
+    while (!heap_.empty()) {
+      Entry entry = heap_.top();
+      heap_.pop();
+      const Timestamp* current = armed_.Find(entry.second);
+      if (current && *current == entry.first) live.push_back(std::move(entry));
+    }
+    heap_ = decltype(heap_)(std::greater<>{}, std::move(live));
+  }
+
   /// In memory only: drops the replaced entries, so the heap stays proportional to the armed timers.
   void Compact() {
     std::vector<Entry> live;
@@ -218,10 +249,11 @@ class TimerQueue {
   std::string prefix_;
   storage::WriteBackCache<Timestamp> armed_{nullptr, "", 0, DecodeDeadline};
   size_t armed_count_ = 0;
-  /// Set since the last Flush() (with a store); every timer (without one).
+  /// Set since the queue was last written (with a store); every timer (without one).
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap_;
   static constexpr size_t kReadAhead = 1024;
   size_t read_ahead_ = kReadAhead;
+  size_t resident_ = 0;  // queue entries and changed deadlines kept in memory before they are written
   std::deque<Entry> staged_;        // the entries of `t/` up to staged_to_ not yet taken, in order
   std::optional<Entry> staged_to_;  // `t/` is in staged_ (or taken) up to this entry
   Timestamp stored_min_ = kNoTime;  // the earliest deadline of `t/` after staged_to_; kNoTime: none

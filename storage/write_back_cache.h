@@ -169,6 +169,8 @@ class WriteBackCache {
 
   /// Values in memory: changed, and cached.
   size_t size() const { return slots_.size(); }
+  /// Values changed (or erased) since the last Flush().
+  size_t changed() const { return dirty_.size(); }
 
  private:
   struct Slot {

@@ -84,24 +84,72 @@ TEST(TimerQueue, WhatIsReadAheadOfTheStoreStaysWithinItsBudget) {
   EXPECT_EQ(timers.armed(), 0u);
 }
 
-class TimerQueueReadAhead : public testing::TestWithParam<size_t> {};
+TEST(TimerQueue, TimersThatFitInMemoryAreNotWritten) {
+  storage::MemoryKvStore store;
+  TimerQueue timers;
+  timers.Open(&store, "x/", 100);
+  auto stored = [&] {
+    size_t n = 0;
+    EXPECT_TRUE(store.Scan("x/", [&](std::string_view, std::string_view) { ++n; }).ok());
+    return n;
+  };
+  // 40 keys re-armed again and again: the replaced entries are dropped, nothing is written.
+  for (int round = 0; round < 20; ++round) {
+    for (int i = 0; i < 40; ++i) timers.Set("k" + std::to_string(i), 1000 + round * 100 + i);
+    timers.Flush();
+    timers.Trim();
+  }
+  EXPECT_EQ(stored(), 0u);
+  EXPECT_LE(timers.queued_in_memory(), 100u);
+  // More than fit: written, and still due as set.
+  for (int i = 0; i < 150; ++i) timers.Set("m" + std::to_string(i), 5000 + i);
+  timers.Flush();
+  timers.Trim();
+  EXPECT_GT(stored(), 150u);
+  EXPECT_EQ(timers.PopDue(3000).size(), 40u);
+  EXPECT_EQ(timers.PopDue(6000).size(), 150u);
+  EXPECT_EQ(timers.armed(), 0u);
+}
+
+/// How the queue is kept, and what it is given.
+struct QueueCase {
+  size_t read_ahead;  // entries read ahead of the store
+  size_t resident;    // queue entries and deadlines kept in memory before they are written
+  int keys;           // distinct keys armed
+  int spread;         // how far ahead deadlines are set
+};
+
+void PrintTo(const QueueCase& c, std::ostream* os) {
+  *os << "read ahead " << c.read_ahead << ", resident " << c.resident << ", " << c.keys << " keys, spread "
+      << c.spread;
+}
+
+class TimerQueueReadAhead : public testing::TestWithParam<QueueCase> {};
 
 // Whatever is read ahead of the store: one entry, a few (set timers land inside it and push it
-// past its budget), or the whole queue.
-INSTANTIATE_TEST_SUITE_P(ReadAhead, TimerQueueReadAhead, testing::Values(1, 4, 1024));
+// past its budget), or the whole queue; and whatever is kept in memory before it is written:
+// almost nothing, some of the timers, all of them (the replaced entries dropped as the queue
+// outgrows it, with far deadlines).
+INSTANTIATE_TEST_SUITE_P(ReadAhead, TimerQueueReadAhead,
+                         testing::Values(QueueCase{1, 3, 200, 500}, QueueCase{4, 3, 200, 500},
+                                         QueueCase{1024, 3, 200, 500}, QueueCase{4, 64, 200, 500},
+                                         QueueCase{1, 150, 200, 500}, QueueCase{4, 1000, 200, 500},
+                                         QueueCase{4, 120, 50, 20000}, QueueCase{1, 300, 100, 20000}));
 
 TEST_P(TimerQueueReadAhead, InTheStoreItFiresExactlyAsInMemoryWhateverTheFlushes) {
+  const QueueCase c = GetParam();
   std::mt19937 random(7);
   storage::MemoryKvStore store;
   TimerQueue stored;
-  stored.Open(&store, "x/", 3, GetParam());
+  stored.Open(&store, "x/", c.resident, c.read_ahead);
   TimerQueue memory;
   Timestamp now = 0;
   for (int step = 0; step < 20000; ++step) {
     const int action = static_cast<int>(random() % 10);
     if (action < 6) {
-      const std::string key = "k" + std::to_string(random() % 200);
-      const Timestamp deadline = random() % 8 == 0 ? kNoTime : now + static_cast<Timestamp>(random() % 500);
+      const std::string key = "k" + std::to_string(random() % static_cast<unsigned>(c.keys));
+      const Timestamp deadline =
+          random() % 8 == 0 ? kNoTime : now + static_cast<Timestamp>(random() % static_cast<unsigned>(c.spread));
       stored.Set(key, deadline);
       memory.Set(key, deadline);
     } else if (action < 9) {
