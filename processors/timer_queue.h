@@ -31,8 +31,9 @@ namespace huntline::processors {
 /// time moving on takes its due timers from memory rather than opening an iterator at each step).
 class TimerQueue {
  public:
-  /// Keeps the timers in `store` under `prefix` (empty there: the task clears it) once more than
-  /// `cache_entries` are set, with up to `cache_entries` deadlines in memory.
+  /// Keeps the timers in `store` under `prefix` (empty there: the task clears it) once they
+  /// outgrow memory: up to `cache_entries` queue entries and `cache_entries` changed deadlines
+  /// (armed or disarmed) stay there unwritten, beside up to `cache_entries` cached deadlines.
   void Open(storage::KvStore* store, const std::string& prefix, size_t cache_entries,
             size_t read_ahead = kReadAhead) {
     store_ = store;
@@ -45,6 +46,7 @@ class TimerQueue {
     deleted_to_ = kNoTime;
     read_ahead_ = std::max<size_t>(read_ahead, 1);
     resident_ = cache_entries;
+    queue_stored_ = false;
     staged_.clear();
     staged_to_.reset();
   }
@@ -101,8 +103,9 @@ class TimerQueue {
   }
 
   /// With a store: writes the timers set since the last write and forgets those taken, once they
-  /// no longer fit in memory (more than `cache_entries` deadlines changed, or queue entries once
-  /// the replaced ones are dropped); until then they stay in memory and nothing is written.
+  /// no longer fit in memory (more than `cache_entries` deadlines changed, armed or disarmed, or
+  /// more than `cache_entries` queue entries, and more than half of that once the replaced ones
+  /// are dropped); until then they stay in memory and nothing is written.
   /// Its writes skip the write-ahead log: the task clears them at each start.
   void Flush() {
     if (!store_) {
@@ -122,6 +125,7 @@ class TimerQueue {
     }
     storage::WriteBatch batch;
     std::vector<Entry> kept;  // set for a time already taken: due at the next PopDue
+    std::optional<Entry> written;  // the last entry written
     while (!heap_.empty()) {
       Entry entry = heap_.top();
       heap_.pop();
@@ -129,10 +133,13 @@ class TimerQueue {
         kept.push_back(std::move(entry));
         continue;
       }
-      // Replaced or disarmed since it was set: PopDue would skip it.
+      // Replaced or disarmed since it was set: PopDue would skip it. Or the same entry again.
+      if (written && *written == entry) continue;
       const Timestamp* current = armed_.Find(entry.second);
       if (!current || *current != entry.first) continue;
       batch.Put(prefix_ + "t/" + EncodeTime(entry.first) + entry.second, "");
+      queue_stored_ = true;
+      written = entry;
       if (staged_to_ && entry <= *staged_to_) {
         // Within what was read ahead: the copy in memory is the one PopDue takes (once).
         auto at = std::lower_bound(staged_.begin(), staged_.end(), entry);
@@ -156,7 +163,7 @@ class TimerQueue {
   void Trim() { armed_.Trim(); }
 
   size_t armed() const { return armed_count_; }
-  /// Queue entries held in memory: set since the last Flush(), and read ahead of the store.
+  /// Queue entries held in memory: set since the queue was last written, and read ahead of the store.
   size_t queued_in_memory() const { return heap_.size() + staged_.size(); }
 
  private:
@@ -219,7 +226,7 @@ class TimerQueue {
 
   /// Deletes the stored queue entries PopDue has taken.
   void DeleteConsumed() {
-    if (consumed_ != kNoTime && consumed_ != deleted_to_) {
+    if (queue_stored_ && consumed_ != kNoTime && consumed_ != deleted_to_) {
       (void)store_->DeleteRangeUnlogged(prefix_ + "t/", prefix_ + "t/" + EncodeTime(consumed_ + 1));
       deleted_to_ = consumed_;
     }
@@ -231,6 +238,7 @@ class TimerQueue {
     while (!heap_.empty()) {
       Entry entry = heap_.top();
       heap_.pop();
+      if (!live.empty() && live.back() == entry) continue;  // a key moved back and forth
       const Timestamp* current = armed_.Find(entry.second);
       if (current && *current == entry.first) live.push_back(std::move(entry));
     }
@@ -254,6 +262,7 @@ class TimerQueue {
   static constexpr size_t kReadAhead = 1024;
   size_t read_ahead_ = kReadAhead;
   size_t resident_ = 0;  // queue entries and changed deadlines kept in memory before they are written
+  bool queue_stored_ = false;  // `t/` was written since Open()
   std::deque<Entry> staged_;        // the entries of `t/` up to staged_to_ not yet taken, in order
   std::optional<Entry> staged_to_;  // `t/` is in staged_ (or taken) up to this entry
   Timestamp stored_min_ = kNoTime;  // the earliest deadline of `t/` after staged_to_; kNoTime: none
